@@ -1,0 +1,471 @@
+//! Bookings: who holds which units, their life from hold to the end, and what a request must
+//! carry to become one.
+
+use std::fmt;
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DomainError, FieldErrors};
+use crate::money::Money;
+use crate::resource::Schedule;
+use crate::units::{Period, Plan, Unit};
+use crate::venue::{checked_name, is_email};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BookingStatus {
+    /// Awaiting payment; the locks lapse at `hold_expires_at`.
+    Held,
+    Confirmed,
+    Cancelled,
+    Expired,
+    /// Paid after the hold lapsed and the units were taken: refunded.
+    PaymentConflict,
+    Refunded,
+}
+
+/// What can happen to a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingEvent {
+    Cancel,
+    Expire,
+    Pay,
+    PayTooLate,
+    Refund,
+}
+
+impl BookingEvent {
+    pub fn past_tense(&self) -> &'static str {
+        match self {
+            BookingEvent::Cancel => "cancelled",
+            BookingEvent::Expire => "expired",
+            BookingEvent::Pay => "paid",
+            BookingEvent::PayTooLate => "paid after its hold",
+            BookingEvent::Refund => "refunded",
+        }
+    }
+}
+
+impl BookingStatus {
+    pub const ALL: [BookingStatus; 6] = [
+        BookingStatus::Held,
+        BookingStatus::Confirmed,
+        BookingStatus::Cancelled,
+        BookingStatus::Expired,
+        BookingStatus::PaymentConflict,
+        BookingStatus::Refunded,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BookingStatus::Held => "held",
+            BookingStatus::Confirmed => "confirmed",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::Expired => "expired",
+            BookingStatus::PaymentConflict => "payment_conflict",
+            BookingStatus::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<BookingStatus> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Whether the booking still holds its units.
+    pub fn holds_units(&self) -> bool {
+        matches!(self, BookingStatus::Held | BookingStatus::Confirmed)
+    }
+
+    /// The status after `event`, or why it cannot happen.
+    pub fn after(self, event: BookingEvent) -> Result<BookingStatus, DomainError> {
+        use BookingEvent as E;
+        use BookingStatus as S;
+        match (self, event) {
+            (S::Held | S::Confirmed, E::Cancel) => Ok(S::Cancelled),
+            (S::Held, E::Expire) => Ok(S::Expired),
+            (S::Held, E::Pay) => Ok(S::Confirmed),
+            (S::Held | S::Expired, E::PayTooLate) => Ok(S::PaymentConflict),
+            (S::Confirmed | S::Cancelled, E::Refund) => Ok(S::Refunded),
+            (from, event) => Err(DomainError::InvalidTransition { from, event }),
+        }
+    }
+}
+
+impl fmt::Display for BookingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for BookingStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentProvider {
+    /// Pay at the desk: confirmed at once.
+    None,
+    Stripe,
+    MercadoPago,
+}
+
+impl PaymentProvider {
+    pub fn parse(raw: &str) -> Option<PaymentProvider> {
+        match raw {
+            "none" => Some(PaymentProvider::None),
+            "stripe" => Some(PaymentProvider::Stripe),
+            "mercadopago" => Some(PaymentProvider::MercadoPago),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentProvider::None => "none",
+            PaymentProvider::Stripe => "stripe",
+            PaymentProvider::MercadoPago => "mercadopago",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentStatus {
+    Pending,
+    Paid,
+    Refunded,
+}
+
+impl PaymentStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Paid => "paid",
+            PaymentStatus::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<PaymentStatus> {
+        [
+            PaymentStatus::Pending,
+            PaymentStatus::Paid,
+            PaymentStatus::Refunded,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Payment {
+    pub provider: PaymentProvider,
+    pub status: PaymentStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Customer {
+    pub name: String,
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerDraft {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// `POST /v1/bookings` as the caller sent it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingDraft {
+    pub resource_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_in: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_out: Option<String>,
+    pub customer: CustomerDraft,
+    pub payment_provider: String,
+}
+
+/// A booking request's fields once read: the period, the customer and the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingRequest {
+    pub period: Period,
+    pub customer: Customer,
+    pub provider: PaymentProvider,
+}
+
+impl BookingDraft {
+    /// Reads the draft for a resource booked by `schedule`; every unreadable field is named.
+    pub fn read(&self, schedule: &Schedule) -> Result<BookingRequest, DomainError> {
+        let mut errors = FieldErrors::new();
+        let period = match schedule {
+            Schedule::Slots(_) => {
+                for (field, given) in [("check_in", &self.check_in), ("check_out", &self.check_out)]
+                {
+                    if given.is_some() {
+                        errors.add(
+                            field,
+                            "is for resources booked by the night; use start and end",
+                        );
+                    }
+                }
+                let start = instant(self.start.as_deref(), "start", &mut errors);
+                let end = instant(self.end.as_deref(), "end", &mut errors);
+                start
+                    .zip(end)
+                    .map(|(start, end)| Period::Slots { start, end })
+            }
+            Schedule::Nights(_) => {
+                for (field, given) in [("start", &self.start), ("end", &self.end)] {
+                    if given.is_some() {
+                        errors.add(
+                            field,
+                            "is for resources booked by time slot; use check_in and check_out",
+                        );
+                    }
+                }
+                let check_in = date(self.check_in.as_deref(), "check_in", &mut errors);
+                let check_out = date(self.check_out.as_deref(), "check_out", &mut errors);
+                check_in
+                    .zip(check_out)
+                    .map(|(check_in, check_out)| Period::Nights {
+                        check_in,
+                        check_out,
+                    })
+            }
+        };
+        let customer = self.customer.read(&mut errors);
+        let provider = PaymentProvider::parse(&self.payment_provider);
+        if provider.is_none() {
+            errors.add("payment_provider", "must be none, stripe or mercadopago");
+        }
+        match (period, provider) {
+            (Some(period), Some(provider)) if errors.is_empty() => Ok(BookingRequest {
+                period,
+                customer,
+                provider,
+            }),
+            _ => Err(DomainError::Invalid(errors)),
+        }
+    }
+}
+
+impl CustomerDraft {
+    fn read(&self, errors: &mut FieldErrors) -> Customer {
+        let name = checked_name(&self.name, "customer.name", errors);
+        let email = self.email.trim().to_string();
+        if !is_email(&email) {
+            errors.add("customer.email", "must be an email address");
+        }
+        let phone = self
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        if let Some(phone) = &phone {
+            let digits = phone.chars().filter(char::is_ascii_digit).count();
+            let allowed = phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+            if !allowed || !(6..=15).contains(&digits) {
+                errors.add(
+                    "customer.phone",
+                    "must be a phone number such as +34600000000",
+                );
+            }
+        }
+        Customer { name, email, phone }
+    }
+}
+
+fn instant(raw: Option<&str>, field: &str, errors: &mut FieldErrors) -> Option<Timestamp> {
+    let Some(raw) = raw else {
+        errors.add(field, "is required");
+        return None;
+    };
+    // RFC 3339 with an offset: an instant, never a local time without a zone.
+    let parsed = raw
+        .parse::<Timestamp>()
+        .ok()
+        .filter(|_| raw.len() >= 20 && raw.as_bytes()[10] == b'T');
+    if parsed.is_none() {
+        errors.add(
+            field,
+            "must be an RFC 3339 instant with an offset, such as 2026-12-01T10:00:00+01:00",
+        );
+    }
+    parsed
+}
+
+fn date(raw: Option<&str>, field: &str, errors: &mut FieldErrors) -> Option<Date> {
+    let Some(raw) = raw else {
+        errors.add(field, "is required");
+        return None;
+    };
+    let parsed = raw.parse::<Date>().ok().filter(|_| raw.len() == 10);
+    if parsed.is_none() {
+        errors.add(field, "must be a date YYYY-MM-DD");
+    }
+    parsed
+}
+
+/// A booking: the units one owner holds on one resource, and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Booking {
+    pub booking_id: String,
+    pub resource_id: String,
+    pub venue_id: String,
+    /// The caller (`sub`) who made it.
+    pub owner: String,
+    pub status: BookingStatus,
+    pub period: Period,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub units: Vec<Unit>,
+    pub price: Money,
+    pub hold_expires_at: Option<Timestamp>,
+    pub payment: Option<Payment>,
+    pub customer: Customer,
+    /// The venue's IANA zone, to show instants at the venue's offset.
+    pub time_zone: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Who books what, with which plan, when.
+#[derive(Debug, Clone)]
+pub struct NewBooking<'a> {
+    pub booking_id: String,
+    pub owner: String,
+    pub resource: &'a crate::Resource,
+    pub time_zone: &'a str,
+    pub request: BookingRequest,
+    pub plan: Plan,
+    pub now: Timestamp,
+}
+
+impl Booking {
+    /// Paying at the desk confirms at once; paying online holds the units for `hold_minutes`.
+    pub fn new(new: NewBooking<'_>) -> Booking {
+        let BookingRequest {
+            period,
+            customer,
+            provider,
+        } = new.request;
+        let (status, hold_expires_at, payment) = match provider {
+            PaymentProvider::None => (BookingStatus::Confirmed, None, None),
+            provider => (
+                BookingStatus::Held,
+                new.now
+                    .checked_add(SignedDuration::from_mins(i64::from(
+                        new.resource.hold_minutes,
+                    )))
+                    .ok(),
+                Some(Payment {
+                    provider,
+                    status: PaymentStatus::Pending,
+                }),
+            ),
+        };
+        Booking {
+            booking_id: new.booking_id,
+            resource_id: new.resource.resource_id.clone(),
+            venue_id: new.resource.venue_id.clone(),
+            owner: new.owner,
+            status,
+            period,
+            start: new.plan.start,
+            end: new.plan.end,
+            units: new.plan.units,
+            price: new.plan.price,
+            hold_expires_at,
+            payment,
+            customer,
+            time_zone: new.time_zone.to_string(),
+            created_at: new.now,
+            updated_at: new.now,
+        }
+    }
+
+    /// A hold whose time ran out is expired, whatever the store still says.
+    pub fn hold_lapsed(&self, now: Timestamp) -> bool {
+        self.status == BookingStatus::Held && self.hold_expires_at.is_some_and(|at| at <= now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_status() -> impl Strategy<Value = BookingStatus> {
+        proptest::sample::select(BookingStatus::ALL.to_vec())
+    }
+
+    fn any_event() -> impl Strategy<Value = BookingEvent> {
+        proptest::sample::select(vec![
+            BookingEvent::Cancel,
+            BookingEvent::Expire,
+            BookingEvent::Pay,
+            BookingEvent::PayTooLate,
+            BookingEvent::Refund,
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn only_held_and_confirmed_bookings_hold_units_or_cancel(status in any_status()) {
+            let cancellable = status.after(BookingEvent::Cancel).is_ok();
+            prop_assert_eq!(cancellable, status.holds_units());
+        }
+
+        #[test]
+        fn a_refunded_booking_never_changes_again(event in any_event()) {
+            prop_assert!(BookingStatus::Refunded.after(event).is_err());
+        }
+
+        #[test]
+        fn statuses_round_trip_through_their_names(status in any_status()) {
+            prop_assert_eq!(BookingStatus::parse(status.as_str()), Some(status));
+        }
+    }
+
+    #[test]
+    fn an_expired_booking_cannot_be_cancelled() {
+        let err = BookingStatus::Expired
+            .after(BookingEvent::Cancel)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a booking that is expired cannot be cancelled"
+        );
+    }
+
+    #[test]
+    fn instants_need_an_offset_and_dates_a_full_form() {
+        let mut errors = FieldErrors::new();
+        assert!(instant(Some("2026-12-01T10:00:00+01:00"), "start", &mut errors).is_some());
+        assert!(instant(Some("2026-12-01T09:00:00Z"), "start", &mut errors).is_some());
+        assert!(errors.is_empty());
+        assert!(instant(Some("2026-12-01T10:00:00"), "start", &mut errors).is_none());
+        assert!(instant(Some("2026-12-01"), "end", &mut errors).is_none());
+        assert!(date(Some("2026-12-1"), "check_in", &mut errors).is_none());
+        assert!(date(Some("2026-02-30"), "check_out", &mut errors).is_none());
+        for field in ["start", "end", "check_in", "check_out"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+    }
+}

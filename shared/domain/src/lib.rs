@@ -1,0 +1,36 @@
+//! Holdfast's booking rules: venues, resources, the units of time they sell, validation and prices.
+//! Pure Rust (no AWS, no async, no HTTP): instants are UTC inside, local time only through the tz database.
+
+pub mod booking;
+pub mod error;
+pub mod money;
+pub mod resource;
+pub mod units;
+pub mod venue;
+
+pub use booking::{
+    Booking, BookingDraft, BookingEvent, BookingRequest, BookingStatus, Customer, CustomerDraft,
+    NewBooking, Payment, PaymentProvider, PaymentStatus,
+};
+pub use error::{DomainError, FieldErrors};
+pub use money::{Currency, Money, MoneyDraft};
+pub use resource::{
+    LocalTime, MAX_UNITS_PER_BOOKING, NightRules, Opening, OpeningHours, OpeningHoursDraft,
+    Resource, ResourceDraft, ResourcePatch, Schedule, SlotRules,
+};
+pub use units::{Period, Plan, Unit, UnitSpan};
+pub use venue::{Language, Venue, VenueDraft, Zone};
+
+/// The one way the domain writes an instant for people: RFC 3339 at the venue's offset.
+pub fn format_local(instant: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    instant
+        .to_zoned(zone.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// The one way the domain writes an instant for storage: RFC 3339 in UTC, fixed width, so
+/// that keys sort in time order.
+pub fn format_utc(instant: jiff::Timestamp) -> String {
+    instant.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
