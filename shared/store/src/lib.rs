@@ -1,1 +1,124 @@
+//! The DynamoDB adapter: Holdfast's one table, its items, and the lock transactions that keep
+//! a unit of time sold once. Depends on the domain; the domain knows nothing of it.
 
+mod bookings;
+mod catalog;
+mod item;
+mod page;
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{BuildError, SdkError};
+
+pub use bookings::{BookError, CancelError, IdempotencyRecord, LockState};
+pub use item::{Item, ItemError};
+pub use page::{Cursor, Page};
+
+/// The table's indexes, as template.yaml defines them.
+pub mod index {
+    /// A customer's bookings newest first (`OWNER#{sub}`) and a venue's resources.
+    pub const BY_OWNER: &str = "gsi1";
+    /// A venue's bookings by local day (`VENUE#{id}#DAY#{date}`): one partition per venue-day.
+    pub const BY_VENUE_DAY: &str = "gsi2";
+    /// Held bookings by hold expiry, sharded (`HELD#{0..7}`).
+    pub const HELD: &str = "gsi3";
+    /// How many partitions the held-bookings index spreads over.
+    pub const HELD_SHARDS: u32 = 8;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The table did not answer (timeout, connection refused): say 503, not 500.
+    #[error("the table did not answer")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("DynamoDB refused the request")]
+    Dynamo(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("a DynamoDB request could not be built")]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Corrupt(#[from] ItemError),
+    #[error("the transaction still conflicted after {attempts} attempts")]
+    Contended { attempts: u32 },
+    #[error("the cursor is not one this list issued")]
+    BadCursor,
+}
+
+impl<E, R> From<SdkError<E, R>> for StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    fn from(err: SdkError<E, R>) -> Self {
+        match err {
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+                StoreError::Unavailable(Box::new(err))
+            }
+            other => StoreError::Dynamo(Box::new(other)),
+        }
+    }
+}
+
+/// Holdfast's table and the client that reaches it; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Store {
+        Store {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Whether the table answers, within `timeout`.
+    pub async fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
+        let call = self.client.describe_table().table_name(&self.table).send();
+        match tokio::time::timeout(timeout, call).await {
+            Ok(result) => result.map(|_| ()).map_err(StoreError::from),
+            Err(elapsed) => Err(StoreError::Unavailable(Box::new(elapsed))),
+        }
+    }
+}
+
+/// Jittered exponential backoff for transactions that lost a race in flight.
+pub(crate) struct Backoff {
+    attempt: u32,
+    max_attempts: u32,
+}
+
+impl Backoff {
+    pub(crate) fn new(max_attempts: u32) -> Backoff {
+        Backoff {
+            attempt: 0,
+            max_attempts,
+        }
+    }
+
+    /// Waits before the next attempt; `false` when attempts are used up.
+    pub(crate) async fn wait(&mut self) -> bool {
+        self.attempt += 1;
+        if self.attempt >= self.max_attempts {
+            return false;
+        }
+        // Full jitter: spread racing retries so that they do not collide again.
+        let cap_ms = (10u64 << self.attempt.min(6)).min(500);
+        tokio::time::sleep(Duration::from_millis(fastrand::u64(1..=cap_ms))).await;
+        true
+    }
+
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempt
+    }
+}

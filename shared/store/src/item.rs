@@ -1,0 +1,502 @@
+//! Items of the one table and their conversions to and from the domain's types, both ways.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use holdfast_domain::{
+    Booking, BookingStatus, Currency, Customer, FieldErrors, Language, LocalTime, Money,
+    NightRules, OpeningHours, OpeningHoursDraft, Payment, PaymentProvider, PaymentStatus, Period,
+    Resource, Schedule, SlotRules, Unit, Venue, Zone, format_utc,
+};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::index::HELD_SHARDS;
+
+/// A stored item was not what this code writes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("stored item {key}: attribute {attribute} {reason}")]
+pub struct ItemError {
+    pub key: String,
+    pub attribute: String,
+    pub reason: &'static str,
+}
+
+/// One item of the table: attribute name to value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Item(pub HashMap<String, AttributeValue>);
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub(crate) mod keys {
+    pub fn venue(venue_id: &str) -> (String, String) {
+        (format!("VENUE#{venue_id}"), "VENUE".into())
+    }
+    pub fn resource(resource_id: &str) -> (String, String) {
+        (format!("RESOURCE#{resource_id}"), "RESOURCE".into())
+    }
+    pub fn venue_resources(venue_id: &str) -> String {
+        format!("VENUE#{venue_id}#RESOURCES")
+    }
+    pub fn booking(booking_id: &str) -> (String, String) {
+        (format!("BOOKING#{booking_id}"), "BOOKING".into())
+    }
+    pub fn owner(owner: &str) -> String {
+        format!("OWNER#{owner}")
+    }
+    pub fn venue_day(venue_id: &str, day: &str) -> String {
+        format!("VENUE#{venue_id}#DAY#{day}")
+    }
+    pub fn locks(resource_id: &str) -> String {
+        format!("LOCKS#{resource_id}")
+    }
+    pub fn idempotency(caller: &str, key: &str) -> (String, String) {
+        (format!("IDEMPOTENCY#{caller}#{key}"), "IDEMPOTENCY".into())
+    }
+}
+
+impl Item {
+    pub(crate) fn keyed((pk, sk): (String, String)) -> Item {
+        let mut item = Item::default();
+        item.put("pk", s(pk));
+        item.put("sk", s(sk));
+        item
+    }
+
+    pub(crate) fn put(&mut self, name: &str, value: AttributeValue) {
+        self.0.insert(name.to_string(), value);
+    }
+
+    fn put_opt(&mut self, name: &str, value: Option<AttributeValue>) {
+        if let Some(value) = value {
+            self.put(name, value);
+        }
+    }
+
+    fn error(&self, attribute: &str, reason: &'static str) -> ItemError {
+        let key = [self.0.get("pk"), self.0.get("sk")]
+            .iter()
+            .map(|v| {
+                v.and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                    .unwrap_or("?")
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        ItemError {
+            key,
+            attribute: attribute.to_string(),
+            reason,
+        }
+    }
+
+    pub fn string(&self, name: &str) -> Result<&str, ItemError> {
+        self.opt_string(name)?
+            .ok_or_else(|| self.error(name, "is missing"))
+    }
+
+    pub fn opt_string(&self, name: &str) -> Result<Option<&str>, ItemError> {
+        match self.0.get(name) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(AttributeValue::S(v)) => Ok(Some(v)),
+            Some(_) => Err(self.error(name, "is not a string")),
+        }
+    }
+
+    pub fn number<T: std::str::FromStr>(&self, name: &str) -> Result<T, ItemError> {
+        self.opt_number(name)?
+            .ok_or_else(|| self.error(name, "is missing"))
+    }
+
+    pub fn opt_number<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ItemError> {
+        match self.0.get(name) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(AttributeValue::N(v)) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| self.error(name, "is not a valid number")),
+            Some(_) => Err(self.error(name, "is not a number")),
+        }
+    }
+
+    fn boolean(&self, name: &str) -> Result<bool, ItemError> {
+        match self.0.get(name) {
+            Some(AttributeValue::Bool(v)) => Ok(*v),
+            _ => Err(self.error(name, "is not a boolean")),
+        }
+    }
+
+    fn strings(&self, name: &str) -> Result<Vec<&str>, ItemError> {
+        match self.0.get(name) {
+            Some(AttributeValue::L(values)) => values
+                .iter()
+                .map(|v| {
+                    v.as_s()
+                        .map(String::as_str)
+                        .map_err(|_| self.error(name, "holds a non-string"))
+                })
+                .collect(),
+            _ => Err(self.error(name, "is not a list")),
+        }
+    }
+
+    fn parsed<T: std::str::FromStr>(&self, name: &str) -> Result<T, ItemError> {
+        self.string(name)?
+            .parse()
+            .map_err(|_| self.error(name, "does not parse"))
+    }
+
+    fn opt_parsed<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ItemError> {
+        self.opt_string(name)?
+            .map(|v| v.parse().map_err(|_| self.error(name, "does not parse")))
+            .transpose()
+    }
+
+    fn money(&self, amount: &str, currency: &str) -> Result<Money, ItemError> {
+        let currency = Currency::parse(self.string(currency)?)
+            .ok_or_else(|| self.error(currency, "is not ISO 4217"))?;
+        Ok(Money {
+            amount: self.number(amount)?,
+            currency,
+        })
+    }
+}
+
+impl From<&Venue> for Item {
+    fn from(venue: &Venue) -> Item {
+        let mut item = Item::keyed(keys::venue(&venue.venue_id));
+        item.put("type", s("venue"));
+        item.put("venue_id", s(&venue.venue_id));
+        item.put("org_id", s(&venue.org_id));
+        item.put("name", s(&venue.name));
+        item.put("time_zone", s(venue.zone.name()));
+        item.put("currency", s(venue.currency.as_str()));
+        item.put("contact_email", s(&venue.contact_email));
+        item.put("language", s(venue.language.as_str()));
+        item.put("created_at", s(format_utc(venue.created_at)));
+        item
+    }
+}
+
+impl TryFrom<&Item> for Venue {
+    type Error = ItemError;
+
+    fn try_from(item: &Item) -> Result<Venue, ItemError> {
+        Ok(Venue {
+            venue_id: item.string("venue_id")?.to_string(),
+            org_id: item.string("org_id")?.to_string(),
+            name: item.string("name")?.to_string(),
+            zone: Zone::parse(item.string("time_zone")?)
+                .ok_or_else(|| item.error("time_zone", "is no known zone"))?,
+            currency: Currency::parse(item.string("currency")?)
+                .ok_or_else(|| item.error("currency", "is not ISO 4217"))?,
+            contact_email: item.string("contact_email")?.to_string(),
+            language: Language::parse(item.string("language")?)
+                .ok_or_else(|| item.error("language", "is unknown"))?,
+            created_at: item.parsed("created_at")?,
+        })
+    }
+}
+
+fn opening_hours_value(hours: &OpeningHours) -> AttributeValue {
+    AttributeValue::M(
+        hours
+            .to_draft()
+            .into_iter()
+            .map(|(day, intervals)| {
+                let list = intervals
+                    .into_iter()
+                    .map(|(open, close)| s(format!("{open}-{close}")))
+                    .collect();
+                (day, AttributeValue::L(list))
+            })
+            .collect(),
+    )
+}
+
+fn opening_hours_of(item: &Item) -> Result<OpeningHours, ItemError> {
+    let bad = || {
+        item.error(
+            "opening_hours",
+            "is not a map of day to HH:MM-HH:MM strings",
+        )
+    };
+    let Some(AttributeValue::M(days)) = item.0.get("opening_hours") else {
+        return Err(bad());
+    };
+    let mut draft = OpeningHoursDraft::new();
+    for (day, intervals) in days {
+        let AttributeValue::L(intervals) = intervals else {
+            return Err(bad());
+        };
+        let pairs = intervals
+            .iter()
+            .map(|v| {
+                let raw = v.as_s().map_err(|_| bad())?;
+                let (open, close) = raw.split_once('-').ok_or_else(bad)?;
+                Ok((open.to_string(), close.to_string()))
+            })
+            .collect::<Result<Vec<_>, ItemError>>()?;
+        draft.insert(day.clone(), pairs);
+    }
+    let mut errors = FieldErrors::new();
+    let hours = OpeningHours::parse(&draft, "opening_hours", &mut errors);
+    if errors.is_empty() {
+        Ok(hours)
+    } else {
+        Err(bad())
+    }
+}
+
+impl From<&Resource> for Item {
+    fn from(resource: &Resource) -> Item {
+        let mut item = Item::keyed(keys::resource(&resource.resource_id));
+        item.put("type", s("resource"));
+        item.put("gsi1pk", s(keys::venue_resources(&resource.venue_id)));
+        item.put(
+            "gsi1sk",
+            s(format!(
+                "{}#{}",
+                format_utc(resource.created_at),
+                resource.resource_id
+            )),
+        );
+        item.put("resource_id", s(&resource.resource_id));
+        item.put("venue_id", s(&resource.venue_id));
+        item.put("name", s(&resource.name));
+        item.put("kind", s(resource.schedule.kind()));
+        item.put("capacity", n(resource.capacity));
+        item.put("unit_price", n(resource.unit_price.amount));
+        item.put("currency", s(resource.unit_price.currency.as_str()));
+        item.put("hold_minutes", n(resource.hold_minutes));
+        item.put("active", AttributeValue::Bool(resource.active));
+        item.put("created_at", s(format_utc(resource.created_at)));
+        match &resource.schedule {
+            Schedule::Slots(rules) => {
+                item.put("slot_minutes", n(rules.slot_minutes));
+                item.put(
+                    "durations",
+                    AttributeValue::L(rules.durations.iter().map(n).collect()),
+                );
+                item.put("opening_hours", opening_hours_value(&rules.opening_hours));
+            }
+            Schedule::Nights(rules) => {
+                item.put("check_in_time", s(rules.check_in_time.to_string()));
+                item.put("check_out_time", s(rules.check_out_time.to_string()));
+                item.put("min_nights", n(rules.min_nights));
+                item.put("max_nights", n(rules.max_nights));
+            }
+        }
+        item
+    }
+}
+
+impl TryFrom<&Item> for Resource {
+    type Error = ItemError;
+
+    fn try_from(item: &Item) -> Result<Resource, ItemError> {
+        let time = |name: &str| {
+            LocalTime::parse(item.string(name)?, false)
+                .ok_or_else(|| item.error(name, "is not HH:MM"))
+        };
+        let schedule = match item.string("kind")? {
+            "slots" => Schedule::Slots(SlotRules {
+                slot_minutes: item.number("slot_minutes")?,
+                durations: match item.0.get("durations") {
+                    Some(AttributeValue::L(list)) => list
+                        .iter()
+                        .map(|v| {
+                            v.as_n()
+                                .ok()
+                                .and_then(|n| n.parse().ok())
+                                .ok_or_else(|| item.error("durations", "holds a non-number"))
+                        })
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(item.error("durations", "is not a list")),
+                },
+                opening_hours: opening_hours_of(item)?,
+            }),
+            "nights" => Schedule::Nights(NightRules {
+                check_in_time: time("check_in_time")?,
+                check_out_time: time("check_out_time")?,
+                min_nights: item.number("min_nights")?,
+                max_nights: item.number("max_nights")?,
+            }),
+            _ => return Err(item.error("kind", "is neither slots nor nights")),
+        };
+        Ok(Resource {
+            resource_id: item.string("resource_id")?.to_string(),
+            venue_id: item.string("venue_id")?.to_string(),
+            name: item.string("name")?.to_string(),
+            schedule,
+            capacity: item.number("capacity")?,
+            unit_price: item.money("unit_price", "currency")?,
+            hold_minutes: item.number("hold_minutes")?,
+            active: item.boolean("active")?,
+            created_at: item.parsed("created_at")?,
+        })
+    }
+}
+
+/// The held-bookings shard a booking's expiry is filed under.
+pub(crate) fn held_shard(booking_id: &str) -> u32 {
+    // FNV-1a: stable across processes, unlike the std hasher.
+    let hash = booking_id.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % HELD_SHARDS
+}
+
+/// The local date a booking is listed under in its venue's day partitions.
+pub(crate) fn local_day(booking: &Booking) -> String {
+    match booking.period {
+        Period::Nights { check_in, .. } => check_in.to_string(),
+        Period::Slots { start, .. } => match jiff::tz::TimeZone::get(&booking.time_zone) {
+            Ok(tz) => start.to_zoned(tz).date().to_string(),
+            Err(_) => start.to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
+        },
+    }
+}
+
+impl From<&Booking> for Item {
+    fn from(booking: &Booking) -> Item {
+        let mut item = Item::keyed(keys::booking(&booking.booking_id));
+        item.put("type", s("booking"));
+        item.put("gsi1pk", s(keys::owner(&booking.owner)));
+        item.put(
+            "gsi1sk",
+            s(format!(
+                "{}#{}",
+                format_utc(booking.created_at),
+                booking.booking_id
+            )),
+        );
+        item.put(
+            "gsi2pk",
+            s(keys::venue_day(&booking.venue_id, &local_day(booking))),
+        );
+        item.put(
+            "gsi2sk",
+            s(format!(
+                "{}#{}",
+                format_utc(booking.start),
+                booking.booking_id
+            )),
+        );
+        if booking.status == BookingStatus::Held {
+            if let Some(at) = booking.hold_expires_at {
+                item.put(
+                    "gsi3pk",
+                    s(format!("HELD#{}", held_shard(&booking.booking_id))),
+                );
+                item.put(
+                    "gsi3sk",
+                    s(format!("{}#{}", format_utc(at), booking.booking_id)),
+                );
+            }
+        }
+        item.put("booking_id", s(&booking.booking_id));
+        item.put("resource_id", s(&booking.resource_id));
+        item.put("venue_id", s(&booking.venue_id));
+        item.put("owner", s(&booking.owner));
+        item.put("status", s(booking.status.as_str()));
+        item.put("start", s(format_utc(booking.start)));
+        item.put("end", s(format_utc(booking.end)));
+        if let Period::Nights {
+            check_in,
+            check_out,
+        } = booking.period
+        {
+            item.put("check_in", s(check_in.to_string()));
+            item.put("check_out", s(check_out.to_string()));
+        }
+        item.put(
+            "units",
+            AttributeValue::L(booking.units.iter().map(|u| s(u.key())).collect()),
+        );
+        item.put("price", n(booking.price.amount));
+        item.put("currency", s(booking.price.currency.as_str()));
+        item.put_opt(
+            "hold_expires_at",
+            booking.hold_expires_at.map(|t| s(format_utc(t))),
+        );
+        if let Some(payment) = booking.payment {
+            item.put("payment_provider", s(payment.provider.as_str()));
+            item.put("payment_status", s(payment.status.as_str()));
+        }
+        item.put("customer_name", s(&booking.customer.name));
+        item.put("customer_email", s(&booking.customer.email));
+        item.put_opt("customer_phone", booking.customer.phone.as_ref().map(s));
+        item.put("time_zone", s(&booking.time_zone));
+        item.put("created_at", s(format_utc(booking.created_at)));
+        item.put("updated_at", s(format_utc(booking.updated_at)));
+        item
+    }
+}
+
+impl TryFrom<&Item> for Booking {
+    type Error = ItemError;
+
+    fn try_from(item: &Item) -> Result<Booking, ItemError> {
+        let start: Timestamp = item.parsed("start")?;
+        let end: Timestamp = item.parsed("end")?;
+        let period = match (
+            item.opt_parsed::<Date>("check_in")?,
+            item.opt_parsed::<Date>("check_out")?,
+        ) {
+            (Some(check_in), Some(check_out)) => Period::Nights {
+                check_in,
+                check_out,
+            },
+            _ => Period::Slots { start, end },
+        };
+        let units = item
+            .strings("units")?
+            .into_iter()
+            .map(|k| {
+                Unit::from_key(k).ok_or_else(|| item.error("units", "holds an unreadable unit"))
+            })
+            .collect::<Result<_, _>>()?;
+        let payment = match item.opt_string("payment_provider")? {
+            None => None,
+            Some(provider) => Some(Payment {
+                provider: PaymentProvider::parse(provider)
+                    .ok_or_else(|| item.error("payment_provider", "is unknown"))?,
+                status: PaymentStatus::parse(item.string("payment_status")?)
+                    .ok_or_else(|| item.error("payment_status", "is unknown"))?,
+            }),
+        };
+        Ok(Booking {
+            booking_id: item.string("booking_id")?.to_string(),
+            resource_id: item.string("resource_id")?.to_string(),
+            venue_id: item.string("venue_id")?.to_string(),
+            owner: item.string("owner")?.to_string(),
+            status: BookingStatus::parse(item.string("status")?)
+                .ok_or_else(|| item.error("status", "is unknown"))?,
+            period,
+            start,
+            end,
+            units,
+            price: item.money("price", "currency")?,
+            hold_expires_at: item.opt_parsed("hold_expires_at")?,
+            payment,
+            customer: Customer {
+                name: item.string("customer_name")?.to_string(),
+                email: item.string("customer_email")?.to_string(),
+                phone: item.opt_string("customer_phone")?.map(str::to_string),
+            },
+            time_zone: item.string("time_zone")?.to_string(),
+            created_at: item.parsed("created_at")?,
+            updated_at: item.parsed("updated_at")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
