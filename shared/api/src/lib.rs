@@ -1,1 +1,32 @@
+//! What every function shares: typed config, the app state built once at cold start, callers
+//! from JWT claims, request parsing, the one error shape, and the booking use cases.
 
+mod app;
+mod caller;
+mod config;
+mod error;
+mod http;
+pub mod services;
+mod views;
+
+pub use app::{App, Clock};
+pub use caller::Caller;
+pub use config::{Config, ConfigError};
+pub use error::ApiError;
+pub use http::{
+    CREATED, OK, Query, body_bytes, json_body, path_param, request_id, respond, respond_json,
+};
+pub use lambda_http::{Body, Error, Request, Response};
+
+/// Logs for people locally (`HOLDFAST_LOG_FORMAT=pretty`), plain single lines in Lambda.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::env::var("HOLDFAST_LOG_FORMAT").is_ok_and(|v| v == "pretty");
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

@@ -1,0 +1,170 @@
+//! The one error type of the HTTP functions and its one conversion to API.md's error shape.
+
+use holdfast_domain::{DomainError, FieldErrors};
+use holdfast_store::StoreError;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Validation(FieldErrors),
+    #[error("sign in first: this needs a valid bearer token")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    SlotTaken {
+        message: String,
+        conflicts: Vec<Value>,
+    },
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("the body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the body must be application/json")]
+    UnsupportedMediaType,
+    #[error("this Idempotency-Key was used with a different body")]
+    IdempotencyMismatch,
+    #[error("a dependency is unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn field(field: impl Into<String>, why: impl Into<String>) -> ApiError {
+        ApiError::Validation(FieldErrors::single(field, why))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::SlotTaken { .. } | ApiError::InvalidState(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "VALIDATION_ERROR",
+            ApiError::Unauthenticated => "UNAUTHENTICATED",
+            ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::SlotTaken { .. } => "SLOT_TAKEN",
+            ApiError::InvalidState(_) => "INVALID_STATE",
+            ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            ApiError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ApiError::IdempotencyMismatch => "IDEMPOTENCY_MISMATCH",
+            ApiError::Unavailable(_) => "UNAVAILABLE",
+            ApiError::Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+
+    /// The JSON body of API.md's error shape. A 5xx is logged here, once, with the request id
+    /// and its whole chain of causes; a 4xx is the caller's business and is not.
+    pub fn body(&self, request_id: &str) -> Value {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(request_id, code = self.code(), error = %chain(self), "request failed");
+        }
+        let message = match self {
+            ApiError::Validation(errors) => format!("Invalid request: {errors}"),
+            // Nothing internal reaches the caller.
+            ApiError::Internal(_) => "Something went wrong on our side; try again later.".into(),
+            ApiError::Unavailable(_) => "A dependency is unavailable; try again shortly.".into(),
+            other => other.to_string(),
+        };
+        let details = match self {
+            ApiError::Validation(errors) => {
+                let fields: serde_json::Map<String, Value> = errors
+                    .iter()
+                    .map(|(f, why)| (f.to_string(), Value::from(why)))
+                    .collect();
+                Some(json!({ "fields": fields }))
+            }
+            ApiError::SlotTaken { conflicts, .. } => Some(json!({ "conflicts": conflicts })),
+            _ => None,
+        };
+        let mut error =
+            json!({ "code": self.code(), "message": message, "request_id": request_id });
+        if let Some(details) = details {
+            error["details"] = details;
+        }
+        json!({ "error": error })
+    }
+}
+
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> ApiError {
+        match err {
+            DomainError::Invalid(fields) => ApiError::Validation(fields),
+            transition @ DomainError::InvalidTransition { .. } => {
+                ApiError::InvalidState(transition.to_string())
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> ApiError {
+        match err {
+            StoreError::Unavailable(_) => ApiError::Unavailable(err),
+            StoreError::BadCursor => {
+                ApiError::field("cursor", "is not a cursor this list gave out")
+            }
+            other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_name_their_fields() {
+        let body = ApiError::field("start", "is in the past").body("req-1");
+        assert_eq!(body["error"]["code"], "VALIDATION_ERROR");
+        assert_eq!(
+            body["error"]["details"]["fields"]["start"],
+            "is in the past"
+        );
+        assert_eq!(body["error"]["request_id"], "req-1");
+    }
+
+    #[test]
+    fn internal_errors_say_nothing_internal() {
+        let err = ApiError::Internal("table holdfast-secret exploded".into());
+        let body = err.body("req-2");
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.to_string().contains("holdfast-secret"));
+        assert!(body["error"].get("details").is_none());
+    }
+
+    #[test]
+    fn a_bad_cursor_is_the_callers_mistake() {
+        let err = ApiError::from(StoreError::BadCursor);
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    }
+}

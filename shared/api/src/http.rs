@@ -1,0 +1,270 @@
+//! Reading requests and writing responses: bodies, path and query parameters, JSON out.
+
+use std::future::Future;
+
+use lambda_http::http::{StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Bodies above this are refused (API.md's default).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The request id API Gateway gave this request (echoed in errors and logs).
+pub fn request_id(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    }
+    .or_else(|| req.lambda_context_ref().map(|c| c.request_id.clone()))
+    .unwrap_or_else(|| "unknown".into())
+}
+
+/// Runs a request's work and turns its result, error or not, into the response.
+pub async fn respond<F>(req: &Request, work: F) -> Response<Body>
+where
+    F: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    match work.await {
+        Ok(response) => response,
+        Err(err) => {
+            let body = err.body(&request_id(req));
+            json_response(err.status(), &body)
+        }
+    }
+}
+
+/// `value` as JSON with `status`.
+pub fn respond_json<T: Serialize>(
+    status: StatusCode,
+    value: &T,
+) -> Result<Response<Body>, ApiError> {
+    Ok(json_response(status, value))
+}
+
+fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// The raw JSON body: present, `application/json`, within the size limit.
+pub fn body_bytes(req: &Request) -> Result<&[u8], ApiError> {
+    let bytes: &[u8] = match req.body() {
+        Body::Empty => &[],
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    };
+    if bytes.len() > BODY_LIMIT {
+        return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::field("body", "is required: a JSON object"));
+    }
+    Ok(bytes)
+}
+
+/// The body read as `T`; a wrong type, a missing or unknown field is a 400 that names it.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    parse_json(body_bytes(req)?)
+}
+
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    if value.is_ok() {
+        if let Err(trailing) = deserializer.end() {
+            return Err(ApiError::field(
+                "body",
+                format!("is not valid JSON ({trailing})"),
+            ));
+        }
+    }
+    value.map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let mut field = if path.is_empty() || path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
+        let message = inner.to_string();
+        if let Some(unknown) = message
+            .strip_prefix("unknown field `")
+            .and_then(|m| m.split('`').next())
+        {
+            // A typo is named as itself: `details.fields.nmae`, not the object around it.
+            if field == "body" {
+                field = unknown.to_string();
+            }
+            return ApiError::field(field, "is not a field of this request");
+        }
+        let why = match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                format!("is not valid JSON ({inner})")
+            }
+            _ => strip_position(&inner.to_string()),
+        };
+        ApiError::field(field, why)
+    })
+}
+
+/// serde's messages end in "at line 1 column 42", which helps no one reading a field error.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// A path parameter the route guarantees.
+pub fn path_param<'a>(req: &'a Request, name: &'static str) -> Result<&'a str, ApiError> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .ok_or(ApiError::NotFound("route"))
+}
+
+/// The query string, with every parameter it does not know refused.
+#[derive(Debug)]
+pub struct Query<'a> {
+    req: &'a Request,
+}
+
+impl<'a> Query<'a> {
+    pub fn of(req: &'a Request, known: &[&str]) -> Result<Query<'a>, ApiError> {
+        if let Some(params) = req.query_string_parameters_ref() {
+            for (name, _) in params.iter() {
+                if !known.contains(&name) {
+                    return Err(ApiError::field(
+                        name,
+                        format!("is not a parameter here (known: {})", known.join(", ")),
+                    ));
+                }
+            }
+        }
+        Ok(Query { req })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.req
+            .query_string_parameters_ref()
+            .and_then(|p| p.first(name))
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<&'a str, ApiError> {
+        self.get(name)
+            .ok_or_else(|| ApiError::field(name, "is required"))
+    }
+
+    pub fn date(&self, name: &'static str) -> Result<jiff::civil::Date, ApiError> {
+        let raw = self.required(name)?;
+        raw.parse()
+            .ok()
+            .filter(|_| raw.len() == 10)
+            .ok_or_else(|| ApiError::field(name, "must be a date YYYY-MM-DD"))
+    }
+
+    /// `limit=` 1 to 100, 25 when absent.
+    pub fn limit(&self) -> Result<usize, ApiError> {
+        match self.get("limit") {
+            None => Ok(25),
+            Some(raw) => raw
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| ApiError::field("limit", "must be a whole number from 1 to 100")),
+        }
+    }
+
+    pub fn cursor(&self) -> Result<Option<holdfast_store::Cursor>, ApiError> {
+        self.get("cursor")
+            .map(|raw| holdfast_store::Cursor::decode(raw).map_err(ApiError::from))
+            .transpose()
+    }
+}
+
+/// 201 and 200 read better at call sites with names.
+pub const CREATED: StatusCode = StatusCode::CREATED;
+pub const OK: StatusCode = StatusCode::OK;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Shape {
+        name: String,
+        inner: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        size: u32,
+    }
+
+    fn field_of(bytes: &[u8]) -> (String, String) {
+        match parse_json::<Shape>(bytes) {
+            Err(ApiError::Validation(fields)) => {
+                let (f, why) = fields.iter().next().unwrap();
+                (f.to_string(), why.to_string())
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field_and_why() {
+        assert_eq!(
+            field_of(br#"{"name": "a", "inner": {"size": "big"}}"#).0,
+            "inner.size"
+        );
+        let (field, why) = field_of(br#"{"name": "a", "inner": {"size": 1}, "nmae": 2}"#);
+        assert_eq!(
+            (field.as_str(), why.as_str()),
+            ("nmae", "is not a field of this request")
+        );
+        assert_eq!(
+            field_of(br#"{"name": "a", "inner": {"size": 1, "colour": 2}}"#).0,
+            "inner.colour"
+        );
+        assert!(
+            !field_of(br#"{"name": 7, "inner": {"size": 1}}"#)
+                .1
+                .contains("line")
+        );
+        assert!(field_of(br#"{"name": "a""#).1.contains("not valid JSON"));
+        assert!(
+            field_of(br#"{"name": "a", "inner": {"size": 1}} trailing"#)
+                .1
+                .contains("not valid JSON")
+        );
+        assert!(
+            field_of(br#"{"inner": {"size": 1}}"#)
+                .1
+                .contains("missing field `name`")
+        );
+    }
+}

@@ -1,0 +1,283 @@
+//! Booking: create (with idempotency), read, list, cancel. Creation is where a unit of time is
+//! sold once: the store's transaction decides, and a taken unit is a 409 that names it.
+
+use holdfast_domain::{
+    Booking, BookingDraft, BookingStatus, NewBooking, Resource, Unit, format_local,
+};
+use holdfast_store::{BookError, CancelError, Cursor, IdempotencyRecord};
+use jiff::SignedDuration;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::availability::checked_range;
+use super::{active_resource, administered_venue, new_id, venue_of};
+use crate::app::App;
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::http::parse_json;
+use crate::views;
+
+/// How long a replayable first response is kept.
+const IDEMPOTENCY_TTL: SignedDuration = SignedDuration::from_hours(24);
+
+/// The longest range of days a venue's booking list may cover in one request.
+pub const MAX_LIST_DAYS: i64 = 92;
+
+/// Books for `caller` from a raw JSON body; with an `Idempotency-Key`, the same key and body
+/// answer the first response again, and the same key with another body is 422.
+pub async fn create_booking(
+    app: &App,
+    caller: &Caller,
+    body: &[u8],
+    idempotency_key: Option<&str>,
+) -> Result<(StatusCode, Value), ApiError> {
+    let draft: BookingDraft = parse_json(body)?;
+    let idempotency = match idempotency_key {
+        Some(key) => {
+            if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(ApiError::field(
+                    "Idempotency-Key",
+                    "must be 1 to 255 visible ASCII characters",
+                ));
+            }
+            let hash = request_hash(body);
+            if let Some(first) = app.store.idempotency_record(&caller.sub, key).await? {
+                return replay(&first, &hash);
+            }
+            Some((key, hash))
+        }
+        None => None,
+    };
+
+    let resource = active_resource(app, &draft.resource_id).await?;
+    let venue = venue_of(app, &resource.venue_id).await?;
+    let request = draft.read(&resource.schedule)?;
+    let now = app.clock.now();
+    let plan = resource.plan(request.period, venue.zone.tz(), now)?;
+    let booking = Booking::new(NewBooking {
+        booking_id: new_id("bkg"),
+        owner: caller.sub.clone(),
+        resource: &resource,
+        time_zone: venue.zone.name(),
+        request,
+        plan,
+        now,
+    });
+    let view = views::booking(&booking);
+    let record = idempotency.as_ref().map(|(key, hash)| IdempotencyRecord {
+        caller: caller.sub.clone(),
+        key: key.to_string(),
+        request_hash: hash.clone(),
+        status: StatusCode::CREATED.as_u16(),
+        body: view.to_string(),
+        expires_at: now.checked_add(IDEMPOTENCY_TTL).unwrap_or(now).as_second(),
+    });
+
+    match app
+        .store
+        .create_booking(&booking, resource.capacity, record.as_ref(), now)
+        .await
+    {
+        Ok(()) => {
+            tracing::info!(booking_id = %booking.booking_id, status = %booking.status, units = booking.units.len(), "booked");
+            Ok((StatusCode::CREATED, view))
+        }
+        Err(BookError::Taken(units)) => Err(slot_taken(&resource, venue.zone.tz(), &units)),
+        Err(BookError::IdempotencyKeyUsed) => {
+            // A twin request with the same key committed first: answer as it was answered.
+            let (key, hash) = idempotency.ok_or(ApiError::IdempotencyMismatch)?;
+            match app.store.idempotency_record(&caller.sub, key).await? {
+                Some(first) => replay(&first, &hash),
+                None => Err(ApiError::IdempotencyMismatch),
+            }
+        }
+        Err(BookError::Store(err)) => Err(err.into()),
+    }
+}
+
+/// SHA-256 of the body in canonical form, so that key order and spacing do not matter.
+fn request_hash(body: &[u8]) -> String {
+    let canonical = serde_json::from_slice::<Value>(body)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    Sha256::digest(canonical.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn replay(first: &IdempotencyRecord, hash: &str) -> Result<(StatusCode, Value), ApiError> {
+    if first.request_hash != hash {
+        return Err(ApiError::IdempotencyMismatch);
+    }
+    let status = StatusCode::from_u16(first.status).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let body = serde_json::from_str(&first.body).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok((status, body))
+}
+
+/// 409 naming each taken unit, and in words the merged times a person can read.
+fn slot_taken(resource: &Resource, zone: &TimeZone, units: &[Unit]) -> ApiError {
+    let mut spans: Vec<_> = units.iter().map(|u| resource.unit_span(*u, zone)).collect();
+    spans.sort_by_key(|s| s.start);
+    let conflicts = spans
+        .iter()
+        .map(|span| match span.unit {
+            Unit::Night(date) => json!({ "date": date.to_string() }),
+            Unit::Slot(_) => json!({ "start": format_local(span.start, zone), "end": format_local(span.end, zone) }),
+        })
+        .collect();
+    let mut ranges: Vec<(jiff::Timestamp, jiff::Timestamp)> = Vec::new();
+    for span in &spans {
+        match ranges.last_mut() {
+            Some(last) if last.1 >= span.start => last.1 = last.1.max(span.end),
+            _ => ranges.push((span.start, span.end)),
+        }
+    }
+    let words: Vec<String> = match units.first() {
+        Some(Unit::Night(_)) => {
+            let nights: Vec<String> = units.iter().map(Unit::key).collect();
+            vec![format!("for the night(s) of {}", nights.join(", "))]
+        }
+        _ => ranges
+            .iter()
+            .map(|(start, end)| {
+                let (s, e) = (start.to_zoned(zone.clone()), end.to_zoned(zone.clone()));
+                format!(
+                    "{} {}-{}",
+                    s.date(),
+                    s.strftime("%H:%M"),
+                    e.strftime("%H:%M")
+                )
+            })
+            .collect(),
+    };
+    ApiError::SlotTaken {
+        message: format!("{} is already booked {}", resource.name, words.join(", ")),
+        conflicts,
+    }
+}
+
+/// The booking if `caller` may see it: its owner, or an admin of its venue. Anyone else gets
+/// 404, as if it did not exist.
+async fn visible_booking(
+    app: &App,
+    caller: &Caller,
+    booking_id: &str,
+) -> Result<Booking, ApiError> {
+    let booking = app
+        .store
+        .booking(booking_id)
+        .await?
+        .ok_or(ApiError::NotFound("booking"))?;
+    if booking.owner == caller.sub {
+        return Ok(booking);
+    }
+    match app.store.venue(&booking.venue_id).await? {
+        Some(venue) if caller.is_admin_of(&venue.org_id) => Ok(booking),
+        _ => Err(ApiError::NotFound("booking")),
+    }
+}
+
+pub async fn get_booking(app: &App, caller: &Caller, booking_id: &str) -> Result<Value, ApiError> {
+    let booking = visible_booking(app, caller, booking_id).await?;
+    Ok(views::booking(&shown(booking, app)))
+}
+
+/// A hold whose time ran out shows as expired even before the job has tidied it.
+fn shown(mut booking: Booking, app: &App) -> Booking {
+    if booking.hold_lapsed(app.clock.now()) {
+        booking.status = BookingStatus::Expired;
+    }
+    booking
+}
+
+pub async fn cancel_booking(
+    app: &App,
+    caller: &Caller,
+    booking_id: &str,
+) -> Result<Value, ApiError> {
+    let booking = visible_booking(app, caller, booking_id).await?;
+    let now = app.clock.now();
+    let booking = shown(booking, app);
+    booking
+        .status
+        .after(holdfast_domain::BookingEvent::Cancel)?;
+    let capacity = app
+        .store
+        .resource(&booking.resource_id)
+        .await?
+        .map_or(1, |r| r.capacity);
+    match app.store.cancel_booking(&booking, capacity, now).await {
+        Ok(()) => {}
+        Err(CancelError::NoLongerHeld) => {
+            let status = match app.store.booking(booking_id).await? {
+                Some(current) => shown(current, app).status,
+                None => BookingStatus::Cancelled,
+            };
+            return Err(ApiError::InvalidState(format!(
+                "a booking that is {status} cannot be cancelled"
+            )));
+        }
+        Err(CancelError::Store(err)) => return Err(err.into()),
+    }
+    tracing::info!(booking_id, "cancelled");
+    let cancelled = Booking {
+        status: BookingStatus::Cancelled,
+        updated_at: now,
+        ..booking
+    };
+    Ok(views::booking(&cancelled))
+}
+
+pub async fn my_bookings(
+    app: &App,
+    caller: &Caller,
+    limit: usize,
+    cursor: Option<Cursor>,
+) -> Result<Value, ApiError> {
+    let page = app
+        .store
+        .owner_bookings(&caller.sub, limit, cursor.as_ref())
+        .await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|b| views::booking(&shown(b, app)))
+        .collect();
+    Ok(views::page(items, page.next))
+}
+
+pub struct VenueBookingsQuery {
+    pub from: Date,
+    pub to: Date,
+    pub status: Option<String>,
+    pub limit: usize,
+    pub cursor: Option<Cursor>,
+}
+
+pub async fn venue_bookings(
+    app: &App,
+    caller: &Caller,
+    venue_id: &str,
+    query: VenueBookingsQuery,
+) -> Result<Value, ApiError> {
+    let days: Vec<String> = checked_range(query.from, query.to, MAX_LIST_DAYS)?
+        .iter()
+        .map(Date::to_string)
+        .collect();
+    let status = query
+        .status
+        .as_deref()
+        .map(|s| BookingStatus::parse(s).ok_or_else(|| ApiError::field("status", "must be one of held, confirmed, cancelled, expired, payment_conflict, refunded")))
+        .transpose()?;
+    administered_venue(app, caller, venue_id).await?;
+    let page = app
+        .store
+        .venue_bookings(venue_id, &days, status, query.limit, query.cursor.as_ref())
+        .await?;
+    let items = page.items.into_iter().map(|b| views::booking(&b)).collect();
+    Ok(views::page(items, page.next))
+}

@@ -1,0 +1,71 @@
+//! Venues and their resources, as admins write them and anyone reads them.
+
+use holdfast_domain::{ResourceDraft, ResourcePatch, VenueDraft};
+use serde_json::Value;
+
+use super::{administered_venue, new_id, venue_of};
+use crate::app::App;
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::views;
+
+pub async fn create_venue(
+    app: &App,
+    caller: &Caller,
+    draft: VenueDraft,
+) -> Result<Value, ApiError> {
+    let org_id = caller.admin_org()?.to_string();
+    let venue = draft.into_venue(new_id("ven"), org_id, app.clock.now())?;
+    app.store.put_venue(&venue).await?;
+    Ok(views::venue(&venue))
+}
+
+/// A venue and its active resources.
+pub async fn get_venue(app: &App, venue_id: &str) -> Result<Value, ApiError> {
+    let venue = venue_of(app, venue_id).await?;
+    let resources: Vec<Value> = app
+        .store
+        .venue_resources(venue_id)
+        .await?
+        .iter()
+        .filter(|r| r.active)
+        .map(|r| views::resource(r, venue.zone.tz()))
+        .collect();
+    let mut body = views::venue(&venue);
+    body["resources"] = Value::from(resources);
+    Ok(body)
+}
+
+pub async fn create_resource(
+    app: &App,
+    caller: &Caller,
+    venue_id: &str,
+    draft: ResourceDraft,
+) -> Result<Value, ApiError> {
+    let venue = administered_venue(app, caller, venue_id).await?;
+    let resource = draft.into_resource(
+        new_id("res"),
+        venue.venue_id.clone(),
+        venue.currency,
+        app.clock.now(),
+    )?;
+    app.store.put_resource(&resource).await?;
+    Ok(views::resource(&resource, venue.zone.tz()))
+}
+
+pub async fn patch_resource(
+    app: &App,
+    caller: &Caller,
+    resource_id: &str,
+    patch: ResourcePatch,
+) -> Result<Value, ApiError> {
+    let resource = app
+        .store
+        .resource(resource_id)
+        .await?
+        .ok_or(ApiError::NotFound("resource"))?;
+    let venue = administered_venue(app, caller, &resource.venue_id).await?;
+    let patched = resource.patched(patch)?;
+    app.store.replace_resource(&patched).await?;
+    Ok(views::resource(&patched, venue.zone.tz()))
+}
