@@ -1,1 +1,395 @@
+//! Helpers for the tests that run against the local stack: a local server of our own on a free
+//! port in front of DynamoDB Local, callers with tokens, and replies that fail with context.
+//!
+//! `make test` starts DynamoDB Local and sets `HOLDFAST_TEST_DYNAMODB_ENDPOINT`; each `Stack`
+//! makes its own table there, so stacks never see each other's data.
 
+use std::sync::{Arc, OnceLock, mpsc};
+
+use holdfast_api::{App, Clock, Config};
+use holdfast_local::{LocalServer, TEMPLATE_YAML, Template, TokenClaims, mint_token};
+use serde_json::{Value, json};
+
+const SECRET: &str = "holdfast-test-secret";
+
+/// A local server with its own table, served from its own thread and runtime so that it
+/// outlives any one test's runtime.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub base_url: String,
+    pub endpoint: String,
+    pub table: String,
+    pub clock: Clock,
+}
+
+/// The stack most tests share (one table for the test binary).
+pub fn shared() -> &'static Stack {
+    static SHARED: OnceLock<Stack> = OnceLock::new();
+    SHARED.get_or_init(Stack::start)
+}
+
+impl Stack {
+    /// Starts a server on a free port with a table of its own.
+    pub fn start() -> Stack {
+        let endpoint = std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
+            panic!("HOLDFAST_TEST_DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local")
+        });
+        let table = format!("holdfast-test-{}", uuid::Uuid::new_v4().simple());
+        let (sent, received) = mpsc::channel();
+        let config = Config {
+            table: table.clone(),
+            dynamodb_endpoint: Some(endpoint.clone()),
+        };
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let app = App::from_config(&config).await;
+                let template = Template::parse(TEMPLATE_YAML).expect("template.yaml parses");
+                template
+                    .ensure_table(app.store.client(), &config.table)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "creating table {} at {:?}: {e:?}",
+                            config.table, config.dynamodb_endpoint
+                        )
+                    });
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind a free port");
+                let address = listener.local_addr().expect("local address");
+                let clock = app.clock.clone();
+                let server = LocalServer {
+                    app,
+                    jwt_secret: Arc::from(SECRET),
+                };
+                sent.send((address, clock))
+                    .expect("test waits for the server");
+                holdfast_local::serve(listener, server, Vec::new(), std::future::pending())
+                    .await
+                    .expect("server runs");
+            });
+        });
+        let (address, clock) = received.recv().expect("the local server started");
+        Stack {
+            base_url: format!("http://{address}"),
+            endpoint,
+            table,
+            clock,
+        }
+    }
+
+    /// An app on this stack's table, with clients made in the calling test's runtime.
+    pub async fn app(&self) -> App {
+        let config = Config {
+            table: self.table.clone(),
+            dynamodb_endpoint: Some(self.endpoint.clone()),
+        };
+        let app = App::from_config(&config).await;
+        App::with_store(app.store, self.clock.clone())
+    }
+
+    pub fn api(&self) -> Api {
+        Api {
+            base_url: self.base_url.clone(),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Every item in this stack's table (a scan: for tests only, never the product).
+    pub async fn item_count(&self) -> i32 {
+        let app = self.app().await;
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let out = app
+                .store
+                .client()
+                .scan()
+                .table_name(&self.table)
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan the test table");
+            count += out.count();
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() {
+                return count;
+            }
+        }
+    }
+}
+
+/// An app on a table of its own, with no server: for feeding events straight to handlers.
+pub async fn fresh_app() -> App {
+    let endpoint = std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
+        panic!("HOLDFAST_TEST_DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local")
+    });
+    let config = Config {
+        table: format!("holdfast-test-{}", uuid::Uuid::new_v4().simple()),
+        dynamodb_endpoint: Some(endpoint),
+    };
+    let app = App::from_config(&config).await;
+    let template = Template::parse(TEMPLATE_YAML).expect("template.yaml parses");
+    template
+        .ensure_table(app.store.client(), &config.table)
+        .await
+        .unwrap_or_else(|e| panic!("creating table {}: {e:?}", config.table));
+    app
+}
+
+/// Who calls: a customer, or an admin of an organisation.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub sub: String,
+    pub org_id: Option<String>,
+    pub admin: bool,
+}
+
+impl Who {
+    pub fn customer() -> Who {
+        Who {
+            sub: format!("cust-{}", uuid::Uuid::new_v4().simple()),
+            org_id: None,
+            admin: false,
+        }
+    }
+
+    pub fn admin_of(org_id: &str) -> Who {
+        Who {
+            sub: format!("staff-{}", uuid::Uuid::new_v4().simple()),
+            org_id: Some(org_id.into()),
+            admin: true,
+        }
+    }
+
+    /// An admin of a brand-new organisation.
+    pub fn new_admin() -> Who {
+        Who::admin_of(&format!("org-{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    pub fn token(&self) -> String {
+        let claims = TokenClaims {
+            sub: self.sub.clone(),
+            email: Some(format!("{}@example.com", self.sub)),
+            org_id: self.org_id.clone(),
+            groups: if self.admin {
+                vec!["admin".into()]
+            } else {
+                vec![]
+            },
+            exp: jiff::Timestamp::now().as_second() + 3600,
+        };
+        mint_token(SECRET, &claims)
+    }
+}
+
+/// A client of the local server.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub base_url: String,
+    client: reqwest::Client,
+}
+
+/// A reply, with what was asked, so that a failed expectation shows the whole exchange.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub request: String,
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    /// The JSON body, after checking the status; otherwise panics with the exchange.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status, status,
+            "{} answered {}: {}",
+            self.request, self.status, self.text
+        );
+        self.json()
+    }
+
+    /// The error body, after checking status, code and API.md's error shape.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, code: &str) -> Value {
+        let body = self.expect(status);
+        let error = &body["error"];
+        assert_eq!(
+            error["code"], code,
+            "{} answered {}",
+            self.request, self.text
+        );
+        assert!(
+            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "no message: {}",
+            self.text
+        );
+        assert!(
+            error["request_id"].as_str().is_some_and(|m| !m.is_empty()),
+            "no request_id: {}",
+            self.text
+        );
+        body
+    }
+}
+
+/// A request being built.
+#[derive(Debug)]
+pub struct Call {
+    builder: reqwest::RequestBuilder,
+    request: String,
+}
+
+impl Call {
+    pub fn as_(mut self, who: &Who) -> Call {
+        self.builder = self.builder.bearer_auth(who.token());
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Call {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    pub fn json(mut self, body: &Value) -> Call {
+        self.request.push_str(&format!(" {body}"));
+        self.builder = self.builder.json(body);
+        self
+    }
+
+    pub fn raw(mut self, content_type: &str, body: impl Into<reqwest::Body>) -> Call {
+        self.builder = self.builder.header("content-type", content_type).body(body);
+        self
+    }
+
+    pub async fn send(self) -> Reply {
+        let response = self
+            .builder
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{} did not get an answer: {e}", self.request));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        Reply {
+            request: self.request,
+            status,
+            headers,
+            text,
+        }
+    }
+}
+
+impl Api {
+    fn call(&self, method: reqwest::Method, path: &str) -> Call {
+        Call {
+            request: format!("{method} {path}"),
+            builder: self
+                .client
+                .request(method, format!("{}{path}", self.base_url)),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Call {
+        self.call(reqwest::Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> Call {
+        self.call(reqwest::Method::POST, path)
+    }
+
+    pub fn patch(&self, path: &str) -> Call {
+        self.call(reqwest::Method::PATCH, path)
+    }
+
+    /// A venue in Madrid of a new organisation, and its admin.
+    pub async fn venue(&self, time_zone: &str, currency: &str) -> (Who, String) {
+        let admin = Who::new_admin();
+        let venue = self
+            .post("/v1/venues")
+            .as_(&admin)
+            .json(
+                &json!({"name": "Club Padel Norte", "time_zone": time_zone, "currency": currency,
+                          "contact_email": "desk@padelnorte.example", "language": "es"}),
+            )
+            .send()
+            .await
+            .expect(201);
+        (
+            admin,
+            venue["venue_id"].as_str().expect("venue_id").to_string(),
+        )
+    }
+
+    /// A court of API.md's example (open 08:00–22:00 on weekdays), returning its id.
+    pub async fn court(&self, admin: &Who, venue_id: &str, extra: Value) -> String {
+        let mut body = json!({
+            "name": "Court 2", "kind": "slots", "slot_minutes": 30, "durations": [60, 90, 120],
+            "opening_hours": {"mon": [["08:00", "22:00"]], "tue": [["08:00", "22:00"]], "wed": [["08:00", "22:00"]],
+                              "thu": [["08:00", "22:00"]], "fri": [["08:00", "22:00"]],
+                              "sat": [["09:00", "14:00"], ["17:00", "24:00"]]},
+            "capacity": 1, "unit_price": {"amount": 600, "currency": "EUR"}, "hold_minutes": 15
+        });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let court = self
+            .post(&format!("/v1/venues/{venue_id}/resources"))
+            .as_(admin)
+            .json(&body)
+            .send()
+            .await
+            .expect(201);
+        court["resource_id"]
+            .as_str()
+            .expect("resource_id")
+            .to_string()
+    }
+
+    /// A cabin booked by the night, in Mexico City.
+    pub async fn cabin(&self, admin: &Who, venue_id: &str) -> String {
+        let cabin = self
+            .post(&format!("/v1/venues/{venue_id}/resources"))
+            .as_(admin)
+            .json(
+                &json!({"name": "Cabaña del Lago", "kind": "nights", "check_in_time": "15:00",
+                          "check_out_time": "11:00", "min_nights": 1, "max_nights": 28,
+                          "unit_price": {"amount": 150000, "currency": "MXN"}, "hold_minutes": 30}),
+            )
+            .send()
+            .await
+            .expect(201);
+        cabin["resource_id"]
+            .as_str()
+            .expect("resource_id")
+            .to_string()
+    }
+}
+
+/// A booking body for a slot resource.
+pub fn slot_booking(resource_id: &str, start: &str, end: &str, provider: &str) -> Value {
+    json!({"resource_id": resource_id, "start": start, "end": end,
+           "customer": {"name": "Ana Ruiz", "email": "ana@example.com", "phone": "+34600000000"},
+           "payment_provider": provider})
+}
+
+/// A booking body for a nights resource.
+pub fn stay_booking(resource_id: &str, check_in: &str, check_out: &str) -> Value {
+    json!({"resource_id": resource_id, "check_in": check_in, "check_out": check_out,
+           "customer": {"name": "Lucía Pérez", "email": "lucia@example.com"}, "payment_provider": "none"})
+}
+
+/// A Tuesday well ahead (no booking horizon exists), so that tests never book the past.
+pub const DAY: &str = "2031-12-02";

@@ -40,7 +40,24 @@ impl App {
     pub async fn from_config(config: &Config) -> App {
         let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12());
         if let Some(endpoint) = &config.dynamodb_endpoint {
+            // DynamoDB Local (run with -sharedDb) takes any region and key; these stand in when
+            // the machine has none, so that a fresh checkout runs without AWS settings.
             loader = loader.endpoint_url(endpoint);
+            if std::env::var_os("AWS_REGION").is_none()
+                && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+            {
+                loader = loader.region(aws_config::Region::new("us-east-1"));
+            }
+            if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+                let local = aws_sdk_dynamodb::config::Credentials::new(
+                    "local",
+                    "local",
+                    None,
+                    None,
+                    "holdfast-local",
+                );
+                loader = loader.credentials_provider(local);
+            }
         }
         let shared = loader.load().await;
         let client = aws_sdk_dynamodb::Client::new(&shared);

@@ -119,6 +119,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
         }
         let why = match inner.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                field = "body".to_string();
                 format!("is not valid JSON ({inner})")
             }
             _ => strip_position(&inner.to_string()),

@@ -369,14 +369,9 @@ impl From<&Booking> for Item {
         let mut item = Item::keyed(keys::booking(&booking.booking_id));
         item.put("type", s("booking"));
         item.put("gsi1pk", s(keys::owner(&booking.owner)));
-        item.put(
-            "gsi1sk",
-            s(format!(
-                "{}#{}",
-                format_utc(booking.created_at),
-                booking.booking_id
-            )),
-        );
+        // Milliseconds, so that "newest first" holds within a second too.
+        let created = booking.created_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ");
+        item.put("gsi1sk", s(format!("{created}#{}", booking.booking_id)));
         item.put(
             "gsi2pk",
             s(keys::venue_day(&booking.venue_id, &local_day(booking))),

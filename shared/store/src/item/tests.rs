@@ -92,6 +92,10 @@ fn a_held_slot_booking_round_trips_and_is_filed_for_expiry() {
     assert_eq!(item.string("gsi2pk").unwrap(), "VENUE#ven_1#DAY#2026-12-01");
     assert!(item.string("gsi3pk").unwrap().starts_with("HELD#"));
     assert_eq!(item.string("gsi3sk").unwrap(), "2026-11-22T10:20:00Z#bkg_1");
+    assert_eq!(
+        item.string("gsi1sk").unwrap(),
+        "2026-11-22T10:00:00.000Z#bkg_1"
+    );
     assert_eq!(Booking::try_from(&item).unwrap(), booking);
 }
 

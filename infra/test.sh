@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, checks format and template, starts its own DynamoDB
+# Local on a free port, runs every test tier, runs clippy, and stops what it started.
+set -euo pipefail
+source "$(dirname "$0")/stack.sh"
+cd "$HOLDFAST_ROOT"
+
+install_dynamodb_local
+install_cfn_lint
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cfn-lint template.yaml"
+"$HOLDFAST_STATE/venv/bin/cfn-lint" template.yaml
+
+DYNAMODB_PID=""
+trap 'stop_pid "$DYNAMODB_PID"' EXIT
+DDB_PORT=$(free_port)
+say "starting DynamoDB Local (in memory) on 127.0.0.1:$DDB_PORT"
+start_dynamodb "$DDB_PORT" -inMemory
+export HOLDFAST_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
+
+say "cargo test (unit, handler and integration tests)"
+cargo test --workspace --all-targets ${HOLDFAST_TEST_ARGS:-}
+
+say "cargo clippy"
+cargo clippy --workspace --all-targets -q -- -D warnings

@@ -1,0 +1,150 @@
+//! Who may do what: no token is 401, another organisation's venue is 403, another customer's
+//! booking is 404.
+
+use holdfast_tests::{DAY, Who, shared, slot_booking};
+use serde_json::json;
+
+#[tokio::test]
+async fn tokens_are_required_and_checked() {
+    let api = shared().api();
+    let body = slot_booking(
+        "res_x",
+        &format!("{DAY}T10:00:00+01:00"),
+        &format!("{DAY}T11:00:00+01:00"),
+        "none",
+    );
+    api.post("/v1/bookings")
+        .json(&body)
+        .send()
+        .await
+        .expect_error(401, "UNAUTHENTICATED");
+    api.post("/v1/bookings")
+        .header("Authorization", "Bearer not.a.token")
+        .json(&body)
+        .send()
+        .await
+        .expect_error(401, "UNAUTHENTICATED");
+    api.get("/v1/me/bookings")
+        .send()
+        .await
+        .expect_error(401, "UNAUTHENTICATED");
+    // Public routes need none.
+    api.get("/health").send().await.expect(200);
+    api.get("/v1/venues/ven_nope")
+        .send()
+        .await
+        .expect_error(404, "NOT_FOUND");
+    api.get("/v1/nowhere")
+        .send()
+        .await
+        .expect_error(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn another_organisation_is_refused() {
+    let api = shared().api();
+    let (owner, venue) = api.venue("Europe/Madrid", "EUR").await;
+    let court = api.court(&owner, &venue, json!({})).await;
+    let intruder = Who::new_admin();
+    let customer = Who::customer();
+
+    api.post("/v1/venues")
+        .as_(&customer)
+        .json(&json!({"name": "Mine", "time_zone": "Europe/Madrid", "currency": "EUR", "contact_email": "a@b.example"}))
+        .send()
+        .await
+        .expect_error(403, "FORBIDDEN");
+    let resource = json!({"name": "Court 9", "kind": "slots", "slot_minutes": 30, "durations": [60],
+        "opening_hours": {"mon": [["08:00", "22:00"]]}, "unit_price": {"amount": 600, "currency": "EUR"}});
+    api.post(&format!("/v1/venues/{venue}/resources"))
+        .as_(&intruder)
+        .json(&resource)
+        .send()
+        .await
+        .expect_error(403, "FORBIDDEN");
+    api.post(&format!("/v1/venues/{venue}/resources"))
+        .as_(&customer)
+        .json(&resource)
+        .send()
+        .await
+        .expect_error(403, "FORBIDDEN");
+    api.patch(&format!("/v1/resources/{court}"))
+        .as_(&intruder)
+        .json(&json!({"active": false}))
+        .send()
+        .await
+        .expect_error(403, "FORBIDDEN");
+    api.get(&format!(
+        "/v1/venues/{venue}/bookings?from={DAY}&to=2031-12-03"
+    ))
+    .as_(&intruder)
+    .send()
+    .await
+    .expect_error(403, "FORBIDDEN");
+
+    // Nothing changed: the court is still listed, active.
+    let listed = api
+        .get(&format!("/v1/venues/{venue}"))
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(listed["resources"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn another_customers_booking_does_not_exist_for_you() {
+    let api = shared().api();
+    let (owner, venue) = api.venue("Europe/Madrid", "EUR").await;
+    let court = api.court(&owner, &venue, json!({})).await;
+    let ana = Who::customer();
+    let body = slot_booking(
+        &court,
+        &format!("{DAY}T20:00:00+01:00"),
+        &format!("{DAY}T21:00:00+01:00"),
+        "none",
+    );
+    let id = api
+        .post("/v1/bookings")
+        .as_(&ana)
+        .json(&body)
+        .send()
+        .await
+        .expect(201)["booking_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    let ben = Who::customer();
+    api.get(&format!("/v1/bookings/{id}"))
+        .as_(&ben)
+        .send()
+        .await
+        .expect_error(404, "NOT_FOUND");
+    api.post(&format!("/v1/bookings/{id}/cancel"))
+        .as_(&ben)
+        .send()
+        .await
+        .expect_error(404, "NOT_FOUND");
+    api.get(&format!("/v1/bookings/{id}"))
+        .as_(&Who::new_admin())
+        .send()
+        .await
+        .expect_error(404, "NOT_FOUND");
+    assert_eq!(
+        api.get("/v1/me/bookings")
+            .as_(&ben)
+            .send()
+            .await
+            .expect(200)["items"],
+        json!([])
+    );
+    // Still Ana's, still confirmed.
+    assert_eq!(
+        api.get(&format!("/v1/bookings/{id}"))
+            .as_(&ana)
+            .send()
+            .await
+            .expect(200)["status"],
+        "confirmed"
+    );
+}

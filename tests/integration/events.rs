@@ -1,0 +1,260 @@
+//! Every sample event in events/ fed to its function's handler, as Lambda would, against
+//! DynamoDB Local: none of them can rot.
+
+use std::collections::BTreeSet;
+
+use holdfast_api::App;
+use holdfast_domain::{Booking, BookingDraft, NewBooking, ResourceDraft, VenueDraft};
+use holdfast_tests::fresh_app;
+use serde_json::{Value, json};
+
+fn read_event(name: &str, used: &mut BTreeSet<String>) -> String {
+    used.insert(format!("{name}.json"));
+    let path = format!("{}/../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+}
+
+fn request(name: &str, used: &mut BTreeSet<String>) -> lambda_http::Request {
+    lambda_http::request::from_str(&read_event(name, used))
+        .unwrap_or_else(|e| panic!("events/{name}.json is not an API Gateway v2 event: {e}"))
+}
+
+fn reply(name: &str, response: lambda_http::Response<lambda_http::Body>) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = match response.body() {
+        lambda_http::Body::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    eprintln!("events/{name}.json -> {status} {body}");
+    (status, body)
+}
+
+async fn seed(app: &App) {
+    let now = app.clock.now();
+    let venue: VenueDraft = serde_json::from_value(
+        json!({"name": "Club Padel Norte", "time_zone": "Europe/Madrid",
+        "currency": "EUR", "contact_email": "desk@padelnorte.example"}),
+    )
+    .expect("venue draft");
+    let venue = venue
+        .into_venue("ven_demo".into(), "org_demo".into(), now)
+        .expect("venue");
+    app.store.put_venue(&venue).await.expect("seed venue");
+    let court: ResourceDraft = serde_json::from_value(
+        json!({"name": "Court 1", "kind": "slots", "slot_minutes": 30,
+        "durations": [60, 90], "opening_hours": {"tue": [["08:00", "22:00"]]},
+        "unit_price": {"amount": 600, "currency": "EUR"}, "hold_minutes": 15}),
+    )
+    .expect("court draft");
+    let court = court
+        .into_resource(
+            "res_demo_court".into(),
+            "ven_demo".into(),
+            venue.currency,
+            now,
+        )
+        .expect("court");
+    app.store.put_resource(&court).await.expect("seed court");
+    for (id, owner, hour, provider) in [
+        ("bkg_demo", "user-demo", 12, "none"),
+        ("bkg_lapsing", "user-other", 16, "stripe"),
+    ] {
+        let draft: BookingDraft = serde_json::from_value(json!({"resource_id": "res_demo_court",
+            "start": format!("2031-12-02T{hour}:00:00+01:00"), "end": format!("2031-12-02T{}:00:00+01:00", hour + 1),
+            "customer": {"name": "Ana Ruiz", "email": "ana@example.com"}, "payment_provider": provider})).expect("booking draft");
+        let request = draft.read(&court.schedule).expect("request");
+        let plan = court
+            .plan(request.period, venue.zone.tz(), now)
+            .expect("plan");
+        let booking = Booking::new(NewBooking {
+            booking_id: id.into(),
+            owner: owner.into(),
+            resource: &court,
+            time_zone: venue.zone.name(),
+            request,
+            plan,
+            now,
+        });
+        app.store
+            .create_booking(&booking, 1, None, now)
+            .await
+            .expect("seed booking");
+    }
+}
+
+#[tokio::test]
+async fn every_sample_event_runs_through_its_handler() {
+    let app = fresh_app().await;
+    seed(&app).await;
+    let mut used = BTreeSet::new();
+
+    let (status, venue) = reply(
+        "create-venue",
+        create_venue::handler(&app, request("create-venue", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!((status, venue["org_id"].as_str()), (201, Some("org_demo")));
+
+    let (status, venue) = reply(
+        "get-venue",
+        get_venue::handler(&app, request("get-venue", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(venue["resources"][0]["resource_id"], "res_demo_court");
+
+    let (status, resource) = reply(
+        "create-resource",
+        create_resource::handler(&app, request("create-resource", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, resource["venue_id"].as_str()),
+        (201, Some("ven_demo"))
+    );
+
+    let (status, patched) = reply(
+        "patch-resource",
+        patch_resource::handler(&app, request("patch-resource", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, patched["unit_price"]["amount"].as_i64()),
+        (200, Some(700))
+    );
+
+    let (status, availability) = reply(
+        "availability",
+        availability::handler(&app, request("availability", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(status, 200);
+    let taken: Vec<&str> = availability["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter(|u| u["status"] == "taken")
+        .filter_map(|u| u["start"].as_str())
+        .collect();
+    assert_eq!(
+        taken,
+        [
+            "2031-12-02T12:00:00+01:00",
+            "2031-12-02T12:30:00+01:00",
+            "2031-12-02T16:00:00+01:00",
+            "2031-12-02T16:30:00+01:00"
+        ]
+    );
+
+    let (status, booking) = reply(
+        "create-booking",
+        create_booking::handler(&app, request("create-booking", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (
+            status,
+            booking["status"].as_str(),
+            booking["price"]["amount"].as_i64()
+        ),
+        (201, Some("confirmed"), Some(2100))
+    );
+
+    let (status, booking) = reply(
+        "get-booking",
+        get_booking::handler(&app, request("get-booking", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, booking["booking_id"].as_str()),
+        (200, Some("bkg_demo"))
+    );
+
+    let (status, mine) = reply(
+        "my-bookings",
+        my_bookings::handler(&app, request("my-bookings", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, mine["items"].as_array().map(Vec::len)),
+        (200, Some(2))
+    );
+
+    let (status, listed) = reply(
+        "venue-bookings",
+        venue_bookings::handler(&app, request("venue-bookings", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, listed["items"].as_array().map(Vec::len)),
+        (200, Some(2)),
+        "two confirmed; the hold is filtered out"
+    );
+
+    let (status, cancelled) = reply(
+        "cancel-booking",
+        cancel_booking::handler(&app, request("cancel-booking", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, cancelled["status"].as_str()),
+        (200, Some("cancelled"))
+    );
+
+    let (status, health) = reply(
+        "health",
+        health::handler(&app, request("health", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+
+    app.clock.advance(16 * 60);
+    let event: Value =
+        serde_json::from_str(&read_event("expire-holds", &mut used)).expect("scheduled event");
+    let summary = expire_holds::handler(
+        &app,
+        lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default()),
+    )
+    .await
+    .expect("job runs");
+    assert_eq!(summary["expired"], json!(["bkg_lapsing"]));
+
+    let on_disk: BTreeSet<String> =
+        std::fs::read_dir(format!("{}/../events", env!("CARGO_MANIFEST_DIR")))
+            .expect("events/")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+    assert_eq!(used, on_disk, "every sample event is exercised");
+}
+
+#[tokio::test]
+async fn health_says_503_when_the_table_is_missing() {
+    let app = fresh_app().await;
+    let gone = App::with_store(
+        holdfast_store::Store::new(app.store.client().clone(), "no-such-table"),
+        app.clock.clone(),
+    );
+    let mut used = BTreeSet::new();
+    let (status, body) = reply(
+        "health",
+        health::handler(&gone, request("health", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("UNAVAILABLE"))
+    );
+}
