@@ -1,6 +1,9 @@
 //! One test binary for everything that runs against the local stack (DynamoDB Local behind
 //! the local server): races, booking lifecycle, access rules, bad input, and the sample events.
 
+// Helpers here stop a test loudly, with context, when the stack misbehaves.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod access;
 mod bad_input;
 mod events;

@@ -4,6 +4,9 @@
 //! `make test` starts DynamoDB Local and sets `HOLDFAST_TEST_DYNAMODB_ENDPOINT`; each `Stack`
 //! makes its own table there, so stacks never see each other's data.
 
+// Test helpers exist to stop a test loudly, with context, when the stack misbehaves.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::sync::{Arc, OnceLock, mpsc};
 
 use holdfast_api::{App, Clock, Config};
@@ -174,6 +177,12 @@ impl Who {
     }
 
     pub fn token(&self) -> String {
+        self.token_signed_with(
+            &std::env::var("HOLDFAST_DEV_JWT_SECRET").unwrap_or_else(|_| SECRET.to_string()),
+        )
+    }
+
+    pub fn token_signed_with(&self, secret: &str) -> String {
         let claims = TokenClaims {
             sub: self.sub.clone(),
             email: Some(format!("{}@example.com", self.sub)),
@@ -185,7 +194,7 @@ impl Who {
             },
             exp: jiff::Timestamp::now().as_second() + 3600,
         };
-        mint_token(SECRET, &claims)
+        mint_token(secret, &claims)
     }
 }
 
@@ -293,6 +302,14 @@ impl Call {
 }
 
 impl Api {
+    /// A client of a server already running at `base_url` (e.g. `make dev`'s).
+    pub fn for_url(base_url: &str) -> Api {
+        Api {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            client: reqwest::Client::new(),
+        }
+    }
+
     fn call(&self, method: reqwest::Method, path: &str) -> Call {
         Call {
             request: format!("{method} {path}"),

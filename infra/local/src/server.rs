@@ -171,13 +171,12 @@ async fn call(
 fn gateway_event(
     route: &Route,
     params: HashMap<String, String>,
-    method: &Method,
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
+    request: &axum::http::request::Parts,
     body: &[u8],
     claims: Option<HashMap<String, String>>,
     request_id: &str,
 ) -> Value {
+    let (method, uri, headers) = (&request.method, &request.uri, &request.headers);
     let mut header_map: HashMap<String, String> = HashMap::new();
     for (name, value) in headers {
         if let Ok(value) = value.to_str() {
@@ -325,16 +324,7 @@ async fn route_request(
     };
     // Public routes get no claims, as behind API Gateway's `Authorizer: NONE`.
     let claims = if route.authorized { claims } else { None };
-    let event = gateway_event(
-        route,
-        params,
-        &method,
-        &parts.uri,
-        &parts.headers,
-        &body,
-        claims,
-        request_id,
-    );
+    let event = gateway_event(route, params, &parts, &body, claims, request_id);
     let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(req) => req,
         Err(err) => {

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make bench`: create-booking latency and throughput through the local server under 50
+# concurrent clients. Optimised build (profile `profiling`), in-memory DynamoDB Local on free
+# ports; prints the figures and stops what it started. BENCH_ARGS passes options on.
+set -euo pipefail
+source "$(dirname "$0")/stack.sh"
+cd "$HOLDFAST_ROOT"
+install_dynamodb_local
+say "building the local server and the bench (optimised; the first build takes minutes)"
+cargo build -q --profile profiling -p holdfast-local -p holdfast-tests --bin holdfast-local --bin bench
+
+DYNAMODB_PID=""; SERVER_PID=""
+trap 'stop_pid "$SERVER_PID"; stop_pid "$DYNAMODB_PID"' EXIT
+DDB_PORT=$(free_port); API_PORT=$(free_port)
+start_dynamodb "$DDB_PORT" -inMemory
+export HOLDFAST_DEV_JWT_SECRET=bench-secret
+HOLDFAST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT" HOLDFAST_API_PORT="$API_PORT" HOLDFAST_JOBS=off \
+  RUST_LOG=warn target/profiling/holdfast-local serve &
+SERVER_PID=$!
+wait_for_port "$API_PORT" "the local server"
+target/profiling/bench --base-url "http://127.0.0.1:$API_PORT" ${BENCH_ARGS:-}

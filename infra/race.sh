@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `make race`: the race tests ten runs in a row against one DynamoDB Local.
+set -euo pipefail
+source "$(dirname "$0")/stack.sh"
+cd "$HOLDFAST_ROOT"
+install_dynamodb_local
+DYNAMODB_PID=""
+trap 'stop_pid "$DYNAMODB_PID"' EXIT
+DDB_PORT=$(free_port)
+start_dynamodb "$DDB_PORT" -inMemory
+export HOLDFAST_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
+cargo build -q -p holdfast-tests --tests
+for run in $(seq 1 "${RUNS:-10}"); do
+  say "race run $run"
+  cargo test -q -p holdfast-tests --test integration race:: 2>&1 | grep -E "test result|panicked|FAILED"
+done
