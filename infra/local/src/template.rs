@@ -61,56 +61,47 @@ impl Template {
             .filter_map(|(_, r)| Some((text(r, &["Metadata", "BuildProperties", "Binary"])?, r)))
     }
 
-    /// Every HttpApi event of every function.
-    pub fn routes(&self) -> Vec<DeclaredRoute> {
-        let mut routes = Vec::new();
-        for (function, resource) in self.functions() {
+    /// Every event of every function, with the function's name.
+    fn events(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.functions().flat_map(|(function, resource)| {
             let events = resource
                 .get("Properties")
                 .and_then(|p| p.get("Events"))
                 .and_then(Value::as_mapping);
-            for (_, event) in events.into_iter().flat_map(|m| m.iter()) {
-                if text(event, &["Type"]) != Some("HttpApi") {
-                    continue;
-                }
-                let (Some(method), Some(path)) = (
-                    text(event, &["Properties", "Method"]),
-                    text(event, &["Properties", "Path"]),
-                ) else {
-                    continue;
-                };
-                routes.push(DeclaredRoute {
-                    method: method.to_uppercase(),
-                    path: path.to_string(),
+            events
+                .into_iter()
+                .flat_map(|m| m.values())
+                .map(move |event| (function, event))
+        })
+    }
+
+    /// Every HttpApi event of every function.
+    pub fn routes(&self) -> Vec<DeclaredRoute> {
+        let mut routes: Vec<DeclaredRoute> = self
+            .events()
+            .filter(|(_, event)| text(event, &["Type"]) == Some("HttpApi"))
+            .filter_map(|(function, event)| {
+                Some(DeclaredRoute {
+                    method: text(event, &["Properties", "Method"])?.to_uppercase(),
+                    path: text(event, &["Properties", "Path"])?.to_string(),
                     function: function.to_string(),
                     authorized: text(event, &["Properties", "Auth", "Authorizer"]) != Some("NONE"),
-                });
-            }
-        }
+                })
+            })
+            .collect();
         routes.sort();
         routes
     }
 
     /// Functions run on a schedule, with their interval in seconds (`rate(N unit)` only).
     pub fn schedules(&self) -> Vec<(String, u64)> {
-        let mut schedules = Vec::new();
-        for (function, resource) in self.functions() {
-            let events = resource
-                .get("Properties")
-                .and_then(|p| p.get("Events"))
-                .and_then(Value::as_mapping);
-            for (_, event) in events.into_iter().flat_map(|m| m.iter()) {
-                if !matches!(text(event, &["Type"]), Some("Schedule" | "ScheduleV2")) {
-                    continue;
-                }
-                if let Some(seconds) =
-                    text(event, &["Properties", "ScheduleExpression"]).and_then(rate_seconds)
-                {
-                    schedules.push((function.to_string(), seconds));
-                }
-            }
-        }
-        schedules
+        self.events()
+            .filter(|(_, event)| matches!(text(event, &["Type"]), Some("Schedule" | "ScheduleV2")))
+            .filter_map(|(function, event)| {
+                let seconds = rate_seconds(text(event, &["Properties", "ScheduleExpression"])?)?;
+                Some((function.to_string(), seconds))
+            })
+            .collect()
     }
 
     fn table(&self) -> Result<&Value, TemplateError> {

@@ -55,6 +55,13 @@ pub struct LockState {
     pub taken: u32,
 }
 
+/// Why a transaction did not commit.
+enum Refused {
+    /// These actions' conditions failed (indexes into the transaction).
+    Conditions(Vec<usize>),
+    Store(StoreError),
+}
+
 /// How a failed transaction's reasons read.
 enum Cancelled {
     /// These actions' conditions failed.
@@ -155,6 +162,29 @@ impl Store {
             actions.push(self.take_unit(booking, unit, capacity, now)?);
         }
 
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(Refused::Conditions(failed)) => {
+                if idempotency_index.is_some_and(|i| failed.contains(&i)) {
+                    return Err(BookError::IdempotencyKeyUsed);
+                }
+                let taken: Vec<Unit> = failed
+                    .iter()
+                    .filter(|&&i| i >= first_lock)
+                    .filter_map(|&i| booking.units.get(i - first_lock).copied())
+                    .collect();
+                if taken.is_empty() {
+                    // Only the booking's own put failed: an id collision, not a taken unit.
+                    return Err(StoreError::Contended { attempts: 1 }.into());
+                }
+                Err(BookError::Taken(taken))
+            }
+            Err(Refused::Store(err)) => Err(err.into()),
+        }
+    }
+
+    /// Runs one transaction, retrying it with jittered backoff while it loses races in flight.
+    async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), Refused> {
         let mut backoff = Backoff::new(TRANSACTION_ATTEMPTS);
         loop {
             let result = self
@@ -165,29 +195,13 @@ impl Store {
                 .await;
             let Err(err) = result else { return Ok(()) };
             match cancellation(&err) {
-                Some(Cancelled::Conditions(failed)) => {
-                    if idempotency_index.is_some_and(|i| failed.contains(&i)) {
-                        return Err(BookError::IdempotencyKeyUsed);
-                    }
-                    let taken: Vec<Unit> = failed
-                        .iter()
-                        .filter(|&&i| i >= first_lock)
-                        .filter_map(|&i| booking.units.get(i - first_lock).copied())
-                        .collect();
-                    if taken.is_empty() {
-                        return Err(StoreError::from(err).into());
-                    }
-                    return Err(BookError::Taken(taken));
-                }
+                Some(Cancelled::Conditions(failed)) => return Err(Refused::Conditions(failed)),
+                Some(Cancelled::InFlight) if backoff.wait().await => {}
                 Some(Cancelled::InFlight) => {
-                    if !backoff.wait().await {
-                        return Err(StoreError::Contended {
-                            attempts: backoff.attempts(),
-                        }
-                        .into());
-                    }
+                    let attempts = backoff.attempts();
+                    return Err(Refused::Store(StoreError::Contended { attempts }));
                 }
-                None => return Err(StoreError::from(err).into()),
+                None => return Err(Refused::Store(err.into())),
             }
         }
     }
@@ -302,26 +316,10 @@ impl Store {
         for unit in &booking.units {
             actions.push(self.release_unit(booking, unit, capacity)?);
         }
-        let mut backoff = Backoff::new(TRANSACTION_ATTEMPTS);
-        loop {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(actions.clone()))
-                .send()
-                .await;
-            let Err(err) = result else { return Ok(()) };
-            match cancellation(&err) {
-                Some(Cancelled::Conditions(_)) => return Err(CancelError::NoLongerHeld),
-                Some(Cancelled::InFlight) if backoff.wait().await => {}
-                Some(Cancelled::InFlight) => {
-                    return Err(StoreError::Contended {
-                        attempts: backoff.attempts(),
-                    }
-                    .into());
-                }
-                None => return Err(StoreError::from(err).into()),
-            }
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(Refused::Conditions(_)) => Err(CancelError::NoLongerHeld),
+            Err(Refused::Store(err)) => Err(err.into()),
         }
     }
 
