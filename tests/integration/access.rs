@@ -43,8 +43,7 @@ async fn tokens_are_required_and_checked() {
 #[tokio::test]
 async fn another_organisation_is_refused() {
     let api = shared().api();
-    let (owner, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let court = api.court(&owner, &venue, json!({})).await;
+    let (_owner, venue, court) = api.madrid_court(json!({})).await;
     let intruder = Who::new_admin();
     let customer = Who::customer();
 
@@ -94,8 +93,7 @@ async fn another_organisation_is_refused() {
 #[tokio::test]
 async fn another_customers_booking_does_not_exist_for_you() {
     let api = shared().api();
-    let (owner, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let court = api.court(&owner, &venue, json!({})).await;
+    let (_owner, _venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();
     let body = slot_booking(
         &court,

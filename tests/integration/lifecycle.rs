@@ -17,8 +17,7 @@ fn taken_starts(availability: &serde_json::Value) -> Vec<String> {
 #[tokio::test]
 async fn book_see_cancel_and_book_again() {
     let api = shared().api();
-    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let court = api.court(&admin, &venue, json!({})).await;
+    let (admin, venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();
     let body = slot_booking(
         &court,
@@ -208,8 +207,7 @@ async fn a_lapsed_hold_is_taken_over_and_then_expired_by_the_job() {
 #[tokio::test]
 async fn an_idempotent_retry_answers_the_first_response() {
     let api = shared().api();
-    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let court = api.court(&admin, &venue, json!({})).await;
+    let (_admin, _venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();
     let body = slot_booking(
         &court,
@@ -285,8 +283,7 @@ async fn an_idempotent_retry_answers_the_first_response() {
 #[tokio::test]
 async fn lists_are_newest_first_paginated_and_filtered() {
     let api = shared().api();
-    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let court = api.court(&admin, &venue, json!({})).await;
+    let (admin, venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();
     let mut ids = Vec::new();
     for (hour, provider) in [(9, "none"), (11, "stripe"), (13, "none")] {
@@ -421,8 +418,7 @@ async fn the_spring_forward_night_books_real_time() {
 #[tokio::test]
 async fn patches_change_what_is_sold() {
     let api = shared().api();
-    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let court = api.court(&admin, &venue, json!({})).await;
+    let (admin, venue, court) = api.madrid_court(json!({})).await;
     let patched = api
         .patch(&format!("/v1/resources/{court}"))
         .as_(&admin)
@@ -503,20 +499,10 @@ async fn a_class_sells_each_place_once() {
         &format!("{DAY}T20:00:00+01:00"),
         "none",
     );
-    let racing = (0..30).map(|_| {
-        let (api, body) = (api.clone(), body.clone());
-        tokio::spawn(async move {
-            api.post("/v1/bookings")
-                .as_(&Who::customer())
-                .json(&body)
-                .send()
-                .await
-        })
-    });
+    let replies = api.book_concurrently(vec![body; 30]).await;
     let mut statuses = Vec::new();
     let mut booked = Vec::new();
-    for call in racing.collect::<Vec<_>>() {
-        let reply = call.await.expect("task");
+    for reply in replies {
         statuses.push(reply.status);
         if reply.status == 201 {
             booked.push((

@@ -4,22 +4,11 @@ use holdfast_tests::{DAY, Who, shared, slot_booking, stay_booking};
 
 /// Fires `bodies` concurrently, each from its own customer, and counts the answers by status.
 async fn race(bodies: Vec<serde_json::Value>) -> (Vec<serde_json::Value>, usize, Vec<String>) {
-    let api = shared().api();
-    let calls = bodies.into_iter().map(|body| {
-        let api = api.clone();
-        tokio::spawn(async move {
-            api.post("/v1/bookings")
-                .as_(&Who::customer())
-                .json(&body)
-                .send()
-                .await
-        })
-    });
+    let replies = shared().api().book_concurrently(bodies).await;
     let mut winners = Vec::new();
     let mut taken = 0;
     let mut other = Vec::new();
-    for call in calls.collect::<Vec<_>>() {
-        let reply = call.await.expect("call task");
+    for reply in replies {
         match reply.status {
             201 => winners.push(reply.json()),
             409 => {

@@ -375,6 +375,35 @@ impl Api {
             .to_string()
     }
 
+    /// A Madrid venue of a new organisation with one court: its admin, venue id and court id.
+    pub async fn madrid_court(&self, extra: Value) -> (Who, String, String) {
+        let (admin, venue) = self.venue("Europe/Madrid", "EUR").await;
+        let court = self.court(&admin, &venue, extra).await;
+        (admin, venue, court)
+    }
+
+    /// Sends every booking body at once, each from a customer of its own; replies in order.
+    pub async fn book_concurrently(&self, bodies: Vec<Value>) -> Vec<Reply> {
+        let calls: Vec<_> = bodies
+            .into_iter()
+            .map(|body| {
+                let api = self.clone();
+                tokio::spawn(async move {
+                    api.post("/v1/bookings")
+                        .as_(&Who::customer())
+                        .json(&body)
+                        .send()
+                        .await
+                })
+            })
+            .collect();
+        let mut replies = Vec::with_capacity(calls.len());
+        for call in calls {
+            replies.push(call.await.expect("a booking call task panicked"));
+        }
+        replies
+    }
+
     /// A cabin booked by the night, in Mexico City.
     pub async fn cabin(&self, admin: &Who, venue_id: &str) -> String {
         let cabin = self
