@@ -1,7 +1,10 @@
 //! The state a function builds once at cold start and hands to every request.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use holdfast_domain::{Currency, Venue, Zone};
 
 use aws_config::BehaviorVersion;
 use holdfast_store::Store;
@@ -29,10 +32,54 @@ impl Clock {
     }
 }
 
+/// What never changes about a venue once created: its organisation, zone and currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VenueFacts {
+    pub venue_id: String,
+    pub org_id: String,
+    pub zone: Zone,
+    pub currency: Currency,
+}
+
+impl From<&Venue> for VenueFacts {
+    fn from(venue: &Venue) -> VenueFacts {
+        VenueFacts {
+            venue_id: venue.venue_id.clone(),
+            org_id: venue.org_id.clone(),
+            zone: venue.zone.clone(),
+            currency: venue.currency,
+        }
+    }
+}
+
+/// Venue facts a warm function has read already: they are immutable, so every booking after
+/// the first skips one read of the table.
+#[derive(Debug, Clone, Default)]
+pub struct VenueFactsCache(Arc<RwLock<HashMap<String, Arc<VenueFacts>>>>);
+
+/// A bound on the cache, so that a long-lived process never grows without end.
+const VENUE_CACHE_LIMIT: usize = 10_000;
+
+impl VenueFactsCache {
+    pub fn get(&self, venue_id: &str) -> Option<Arc<VenueFacts>> {
+        self.0.read().ok()?.get(venue_id).cloned()
+    }
+
+    pub fn insert(&self, facts: Arc<VenueFacts>) {
+        if let Ok(mut map) = self.0.write() {
+            if map.len() >= VENUE_CACHE_LIMIT {
+                map.clear();
+            }
+            map.insert(facts.venue_id.clone(), facts);
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct App {
     pub store: Store,
     pub clock: Clock,
+    pub venues: VenueFactsCache,
 }
 
 impl App {
@@ -61,10 +108,7 @@ impl App {
         }
         let shared = loader.load().await;
         let client = aws_sdk_dynamodb::Client::new(&shared);
-        App {
-            store: Store::new(client, config.table.clone()),
-            clock: Clock::default(),
-        }
+        App::with_store(Store::new(client, config.table.clone()), Clock::default())
     }
 
     /// Reads the config from the environment (a missing variable fails, named) and builds
@@ -74,6 +118,47 @@ impl App {
     }
 
     pub fn with_store(store: Store, clock: Clock) -> App {
-        App { store, clock }
+        App {
+            store,
+            clock,
+            venues: VenueFactsCache::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(id: &str) -> Arc<VenueFacts> {
+        Arc::new(VenueFacts {
+            venue_id: id.into(),
+            org_id: "org".into(),
+            zone: Zone::parse("Europe/Madrid").unwrap(),
+            currency: Currency::parse("EUR").unwrap(),
+        })
+    }
+
+    #[test]
+    fn the_venue_cache_remembers_and_stays_bounded() {
+        let cache = VenueFactsCache::default();
+        assert!(cache.get("v1").is_none());
+        cache.insert(facts("v1"));
+        assert_eq!(
+            cache.get("v1").map(|f| f.org_id.clone()),
+            Some("org".into())
+        );
+        for i in 0..VENUE_CACHE_LIMIT {
+            cache.insert(facts(&format!("v{i}-x")));
+        }
+        assert!(cache.0.read().unwrap().len() <= VENUE_CACHE_LIMIT);
+    }
+
+    #[test]
+    fn the_clock_moves_forward_only_when_told() {
+        let clock = Clock::default();
+        let before = clock.now();
+        clock.advance(3600);
+        assert!(clock.now().duration_since(before).as_secs() >= 3600);
     }
 }

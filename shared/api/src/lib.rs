@@ -9,7 +9,7 @@ mod http;
 pub mod services;
 mod views;
 
-pub use app::{App, Clock};
+pub use app::{App, Clock, VenueFacts};
 pub use caller::Caller;
 pub use config::{Config, ConfigError};
 pub use error::ApiError;

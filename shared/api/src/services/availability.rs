@@ -6,7 +6,7 @@ use holdfast_domain::{Unit, format_local};
 use jiff::civil::Date;
 use serde_json::{Value, json};
 
-use super::{active_resource, venue_of};
+use super::{active_resource, venue_facts};
 use crate::app::App;
 use crate::error::ApiError;
 
@@ -44,7 +44,7 @@ pub async fn availability(
 ) -> Result<Value, ApiError> {
     checked_range(from, to, MAX_DAYS)?;
     let resource = active_resource(app, resource_id).await?;
-    let venue = venue_of(app, &resource.venue_id).await?;
+    let venue = venue_facts(app, &resource.venue_id).await?;
     let zone = venue.zone.tz();
     let spans = resource.units_between(from, to, zone);
     let (Some(first), Some(last)) = (spans.first(), spans.last()) else {

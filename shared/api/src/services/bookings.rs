@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::availability::checked_range;
-use super::{active_resource, administered_venue, new_id, venue_of};
+use super::{active_resource, administered_venue, new_id, venue_facts};
 use crate::app::App;
 use crate::caller::Caller;
 use crate::error::ApiError;
@@ -53,7 +53,7 @@ pub async fn create_booking(
     };
 
     let resource = active_resource(app, &draft.resource_id).await?;
-    let venue = venue_of(app, &resource.venue_id).await?;
+    let venue = venue_facts(app, &resource.venue_id).await?;
     let request = draft.read(&resource.schedule)?;
     let now = app.clock.now();
     let plan = resource.plan(request.period, venue.zone.tz(), now)?;
@@ -175,9 +175,10 @@ async fn visible_booking(
     if booking.owner == caller.sub {
         return Ok(booking);
     }
-    match app.store.venue(&booking.venue_id).await? {
-        Some(venue) if caller.is_admin_of(&venue.org_id) => Ok(booking),
-        _ => Err(ApiError::NotFound("booking")),
+    match venue_facts(app, &booking.venue_id).await {
+        Ok(venue) if caller.is_admin_of(&venue.org_id) => Ok(booking),
+        Ok(_) | Err(ApiError::NotFound(_)) => Err(ApiError::NotFound("booking")),
+        Err(err) => Err(err),
     }
 }
 

@@ -6,9 +6,11 @@ pub mod bookings;
 pub mod catalog;
 pub mod jobs;
 
+use std::sync::Arc;
+
 use holdfast_domain::{Resource, Venue};
 
-use crate::app::App;
+use crate::app::{App, VenueFacts};
 use crate::caller::Caller;
 use crate::error::ApiError;
 
@@ -33,14 +35,24 @@ pub(crate) async fn active_resource(app: &App, resource_id: &str) -> Result<Reso
         .ok_or(ApiError::NotFound("resource"))
 }
 
+/// A venue's immutable facts, from the warm cache or the table.
+pub(crate) async fn venue_facts(app: &App, venue_id: &str) -> Result<Arc<VenueFacts>, ApiError> {
+    if let Some(facts) = app.venues.get(venue_id) {
+        return Ok(facts);
+    }
+    let facts = Arc::new(VenueFacts::from(&venue_of(app, venue_id).await?));
+    app.venues.insert(facts.clone());
+    Ok(facts)
+}
+
 /// The venue, if `caller` administers it: 404 when it does not exist, 403 when it is another
 /// organisation's.
 pub(crate) async fn administered_venue(
     app: &App,
     caller: &Caller,
     venue_id: &str,
-) -> Result<Venue, ApiError> {
-    let venue = venue_of(app, venue_id).await?;
+) -> Result<Arc<VenueFacts>, ApiError> {
+    let venue = venue_facts(app, venue_id).await?;
     if caller.is_admin_of(&venue.org_id) {
         Ok(venue)
     } else {
