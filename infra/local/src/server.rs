@@ -384,10 +384,10 @@ async fn clock(
             }
         }
     }
-    json_ok(&json!({"now": holdfast_domain_now(server)}))
+    json_ok(&json!({"now": clock_now(server)}))
 }
 
-fn holdfast_domain_now(server: &LocalServer) -> String {
+fn clock_now(server: &LocalServer) -> String {
     server
         .app
         .clock

@@ -174,8 +174,8 @@ impl Store {
                     .filter_map(|&i| booking.units.get(i - first_lock).copied())
                     .collect();
                 if taken.is_empty() {
-                    // Only the booking's own put failed: an id collision, not a taken unit.
-                    return Err(StoreError::Contended { attempts: 1 }.into());
+                    // Only the booking's own put failed: its id is taken, not a unit.
+                    return Err(StoreError::DuplicateId.into());
                 }
                 Err(BookError::Taken(taken))
             }
@@ -401,30 +401,21 @@ impl Store {
     ) -> Result<Vec<Booking>, StoreError> {
         let mut lapsed = Vec::new();
         for shard in 0..index::HELD_SHARDS {
-            let mut start = None;
-            loop {
-                let out = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(index::HELD)
-                    .key_condition_expression("gsi3pk = :shard AND gsi3sk < :now")
-                    .expression_attribute_values(":shard", s(format!("HELD#{shard}")))
-                    .expression_attribute_values(":now", s(format_utc(now)))
-                    .set_exclusive_start_key(start)
-                    .limit(i32::try_from(limit.saturating_sub(lapsed.len()).max(1)).unwrap_or(100))
-                    .send()
-                    .await?;
-                for item in out.items() {
-                    lapsed.push(Booking::try_from(&Item(item.clone()))?);
-                }
-                start = out.last_evaluated_key().cloned();
-                if lapsed.len() >= limit {
-                    return Ok(lapsed);
-                }
-                if start.is_none() {
-                    break;
-                }
+            let remaining = limit.saturating_sub(lapsed.len());
+            if remaining == 0 {
+                break;
+            }
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index::HELD)
+                .key_condition_expression("gsi3pk = :shard AND gsi3sk < :now")
+                .expression_attribute_values(":shard", s(format!("HELD#{shard}")))
+                .expression_attribute_values(":now", s(format_utc(now)))
+                .limit(i32::try_from(remaining).unwrap_or(i32::MAX));
+            for item in self.query_items(query, remaining).await? {
+                lapsed.push(Booking::try_from(&item)?);
             }
         }
         Ok(lapsed)
@@ -464,43 +455,33 @@ impl Store {
         to_key: &str,
         now: Timestamp,
     ) -> Result<Vec<LockState>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(keys::locks(resource_id)))
+            .expression_attribute_values(":from", s(from_key))
+            .expression_attribute_values(":to", s(to_key))
+            .projection_expression("sk, expires_at, taken")
+            .consistent_read(true);
         let mut taken = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(keys::locks(resource_id)))
-                .expression_attribute_values(":from", s(from_key))
-                .expression_attribute_values(":to", s(to_key))
-                .projection_expression("sk, expires_at, taken")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            for raw in out.items() {
-                let item = Item(raw.clone());
-                let Some(unit) = Unit::from_key(item.string("sk")?) else {
-                    continue;
-                };
-                let count = match item.opt_number::<u32>("taken")? {
-                    Some(count) => count,
-                    None => match item.opt_number::<i64>("expires_at")? {
-                        Some(expires) if expires <= now.as_second() => 0,
-                        _ => 1,
-                    },
-                };
-                if count > 0 {
-                    taken.push(LockState { unit, taken: count });
-                }
-            }
-            start = out.last_evaluated_key().cloned();
-            if start.is_none() {
-                return Ok(taken);
+        for item in self.query_items(query, usize::MAX).await? {
+            let Some(unit) = Unit::from_key(item.string("sk")?) else {
+                continue;
+            };
+            let count = match item.opt_number::<u32>("taken")? {
+                Some(count) => count,
+                None => match item.opt_number::<i64>("expires_at")? {
+                    Some(expires) if expires <= now.as_second() => 0,
+                    _ => 1,
+                },
+            };
+            if count > 0 {
+                taken.push(LockState { unit, taken: count });
             }
         }
+        Ok(taken)
     }
 
     /// A caller's bookings, newest first.

@@ -43,27 +43,18 @@ impl Store {
 
     /// Every resource of a venue, oldest first, active or not.
     pub async fn venue_resources(&self, venue_id: &str) -> Result<Vec<Resource>, StoreError> {
-        let mut resources = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index::BY_OWNER)
-                .key_condition_expression("gsi1pk = :pk")
-                .expression_attribute_values(":pk", s(keys::venue_resources(venue_id)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            for item in out.items() {
-                resources.push(Resource::try_from(&Item(item.clone()))?);
-            }
-            start = out.last_evaluated_key().cloned();
-            if start.is_none() {
-                return Ok(resources);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index::BY_OWNER)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", s(keys::venue_resources(venue_id)));
+        let items = self.query_items(query, usize::MAX).await?;
+        Ok(items
+            .iter()
+            .map(Resource::try_from)
+            .collect::<Result<_, _>>()?)
     }
 
     pub(crate) async fn get(&self, (pk, sk): (String, String)) -> Result<Option<Item>, StoreError> {

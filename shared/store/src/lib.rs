@@ -40,6 +40,8 @@ pub enum StoreError {
     Corrupt(#[from] ItemError),
     #[error("the transaction still conflicted after {attempts} attempts")]
     Contended { attempts: u32 },
+    #[error("a new item's key is already taken (an id collision)")]
+    DuplicateId,
     #[error("the cursor is not one this list issued")]
     BadCursor,
 }
@@ -80,6 +82,25 @@ impl Store {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Every item `query` finds, page after page, stopping once `max` are read.
+    pub(crate) async fn query_items(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        max: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query.clone().set_exclusive_start_key(start).send().await?;
+            items.extend(out.items().iter().map(|i| Item(i.clone())));
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() || items.len() >= max {
+                items.truncate(max);
+                return Ok(items);
+            }
+        }
     }
 
     /// Whether the table answers, within `timeout`.
