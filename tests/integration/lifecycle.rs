@@ -375,13 +375,8 @@ async fn lists_are_newest_first_paginated_and_filtered() {
 #[tokio::test]
 async fn the_spring_forward_night_books_real_time() {
     let api = shared().api();
-    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let court = api
-        .court(
-            &admin,
-            &venue,
-            json!({"opening_hours": {"sun": [["00:00", "24:00"]]}, "durations": [60]}),
-        )
+    let (_admin, _venue, court) = api
+        .madrid_court(json!({"opening_hours": {"sun": [["00:00", "24:00"]]}, "durations": [60]}))
         .await;
     let body = slot_booking(
         &court,
@@ -485,13 +480,8 @@ async fn patches_change_what_is_sold() {
 #[tokio::test]
 async fn a_class_sells_each_place_once() {
     let api = shared().api();
-    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let class = api
-        .court(
-            &admin,
-            &venue,
-            json!({"name": "Clase de pádel", "capacity": 4, "durations": [60]}),
-        )
+    let (admin, _venue, class) = api
+        .madrid_court(json!({"name": "Clase de pádel", "capacity": 4, "durations": [60]}))
         .await;
     let body = slot_booking(
         &class,
