@@ -20,6 +20,8 @@ DDB_PORT=$(free_port)
 say "starting DynamoDB Local (in memory) on 127.0.0.1:$DDB_PORT"
 start_dynamodb "$DDB_PORT" -inMemory
 export HOLDFAST_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
+# Tests that stop a DynamoDB Local of their own (SIGSTOP) start it from the same jar.
+export HOLDFAST_DYNAMODB_JAR_DIR="$(dynamodb_jar_dir)"
 
 say "cargo test (unit, handler and integration tests)"
 cargo test --workspace --all-targets ${HOLDFAST_TEST_ARGS:-}

@@ -1,7 +1,7 @@
 //! Who may do what: no token is 401, another organisation's venue is 403, another customer's
 //! booking is 404.
 
-use holdfast_tests::{DAY, Who, shared, slot_booking};
+use holdfast_tests::{DAY, Who, raw_token, shared, slot_booking};
 use serde_json::json;
 
 #[tokio::test]
@@ -38,6 +38,29 @@ async fn tokens_are_required_and_checked() {
         .send()
         .await
         .expect_error(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn empty_and_null_claims_are_absent() {
+    let api = shared().api();
+    let venue = json!({"name": "Club Nulo", "time_zone": "Europe/Madrid", "currency": "EUR", "contact_email": "a@b.example"});
+    for org_id in [json!(null), json!(""), json!("  ")] {
+        let token = raw_token(json!({"sub": "staff-null", "org_id": org_id, "groups": ["admin"]}));
+        api.post("/v1/venues")
+            .header("Authorization", &format!("Bearer {token}"))
+            .json(&venue)
+            .send()
+            .await
+            .expect_error(403, "FORBIDDEN");
+    }
+    for sub in [json!(null), json!("")] {
+        let token = raw_token(json!({"sub": sub}));
+        api.get("/v1/me/bookings")
+            .header("Authorization", &format!("Bearer {token}"))
+            .send()
+            .await
+            .expect_error(401, "UNAUTHENTICATED");
+    }
 }
 
 #[tokio::test]

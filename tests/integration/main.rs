@@ -6,6 +6,9 @@
 
 mod access;
 mod bad_input;
+mod change;
+mod cursors;
 mod events;
+mod frozen;
 mod lifecycle;
 mod race;

@@ -9,7 +9,7 @@
 
 use std::sync::{Arc, OnceLock, mpsc};
 
-use holdfast_api::{App, Clock, Config};
+use holdfast_api::{App, Clock, Config, Timeouts};
 use holdfast_local::{LocalServer, TEMPLATE_YAML, Template, TokenClaims, mint_token};
 use serde_json::{Value, json};
 
@@ -37,11 +37,17 @@ impl Stack {
         let endpoint = std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
             panic!("HOLDFAST_TEST_DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local")
         });
+        Stack::start_on(endpoint)
+    }
+
+    /// Starts a server on a free port in front of the DynamoDB Local at `endpoint`.
+    pub fn start_on(endpoint: String) -> Stack {
         let table = format!("holdfast-test-{}", uuid::Uuid::new_v4().simple());
         let (sent, received) = mpsc::channel();
         let config = Config {
             table: table.clone(),
             dynamodb_endpoint: Some(endpoint.clone()),
+            timeouts: Timeouts::default(),
         };
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -91,6 +97,7 @@ impl Stack {
         let config = Config {
             table: self.table.clone(),
             dynamodb_endpoint: Some(self.endpoint.clone()),
+            timeouts: Timeouts::default(),
         };
         let app = App::from_config(&config).await;
         App::with_store(app.store, self.clock.clone())
@@ -136,6 +143,7 @@ pub async fn fresh_app() -> App {
     let config = Config {
         table: format!("holdfast-test-{}", uuid::Uuid::new_v4().simple()),
         dynamodb_endpoint: Some(endpoint),
+        timeouts: Timeouts::default(),
     };
     let app = App::from_config(&config).await;
     let template = Template::parse(TEMPLATE_YAML).expect("template.yaml parses");
@@ -144,6 +152,16 @@ pub async fn fresh_app() -> App {
         .await
         .unwrap_or_else(|e| panic!("creating table {}: {e:?}", config.table));
     app
+}
+
+fn test_secret() -> String {
+    std::env::var("HOLDFAST_DEV_JWT_SECRET").unwrap_or_else(|_| SECRET.to_string())
+}
+
+/// A token with exactly these claims (an hour to live), as an odd issuer might sign them.
+pub fn raw_token(mut claims: Value) -> String {
+    claims["exp"] = json!(jiff::Timestamp::now().as_second() + 3600);
+    holdfast_local::mint_raw_token(&test_secret(), &claims)
 }
 
 /// Who calls: a customer, or an admin of an organisation.
@@ -177,9 +195,7 @@ impl Who {
     }
 
     pub fn token(&self) -> String {
-        self.token_signed_with(
-            &std::env::var("HOLDFAST_DEV_JWT_SECRET").unwrap_or_else(|_| SECRET.to_string()),
-        )
+        self.token_signed_with(&test_secret())
     }
 
     pub fn token_signed_with(&self, secret: &str) -> String {
@@ -439,3 +455,157 @@ pub fn stay_booking(resource_id: &str, check_in: &str, check_out: &str) -> Value
 
 /// A Tuesday well ahead (no booking horizon exists), so that tests never book the past.
 pub const DAY: &str = "2031-12-02";
+
+/// A DynamoDB Local of a test's own, which the test may freeze (`SIGSTOP`) and thaw; killed on
+/// drop. `make test` says where the jar is (`HOLDFAST_DYNAMODB_JAR_DIR`).
+#[derive(Debug)]
+pub struct OwnDynamo {
+    pub endpoint: String,
+    child: std::process::Child,
+}
+
+impl OwnDynamo {
+    pub fn start() -> OwnDynamo {
+        let dir = std::env::var("HOLDFAST_DYNAMODB_JAR_DIR").unwrap_or_else(|_| {
+            panic!("HOLDFAST_DYNAMODB_JAR_DIR is not set: run the tests with `make test`")
+        });
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new("java")
+            .arg("-Xmx256m")
+            .arg(format!("-Djava.library.path={dir}/DynamoDBLocal_lib"))
+            .arg("-jar")
+            .arg(format!("{dir}/DynamoDBLocal.jar"))
+            .args([
+                "-port",
+                &port.to_string(),
+                "-inMemory",
+                "-sharedDb",
+                "-disableTelemetry",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting DynamoDB Local from {dir}: {e}"));
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "DynamoDB Local did not listen on {port} within 60 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        OwnDynamo {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {signal} {} failed", self.child.id());
+    }
+
+    /// Stops the process where it stands: connections are accepted, nothing is answered.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+}
+
+impl Drop for OwnDynamo {
+    fn drop(&mut self) {
+        self.signal("-CONT");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Checks, by scanning a test table, that every lock belongs to a booking that holds that
+/// unit and every booking that holds units has each of its locks: nothing half-written.
+pub async fn assert_locks_consistent(app: &App, table: &str) {
+    use std::collections::HashMap;
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = app
+            .store
+            .client()
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan the test table");
+        items.extend(out.items().iter().cloned());
+        start = out.last_evaluated_key().cloned();
+        if start.is_none() {
+            break;
+        }
+    }
+    let text = |item: &HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, name: &str| {
+        item.get(name).and_then(|v| v.as_s().ok()).cloned()
+    };
+    let mut bookings = HashMap::new();
+    let mut locks = HashMap::new();
+    for item in &items {
+        match text(item, "type").as_deref() {
+            Some("booking") => {
+                bookings.insert(text(item, "booking_id").expect("booking_id"), item.clone());
+            }
+            Some("lock") if item.contains_key("booking_id") => {
+                let unit = (
+                    text(item, "resource_id").expect("resource_id"),
+                    text(item, "sk").expect("sk"),
+                );
+                locks.insert(unit, text(item, "booking_id").expect("booking_id"));
+            }
+            _ => {}
+        }
+    }
+    for ((resource, unit), owner) in &locks {
+        let booking = bookings.get(owner).unwrap_or_else(|| {
+            panic!("lock {resource}/{unit} names booking {owner}, which does not exist")
+        });
+        let units: Vec<String> = booking["units"]
+            .as_l()
+            .expect("units")
+            .iter()
+            .map(|u| u.as_s().expect("unit").clone())
+            .collect();
+        assert!(
+            units.contains(unit),
+            "lock {resource}/{unit} is held by {owner}, which does not cover it"
+        );
+    }
+    for (id, booking) in &bookings {
+        let status = text(booking, "status").expect("status");
+        if text(booking, "claim").as_deref() != Some("whole")
+            || !matches!(status.as_str(), "held" | "confirmed")
+        {
+            continue;
+        }
+        let resource = text(booking, "resource_id").expect("resource_id");
+        for unit in booking["units"].as_l().expect("units") {
+            let unit = unit.as_s().expect("unit").clone();
+            let holder = locks.get(&(resource.clone(), unit.clone()));
+            // A lapsed hold's lock may have been taken over by a later booking.
+            if status == "held" && holder.is_some_and(|h| h != id) {
+                continue;
+            }
+            assert_eq!(
+                holder,
+                Some(id),
+                "{status} booking {id} lacks its lock on {unit}"
+            );
+        }
+    }
+}

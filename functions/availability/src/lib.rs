@@ -7,7 +7,7 @@ use holdfast_api::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(&req, get_availability(app, &req)).await)
+    Ok(respond(app, &req, get_availability(app, &req)).await)
 }
 
 async fn get_availability(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {

@@ -7,7 +7,7 @@ use holdfast_api::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(&req, cancel_booking(app, &req)).await)
+    Ok(respond(app, &req, cancel_booking(app, &req)).await)
 }
 
 async fn cancel_booking(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {

@@ -7,7 +7,7 @@ use holdfast_api::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(&req, create_booking(app, &req)).await)
+    Ok(respond(app, &req, create_booking(app, &req)).await)
 }
 
 async fn create_booking(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {

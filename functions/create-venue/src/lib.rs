@@ -7,7 +7,7 @@ use holdfast_api::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(&req, create_venue(app, &req)).await)
+    Ok(respond(app, &req, create_venue(app, &req)).await)
 }
 
 async fn create_venue(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {

@@ -9,5 +9,5 @@ use serde_json::Value;
 /// Runs one pass; its summary is the job's result (and what `/_local/jobs/expire-holds` shows).
 pub async fn handler(app: &App, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let _ = event;
-    Ok(jobs::expire_holds(app).await?)
+    Ok(serde_json::to_value(jobs::expire_holds(app).await?)?)
 }

@@ -7,7 +7,7 @@ use holdfast_api::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(&req, get_booking(app, &req)).await)
+    Ok(respond(app, &req, get_booking(app, &req)).await)
 }
 
 async fn get_booking(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {

@@ -6,7 +6,7 @@ use holdfast_api::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(&req, get_venue(app, &req)).await)
+    Ok(respond(app, &req, get_venue(app, &req)).await)
 }
 
 async fn get_venue(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {

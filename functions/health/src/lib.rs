@@ -8,14 +8,15 @@ use holdfast_api::{ApiError, App, Body, Error, OK, Request, Response, respond, r
 const TABLE_TIMEOUT: Duration = Duration::from_millis(1500);
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(&req, health(app)).await)
+    Ok(respond(app, &req, health(app)).await)
 }
 
 async fn health(app: &App) -> Result<Response<Body>, ApiError> {
     app.store
         .ping(TABLE_TIMEOUT)
         .await
-        .map_err(ApiError::Unavailable)?;
+        // Whatever keeps the table from answering (down, slow, missing), health is 503.
+        .map_err(|err| ApiError::Unavailable(Box::new(err)))?;
     respond_json(
         OK,
         &serde_json::json!({"status": "ok", "checks": {"table": "ok"}}),

@@ -6,12 +6,12 @@ use holdfast_api::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(&req, my_bookings(app, &req)).await)
+    Ok(respond(app, &req, my_bookings(app, &req)).await)
 }
 
 async fn my_bookings(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::of(req)?;
     let query = Query::of(req, &["limit", "cursor"])?;
-    let page = bookings::my_bookings(app, &caller, query.limit()?, query.cursor()?).await?;
+    let page = bookings::my_bookings(app, &caller, query.limit()?, query.cursor()).await?;
     respond_json(OK, &page)
 }

@@ -8,7 +8,7 @@ use holdfast_api::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(&req, patch_resource(app, &req)).await)
+    Ok(respond(app, &req, patch_resource(app, &req)).await)
 }
 
 async fn patch_resource(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {

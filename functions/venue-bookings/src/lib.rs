@@ -8,7 +8,7 @@ use holdfast_api::{
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(&req, venue_bookings(app, &req)).await)
+    Ok(respond(app, &req, venue_bookings(app, &req)).await)
 }
 
 async fn venue_bookings(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
@@ -20,7 +20,7 @@ async fn venue_bookings(app: &App, req: &Request) -> Result<Response<Body>, ApiE
         to: query.date("to")?,
         status: query.get("status").map(str::to_string),
         limit: query.limit()?,
-        cursor: query.cursor()?,
+        cursor: query.cursor().map(str::to_string),
     };
     let page = bookings::venue_bookings(app, &caller, venue_id, list).await?;
     respond_json(OK, &page)

@@ -5,7 +5,7 @@ mod auth;
 mod server;
 mod template;
 
-pub use auth::{DEFAULT_DEV_SECRET, TokenClaims, mint_token, verify_token};
+pub use auth::{DEFAULT_DEV_SECRET, TokenClaims, mint_raw_token, mint_token, verify_token};
 pub use server::{LocalServer, ROUTES, Route, router, run_job, serve};
 pub use template::{Template, TemplateError};
 

@@ -16,15 +16,22 @@ fn env_or(name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_string())
 }
 
-fn local_config() -> Config {
+/// The functions' own config, with local defaults for the table and DynamoDB Local's URL.
+fn local_config() -> Result<Config, String> {
     let port = env_or("HOLDFAST_DYNAMODB_PORT", "8000");
-    Config {
-        table: env_or("HOLDFAST_TABLE", "holdfast"),
-        dynamodb_endpoint: Some(env_or(
+    let mut vars: std::collections::HashMap<String, String> = std::env::vars().collect();
+    vars.insert(
+        "HOLDFAST_TABLE".into(),
+        env_or("HOLDFAST_TABLE", "holdfast"),
+    );
+    vars.insert(
+        "HOLDFAST_DYNAMODB_ENDPOINT".into(),
+        env_or(
             "HOLDFAST_DYNAMODB_ENDPOINT",
             &format!("http://127.0.0.1:{port}"),
-        )),
-    }
+        ),
+    );
+    Config::from_vars(&vars).map_err(|e| e.to_string())
 }
 
 const USAGE: &str = "usage:
@@ -53,7 +60,7 @@ async fn main() -> ExitCode {
 }
 
 async fn create_table() -> Result<App, String> {
-    let config = local_config();
+    let config = local_config()?;
     let app = App::from_config(&config).await;
     let template = Template::parse(TEMPLATE_YAML).map_err(|e| e.to_string())?;
     template

@@ -140,7 +140,11 @@ pub async fn run_job(app: &App, job: &str) -> Result<Value, ApiError> {
                 json!({"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}});
             expire_holds::handler(app, LambdaEvent::new(event, Context::default()))
                 .await
-                .map_err(ApiError::Internal)
+                // The job's own error (a store that did not answer is a 503) as it raised it.
+                .map_err(|err| match err.downcast::<ApiError>() {
+                    Ok(api) => *api,
+                    Err(other) => ApiError::Internal(other),
+                })
         }
         _ => Err(ApiError::NotFound("job")),
     }

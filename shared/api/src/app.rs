@@ -10,7 +10,7 @@ use aws_config::BehaviorVersion;
 use holdfast_store::Store;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::config::Config;
+use crate::config::{Config, Timeouts};
 
 /// The time as Holdfast sees it. In AWS it is the system clock; the local stack can move it
 /// forward (`POST /_local/clock`) so that holds lapse without waiting.
@@ -80,12 +80,16 @@ pub struct App {
     pub store: Store,
     pub clock: Clock,
     pub venues: VenueFactsCache,
+    /// A request still running after this is answered 503 (see `respond`).
+    pub request_timeout: std::time::Duration,
 }
 
 impl App {
     /// Builds the DynamoDB client once; locally it points at DynamoDB Local.
     pub async fn from_config(config: &Config) -> App {
-        let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12());
+        let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12())
+            .timeout_config(sdk_timeouts(&config.timeouts))
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
         if let Some(endpoint) = &config.dynamodb_endpoint {
             // DynamoDB Local (run with -sharedDb) takes any region and key; these stand in when
             // the machine has none, so that a fresh checkout runs without AWS settings.
@@ -108,7 +112,9 @@ impl App {
         }
         let shared = loader.load().await;
         let client = aws_sdk_dynamodb::Client::new(&shared);
-        App::with_store(Store::new(client, config.table.clone()), Clock::default())
+        let mut app = App::with_store(Store::new(client, config.table.clone()), Clock::default());
+        app.request_timeout = config.timeouts.request;
+        app
     }
 
     /// Reads the config from the environment (a missing variable fails, named) and builds
@@ -122,8 +128,20 @@ impl App {
             store,
             clock,
             venues: VenueFactsCache::default(),
+            request_timeout: Timeouts::default().request,
         }
     }
+}
+
+/// Every DynamoDB call is bounded: connecting, each attempt, and the whole call with its
+/// retries. A store that does not answer becomes `StoreError::Unavailable`, a 503.
+fn sdk_timeouts(timeouts: &Timeouts) -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.attempt)
+        .operation_attempt_timeout(timeouts.attempt)
+        .operation_timeout(timeouts.operation)
+        .build()
 }
 
 #[cfg(test)]

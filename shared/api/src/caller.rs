@@ -25,14 +25,13 @@ impl Caller {
             return None;
         };
         let claims = &context.authorizer.as_ref()?.jwt.as_ref()?.claims;
-        let sub = claims.get("sub").filter(|s| !s.is_empty())?.clone();
+        let claim = |name: &str| claims.get(name).and_then(|v| present(v));
         Some(Caller {
-            sub,
-            email: claims.get("email").cloned(),
-            org_id: claims.get("org_id").filter(|s| !s.is_empty()).cloned(),
-            groups: claims
-                .get("groups")
-                .map(|g| parse_groups(g))
+            sub: claim("sub")?,
+            email: claim("email"),
+            org_id: claim("org_id"),
+            groups: claim("groups")
+                .map(|g| parse_groups(&g))
                 .unwrap_or_default(),
         })
     }
@@ -51,6 +50,13 @@ impl Caller {
             )),
         }
     }
+}
+
+/// A claim's value, or `None` when it is empty or JSON `null` (which reaches a function as the
+/// string `null`, since API Gateway hands every claim over as a string): never a value.
+fn present(raw: &str) -> Option<String> {
+    let value = raw.trim();
+    (!value.is_empty() && value != "null").then(|| value.to_string())
 }
 
 /// API Gateway hands array claims over as strings: `[admin staff]`; tokens made by hand may
@@ -83,6 +89,21 @@ mod tests {
             assert_eq!(parse_groups(raw), ["admin", "staff"], "{raw}");
         }
         assert!(parse_groups("[]").is_empty());
+    }
+
+    #[test]
+    fn empty_and_null_claims_are_absent() {
+        for absent in ["", "  ", "null"] {
+            assert_eq!(present(absent), None, "{absent:?}");
+        }
+        assert_eq!(present("org_1").as_deref(), Some("org_1"));
+        let caller = Caller {
+            sub: "u".into(),
+            email: None,
+            org_id: present("null"),
+            groups: vec!["admin".into()],
+        };
+        assert!(caller.admin_org().is_err());
     }
 
     #[test]

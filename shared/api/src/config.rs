@@ -2,6 +2,7 @@
 //! variable fails the start with its name.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -9,6 +10,72 @@ pub struct Config {
     pub table: String,
     /// `HOLDFAST_DYNAMODB_ENDPOINT`: DynamoDB Local's URL; unset in AWS.
     pub dynamodb_endpoint: Option<String>,
+    pub timeouts: Timeouts,
+}
+
+/// How long anything may wait, sized well inside the functions' 10-second Lambda timeout: a
+/// dependency that does not answer is a 503 in seconds, never a hang.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// `HOLDFAST_DYNAMODB_CONNECT_TIMEOUT_MS`: opening a connection to DynamoDB.
+    pub connect: Duration,
+    /// `HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS`: one attempt of a DynamoDB call.
+    pub attempt: Duration,
+    /// `HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS`: a whole DynamoDB call, its retries included.
+    pub operation: Duration,
+    /// `HOLDFAST_REQUEST_TIMEOUT_MS`: a whole request to a function, every call included.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_millis(1_000),
+            attempt: Duration::from_millis(2_500),
+            operation: Duration::from_millis(4_000),
+            request: Duration::from_millis(8_000),
+        }
+    }
+}
+
+impl Timeouts {
+    fn from_vars(vars: &HashMap<String, String>) -> Result<Timeouts, ConfigError> {
+        let defaults = Timeouts::default();
+        let read = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+            match vars.get(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|ms| (1..=900_000).contains(ms))
+                    .map(Duration::from_millis)
+                    .ok_or(ConfigError::Invalid {
+                        name,
+                        reason: "must be a whole number of milliseconds from 1 to 900000",
+                    }),
+            }
+        };
+        let timeouts = Timeouts {
+            connect: read("HOLDFAST_DYNAMODB_CONNECT_TIMEOUT_MS", defaults.connect)?,
+            attempt: read("HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS", defaults.attempt)?,
+            operation: read("HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS", defaults.operation)?,
+            request: read("HOLDFAST_REQUEST_TIMEOUT_MS", defaults.request)?,
+        };
+        if timeouts.attempt > timeouts.operation {
+            return Err(ConfigError::Invalid {
+                name: "HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS",
+                reason: "must not exceed HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS",
+            });
+        }
+        if timeouts.operation > timeouts.request {
+            return Err(ConfigError::Invalid {
+                name: "HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS",
+                reason: "must not exceed HOLDFAST_REQUEST_TIMEOUT_MS",
+            });
+        }
+        Ok(timeouts)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +118,7 @@ impl Config {
         Ok(Config {
             table,
             dynamodb_endpoint,
+            timeouts: Timeouts::from_vars(vars)?,
         })
     }
 }
@@ -103,8 +171,32 @@ mod tests {
             config,
             Ok(Config {
                 table: "holdfast".into(),
-                dynamodb_endpoint: Some("http://127.0.0.1:8000".into())
+                dynamodb_endpoint: Some("http://127.0.0.1:8000".into()),
+                timeouts: Timeouts::default(),
             })
         );
+    }
+
+    #[test]
+    fn timeouts_read_in_milliseconds_and_nest() {
+        let config = Config::from_vars(&vars(&[
+            ("HOLDFAST_TABLE", "t"),
+            ("HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS", "500"),
+            ("HOLDFAST_REQUEST_TIMEOUT_MS", "6000"),
+        ]))
+        .unwrap();
+        assert_eq!(config.timeouts.attempt, Duration::from_millis(500));
+        assert_eq!(config.timeouts.request, Duration::from_secs(6));
+        for (name, value) in [
+            ("HOLDFAST_DYNAMODB_CONNECT_TIMEOUT_MS", "soon"),
+            ("HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS", "0"),
+            ("HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS", "9000"),
+        ] {
+            let err = Config::from_vars(&vars(&[("HOLDFAST_TABLE", "t"), (name, value)]));
+            assert!(
+                matches!(err, Err(ConfigError::Invalid { .. })),
+                "{name}={value}: {err:?}"
+            );
+        }
     }
 }

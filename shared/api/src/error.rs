@@ -29,7 +29,7 @@ pub enum ApiError {
     #[error("this Idempotency-Key was used with a different body")]
     IdempotencyMismatch,
     #[error("a dependency is unavailable")]
-    Unavailable(#[source] StoreError),
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -129,7 +129,10 @@ impl From<DomainError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> ApiError {
         match err {
-            StoreError::Unavailable(_) => ApiError::Unavailable(err),
+            // Contention that outlasted the retries is a busy store, not a broken one.
+            StoreError::Unavailable(_) | StoreError::Contended { .. } => {
+                ApiError::Unavailable(Box::new(err))
+            }
             StoreError::BadCursor => {
                 ApiError::field("cursor", "is not a cursor this list gave out")
             }
@@ -166,5 +169,17 @@ mod tests {
     fn a_bad_cursor_is_the_callers_mistake() {
         let err = ApiError::from(StoreError::BadCursor);
         assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn a_store_that_does_not_answer_or_stays_contended_is_unavailable() {
+        for err in [
+            StoreError::Unavailable("timed out".into()),
+            StoreError::Contended { attempts: 10 },
+        ] {
+            let err = ApiError::from(err);
+            assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(err.body("req-3")["error"]["code"], "UNAVAILABLE");
+        }
     }
 }

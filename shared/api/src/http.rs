@@ -8,6 +8,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::app::App;
 use crate::error::ApiError;
 
 /// Bodies above this are refused (API.md's default).
@@ -23,12 +24,24 @@ pub fn request_id(req: &Request) -> String {
     .unwrap_or_else(|| "unknown".into())
 }
 
-/// Runs a request's work and turns its result, error or not, into the response.
-pub async fn respond<F>(req: &Request, work: F) -> Response<Body>
+/// A request that outran its budget: answered 503 rather than left to Lambda's timeout.
+#[derive(Debug, thiserror::Error)]
+#[error("the request ran longer than its {0:?} budget")]
+pub struct OverBudget(pub std::time::Duration);
+
+/// Runs a request's work within the app's request budget and turns its result, error or not,
+/// into the response.
+pub async fn respond<F>(app: &App, req: &Request, work: F) -> Response<Body>
 where
     F: Future<Output = Result<Response<Body>, ApiError>>,
 {
-    match work.await {
+    let result = match tokio::time::timeout(app.request_timeout, work).await {
+        Ok(result) => result,
+        Err(_) => Err(ApiError::Unavailable(Box::new(OverBudget(
+            app.request_timeout,
+        )))),
+    };
+    match result {
         Ok(response) => response,
         Err(err) => {
             let body = err.body(&request_id(req));
@@ -196,10 +209,9 @@ impl<'a> Query<'a> {
         }
     }
 
-    pub fn cursor(&self) -> Result<Option<holdfast_store::Cursor>, ApiError> {
+    /// `cursor=` as given: the list that issued it checks it.
+    pub fn cursor(&self) -> Option<&'a str> {
         self.get("cursor")
-            .map(|raw| holdfast_store::Cursor::decode(raw).map_err(ApiError::from))
-            .transpose()
     }
 }
 

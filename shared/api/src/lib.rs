@@ -11,7 +11,7 @@ mod views;
 
 pub use app::{App, Clock, VenueFacts};
 pub use caller::Caller;
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, Timeouts};
 pub use error::ApiError;
 pub use http::{
     CREATED, OK, Query, body_bytes, json_body, path_param, request_id, respond, respond_json,

@@ -85,6 +85,6 @@ pub fn booking(booking: &Booking) -> Value {
     body
 }
 
-pub fn page(items: Vec<Value>, next: Option<holdfast_store::Cursor>) -> Value {
-    json!({ "items": items, "next_cursor": next.map(|c| c.encode()) })
+pub fn page(items: Vec<Value>, next: Option<String>) -> Value {
+    json!({ "items": items, "next_cursor": next })
 }

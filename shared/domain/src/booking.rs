@@ -158,6 +158,38 @@ impl PaymentStatus {
     }
 }
 
+/// How a booking holds each of its units: the whole unit (a court, a cabin) or one of its
+/// places (a class of several). Fixed when booked, so that releasing the units never guesses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    Whole,
+    Place,
+}
+
+impl Claim {
+    /// A resource with one place per unit is taken whole.
+    pub fn for_capacity(capacity: u32) -> Claim {
+        if capacity > 1 {
+            Claim::Place
+        } else {
+            Claim::Whole
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Claim::Whole => "whole",
+            Claim::Place => "place",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Claim> {
+        [Claim::Whole, Claim::Place]
+            .into_iter()
+            .find(|c| c.as_str() == raw)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Payment {
     pub provider: PaymentProvider,
@@ -335,6 +367,8 @@ pub struct Booking {
     pub start: Timestamp,
     pub end: Timestamp,
     pub units: Vec<Unit>,
+    /// Whether each unit is held whole or as one place of several.
+    pub claim: Claim,
     pub price: Money,
     pub hold_expires_at: Option<Timestamp>,
     pub payment: Option<Payment>,
@@ -390,6 +424,7 @@ impl Booking {
             start: new.plan.start,
             end: new.plan.end,
             units: new.plan.units,
+            claim: Claim::for_capacity(new.resource.capacity),
             price: new.plan.price,
             hold_expires_at,
             payment,

@@ -9,8 +9,8 @@ pub mod units;
 pub mod venue;
 
 pub use booking::{
-    Booking, BookingDraft, BookingEvent, BookingRequest, BookingStatus, Customer, CustomerDraft,
-    NewBooking, Payment, PaymentProvider, PaymentStatus,
+    Booking, BookingDraft, BookingEvent, BookingRequest, BookingStatus, Claim, Customer,
+    CustomerDraft, NewBooking, Payment, PaymentProvider, PaymentStatus,
 };
 pub use error::{DomainError, FieldErrors};
 pub use money::{Currency, Money, MoneyDraft};

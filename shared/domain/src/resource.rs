@@ -136,8 +136,34 @@ impl OpeningHours {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlotRules {
     pub slot_minutes: u32,
+    /// Where each local day's slot grid starts (less than one slot after midnight). Fixed when
+    /// the resource is created and never patched: a unit's lock key is its grid instant, so two
+    /// overlapping bookings meet on a common lock whatever opening hours were changed between.
+    pub grid_origin: LocalTime,
     pub durations: Vec<u32>,
     pub opening_hours: OpeningHours,
+}
+
+impl SlotRules {
+    /// The grid a new resource gets: the one its first opening time (Monday first) lies on.
+    pub fn grid_origin_of(opening_hours: &OpeningHours, slot_minutes: u32) -> LocalTime {
+        let first = opening_hours
+            .0
+            .iter()
+            .flatten()
+            .next()
+            .map_or(0, |o| o.open.minutes());
+        LocalTime((u32::from(first) % slot_minutes.max(1)) as u16)
+    }
+
+    /// Whether a local time of day is a slot start of this grid.
+    pub fn on_grid(&self, time: LocalTime) -> bool {
+        on_grid(time, self.grid_origin, self.slot_minutes)
+    }
+}
+
+fn on_grid(time: LocalTime, origin: LocalTime, slot_minutes: u32) -> bool {
+    time >= origin && u32::from(time.0 - origin.0) % slot_minutes.max(1) == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,7 +279,7 @@ impl ResourceDraft {
                 }
                 let rules = match (slot_minutes, durations, opening_hours) {
                     (Some(slot), Some(durations), Some(hours)) => {
-                        checked_slot_rules(slot, durations, &hours, &mut errors)
+                        checked_slot_rules(slot, durations, &hours, None, &mut errors)
                     }
                     _ => None,
                 };
@@ -287,6 +313,16 @@ impl ResourceDraft {
                 let min_nights = self.min_nights.unwrap_or(1);
                 let max_nights = self.max_nights.unwrap_or(28);
                 checked_night_range(min_nights, max_nights, &mut errors);
+                if let (Some(check_in), Some(check_out)) = (check_in, check_out) {
+                    // A night is a lock: stays meet on a night exactly when they overlap only
+                    // if a guest leaves no later than the next one arrives.
+                    if check_out > check_in {
+                        errors.add(
+                            "check_out_time",
+                            format!("must not be later than check_in_time ({check_in}): a guest leaves before the next one arrives"),
+                        );
+                    }
+                }
                 let rules = match (check_in, check_out) {
                     (Some(check_in_time), Some(check_out_time)) => Some(NightRules {
                         check_in_time,
@@ -360,9 +396,13 @@ impl Resource {
                 let hours = patch
                     .opening_hours
                     .unwrap_or_else(|| rules.opening_hours.to_draft());
-                if let Some(checked) =
-                    checked_slot_rules(rules.slot_minutes, durations, &hours, &mut errors)
-                {
+                if let Some(checked) = checked_slot_rules(
+                    rules.slot_minutes,
+                    durations,
+                    &hours,
+                    Some(rules.grid_origin),
+                    &mut errors,
+                ) {
                     *rules = checked;
                 }
             }
@@ -425,10 +465,13 @@ fn checked_night_range(min: u32, max: u32, errors: &mut FieldErrors) {
     }
 }
 
+/// Slot rules checked; `grid_origin` is the resource's own when it exists already, and a new
+/// resource takes the grid of its first opening time.
 fn checked_slot_rules(
     slot_minutes: u32,
     mut durations: Vec<u32>,
     hours: &OpeningHoursDraft,
+    grid_origin: Option<LocalTime>,
     errors: &mut FieldErrors,
 ) -> Option<SlotRules> {
     let before = errors.clone();
@@ -458,11 +501,56 @@ fn checked_slot_rules(
     if errors.is_empty() && opening_hours.is_closed_all_week() {
         errors.add("opening_hours", "must open on at least one day");
     }
+    let grid_origin =
+        grid_origin.unwrap_or_else(|| SlotRules::grid_origin_of(&opening_hours, slot_minutes));
+    if *errors == before {
+        check_on_grid(&opening_hours, grid_origin, slot_minutes, errors);
+    }
     (*errors == before).then_some(SlotRules {
         slot_minutes,
+        grid_origin,
         durations,
         opening_hours,
     })
+}
+
+/// Every opening time must be a slot start of the resource's one grid, so that the grid (and
+/// with it every lock key) is the same before and after any change of hours.
+fn check_on_grid(
+    hours: &OpeningHours,
+    origin: LocalTime,
+    slot_minutes: u32,
+    errors: &mut FieldErrors,
+) {
+    for (day, intervals) in DAYS.iter().zip(&hours.0) {
+        for (i, opening) in intervals.iter().enumerate() {
+            if on_grid(opening.open, origin, slot_minutes) {
+                continue;
+            }
+            let open = u32::from(opening.open.0);
+            let origin_minutes = u32::from(origin.0);
+            let slot = slot_minutes.max(1);
+            let before = if open < origin_minutes {
+                None
+            } else {
+                Some(open - (open - origin_minutes) % slot)
+            };
+            let after = before.map_or(origin_minutes, |b| b + slot);
+            let choices: Vec<String> = before
+                .into_iter()
+                .chain(Some(after).filter(|&a| a < 1440))
+                .map(|m| LocalTime(m as u16).to_string())
+                .collect();
+            errors.add(
+                format!("opening_hours.{day}[{i}]"),
+                format!(
+                    "opens at {}, off this resource's {slot_minutes}-minute slot grid (fixed when it was created, so that bookings made before and after a change always meet): open at {}",
+                    opening.open,
+                    choices.join(" or ")
+                ),
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -550,6 +638,67 @@ mod tests {
             errors.get("min_nights"),
             Some("is only for resources of kind nights")
         );
+    }
+
+    #[test]
+    fn the_slot_grid_is_fixed_at_creation_and_opening_times_must_lie_on_it() {
+        let court = build(court_json()).unwrap();
+        let Schedule::Slots(rules) = &court.schedule else {
+            panic!("slots expected")
+        };
+        assert_eq!(rules.grid_origin, LocalTime::MIDNIGHT);
+        // The double sale: 08:00 moved to 08:15 would move every lock key of the day.
+        let moved = ResourcePatch {
+            opening_hours: Some(
+                serde_json::from_value(serde_json::json!({"mon": [["08:15", "22:00"]]})).unwrap(),
+            ),
+            ..Default::default()
+        };
+        let errors = match court.patched(moved) {
+            Err(DomainError::Invalid(errors)) => errors,
+            other => panic!("{other:?}"),
+        };
+        let why = errors.get("opening_hours.mon[0]").unwrap();
+        assert!(why.contains("open at 08:00 or 08:30"), "{why}");
+        // On the grid, hours change freely and the grid stays.
+        let later = ResourcePatch {
+            opening_hours: Some(
+                serde_json::from_value(serde_json::json!({"mon": [["09:30", "21:45"]]})).unwrap(),
+            ),
+            ..Default::default()
+        };
+        let patched = court.patched(later).unwrap();
+        let Schedule::Slots(after) = &patched.schedule else {
+            panic!("slots expected")
+        };
+        assert_eq!(after.grid_origin, rules.grid_origin);
+        // A court created opening at 08:15 keeps that grid; its other days must agree with it.
+        let mut json = court_json();
+        json["opening_hours"] =
+            serde_json::json!({"mon": [["08:15", "22:00"]], "tue": [["09:45", "20:00"]]});
+        let quarter = build(json).unwrap();
+        let Schedule::Slots(rules) = &quarter.schedule else {
+            panic!("slots expected")
+        };
+        assert_eq!(rules.grid_origin.minutes(), 15);
+        let mut json = court_json();
+        json["opening_hours"] =
+            serde_json::json!({"mon": [["08:15", "22:00"]], "tue": [["09:00", "20:00"]]});
+        assert!(
+            field_errors(build(json))
+                .get("opening_hours.tue[0]")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_guest_may_not_check_out_after_the_next_checks_in() {
+        let json = serde_json::json!({"name": "Cabaña", "kind": "nights", "check_in_time": "10:00",
+            "check_out_time": "12:00", "unit_price": {"amount": 150000, "currency": "EUR"}});
+        assert!(field_errors(build(json)).get("check_out_time").is_some());
+        let json = serde_json::json!({"name": "Cabaña", "kind": "nights", "check_in_time": "12:00",
+            "check_out_time": "12:00", "unit_price": {"amount": 150000, "currency": "EUR"}});
+        assert!(build(json).is_ok());
     }
 
     #[test]

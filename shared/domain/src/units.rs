@@ -138,7 +138,7 @@ impl Resource {
                     let slot = SignedDuration::from_mins(i64::from(rules.slot_minutes));
                     for opening in rules.opening_hours.on(day.weekday()) {
                         let close = opening_close(day, opening, zone);
-                        for start in grid(day, opening, rules.slot_minutes, zone) {
+                        for start in grid(day, opening, rules, zone) {
                             let end = start.saturating_add(slot).unwrap_or(start);
                             if end <= close {
                                 spans.push(UnitSpan {
@@ -232,13 +232,17 @@ impl SlotRules {
                     format!("is outside opening hours on {}", day.weekday_name()),
                 )
             })?;
-        let grid = grid(day, opening, self.slot_minutes, zone);
+        let grid = grid(day, opening, self, zone);
         if time.second() != 0 || time.subsec_nanosecond() != 0 || !grid.contains(&start) {
             return Err(DomainError::field(
                 "start",
                 format!(
                     "must be on the {}-minute grid counted from {}",
-                    self.slot_minutes, opening.open
+                    self.slot_minutes,
+                    grid.first().map_or(opening.open.to_string(), |g| g
+                        .to_zoned(zone.clone())
+                        .strftime("%H:%M")
+                        .to_string())
                 ),
             ));
         }
@@ -352,13 +356,21 @@ fn opening_close(day: Date, opening: &Opening, zone: &TimeZone) -> Timestamp {
     local_instant(day, opening.close, zone)
 }
 
-/// Every instant whose local wall-clock time is on the slot grid of `opening` on `day`: a whole
-/// number of slots after the opening time. A wall time skipped by DST names no instant; a
-/// repeated one names two.
-fn grid(day: Date, opening: &Opening, slot_minutes: u32, zone: &TimeZone) -> Vec<Timestamp> {
+/// Every instant whose local wall-clock time is a slot start of `rules`' grid inside `opening`
+/// on `day`: the grid origin plus a whole number of slots. A wall time skipped by DST names no
+/// instant; a repeated one names two.
+fn grid(day: Date, opening: &Opening, rules: &SlotRules, zone: &TimeZone) -> Vec<Timestamp> {
     let mut starts = Vec::new();
-    let step = slot_minutes.max(1) as u16;
-    let mut minute = opening.open.minutes();
+    let step = rules.slot_minutes.clamp(1, 1440) as u16;
+    let origin = rules.grid_origin.minutes();
+    let open = opening.open.minutes();
+    // The first slot start at or after the opening time (the opening is on the grid unless it
+    // was written before grids were fixed).
+    let mut minute = if open <= origin {
+        origin
+    } else {
+        open + (step - (open - origin) % step) % step
+    };
     while minute < opening.close.minutes() {
         if let Some(dt) = wall_clock(day, minute) {
             match zone.to_ambiguous_timestamp(dt).offset() {

@@ -3,31 +3,14 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
-use holdfast_domain::{Booking, BookingStatus, Unit, format_utc};
+use holdfast_domain::{Booking, BookingStatus, Claim, Unit, format_utc};
 use jiff::Timestamp;
 
-use crate::item::{Item, keys, n, s};
-use crate::page::{Cursor, Page};
-use crate::{Backoff, Store, StoreError, index};
-
-/// How many times a transaction that lost a race in flight is tried.
-const TRANSACTION_ATTEMPTS: u32 = 10;
-
-/// The first response to an `Idempotency-Key`, kept to answer the same request again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyRecord {
-    pub caller: String,
-    pub key: String,
-    /// SHA-256 of the canonical request body.
-    pub request_hash: String,
-    pub status: u16,
-    pub body: String,
-    /// When the record may be forgotten (DynamoDB TTL, epoch seconds).
-    pub expires_at: i64,
-}
+use crate::idempotency::IdempotencyRecord;
+use crate::item::{Item, ItemError, n, s};
+use crate::transact::Refused;
+use crate::{Store, StoreError, index, keys};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
@@ -53,51 +36,6 @@ pub enum CancelError {
 pub struct LockState {
     pub unit: Unit,
     pub taken: u32,
-}
-
-/// Why a transaction did not commit.
-enum Refused {
-    /// These actions' conditions failed (indexes into the transaction).
-    Conditions(Vec<usize>),
-    Store(StoreError),
-}
-
-/// How a failed transaction's reasons read.
-enum Cancelled {
-    /// These actions' conditions failed.
-    Conditions(Vec<usize>),
-    /// Another transaction touched the same items: try again.
-    InFlight,
-}
-
-fn cancellation(
-    err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError>,
-) -> Option<Cancelled> {
-    let service = err.as_service_error()?;
-    if let TransactWriteItemsError::TransactionCanceledException(cancelled) = service {
-        let reasons = cancelled.cancellation_reasons();
-        let failed: Vec<usize> = reasons
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
-            .map(|(i, _)| i)
-            .collect();
-        if !failed.is_empty() {
-            return Some(Cancelled::Conditions(failed));
-        }
-        if reasons
-            .iter()
-            .any(|r| matches!(r.code(), Some("TransactionConflict" | "ThrottlingError")))
-        {
-            return Some(Cancelled::InFlight);
-        }
-        return None;
-    }
-    matches!(
-        service.code(),
-        Some("TransactionConflictException" | "TransactionInProgressException")
-    )
-    .then_some(Cancelled::InFlight)
 }
 
 fn epoch(t: Timestamp) -> AttributeValue {
@@ -134,29 +72,13 @@ impl Store {
                 )
                 .build(),
         ];
-        let idempotency_index = idempotency.map(|record| {
-            let mut item = Item::keyed(keys::idempotency(&record.caller, &record.key));
-            item.put("type", s("idempotency"));
-            item.put("request_hash", s(&record.request_hash));
-            item.put("status", n(record.status));
-            item.put("body", s(&record.body));
-            item.put("booking_id", s(&booking.booking_id));
-            item.put("ttl", n(record.expires_at));
-            actions.push(
-                TransactWriteItem::builder()
-                    .put(
-                        Put::builder()
-                            .table_name(&self.table)
-                            .set_item(Some(item.0))
-                            .condition_expression("attribute_not_exists(pk)")
-                            .build()
-                            .map_err(StoreError::from)?,
-                    )
-                    .build(),
-            );
-            Ok::<usize, StoreError>(actions.len() - 1)
-        });
-        let idempotency_index = idempotency_index.transpose()?;
+        let idempotency_index = match idempotency {
+            Some(record) => {
+                actions.push(self.put_idempotency(record, &booking.booking_id)?);
+                Some(actions.len() - 1)
+            }
+            None => None,
+        };
         let first_lock = actions.len();
         for unit in &booking.units {
             actions.push(self.take_unit(booking, unit, capacity, now)?);
@@ -165,6 +87,10 @@ impl Store {
         match self.transact(actions).await {
             Ok(()) => Ok(()),
             Err(Refused::Conditions(failed)) => {
+                if failed.contains(&0) && self.committed_already(booking).await? {
+                    // An attempt the SDK retried after a timeout had committed: it is ours.
+                    return Ok(());
+                }
                 if idempotency_index.is_some_and(|i| failed.contains(&i)) {
                     return Err(BookError::IdempotencyKeyUsed);
                 }
@@ -183,27 +109,13 @@ impl Store {
         }
     }
 
-    /// Runs one transaction, retrying it with jittered backoff while it loses races in flight.
-    async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), Refused> {
-        let mut backoff = Backoff::new(TRANSACTION_ATTEMPTS);
-        loop {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(actions.clone()))
-                .send()
-                .await;
-            let Err(err) = result else { return Ok(()) };
-            match cancellation(&err) {
-                Some(Cancelled::Conditions(failed)) => return Err(Refused::Conditions(failed)),
-                Some(Cancelled::InFlight) if backoff.wait().await => {}
-                Some(Cancelled::InFlight) => {
-                    let attempts = backoff.attempts();
-                    return Err(Refused::Store(StoreError::Contended { attempts }));
-                }
-                None => return Err(Refused::Store(err.into())),
-            }
-        }
+    /// Whether `booking` is stored already, as this very booking (ids are fresh, so a match
+    /// means an earlier attempt of this request committed).
+    async fn committed_already(&self, booking: &Booking) -> Result<bool, StoreError> {
+        Ok(self
+            .booking(&booking.booking_id)
+            .await?
+            .is_some_and(|stored| stored.owner == booking.owner && stored.units == booking.units))
     }
 
     fn take_unit(
@@ -213,7 +125,7 @@ impl Store {
         capacity: u32,
         now: Timestamp,
     ) -> Result<TransactWriteItem, StoreError> {
-        if capacity > 1 {
+        if booking.claim == Claim::Place {
             let update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(lock_key(&booking.resource_id, unit)))
@@ -247,9 +159,8 @@ impl Store {
         &self,
         booking: &Booking,
         unit: &Unit,
-        capacity: u32,
     ) -> Result<TransactWriteItem, StoreError> {
-        if capacity > 1 {
+        if booking.claim == Claim::Place {
             let update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(lock_key(&booking.resource_id, unit)))
@@ -304,7 +215,6 @@ impl Store {
     pub async fn cancel_booking(
         &self,
         booking: &Booking,
-        capacity: u32,
         now: Timestamp,
     ) -> Result<(), CancelError> {
         let live_hold = (booking.status == BookingStatus::Held).then_some(true);
@@ -314,7 +224,7 @@ impl Store {
                 .build(),
         ];
         for unit in &booking.units {
-            actions.push(self.release_unit(booking, unit, capacity)?);
+            actions.push(self.release_unit(booking, unit)?);
         }
         match self.transact(actions).await {
             Ok(()) => Ok(()),
@@ -328,28 +238,19 @@ impl Store {
     pub async fn expire_booking(
         &self,
         booking: &Booking,
-        capacity: u32,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let change = self.status_change(booking, BookingStatus::Expired, now, Some(false))?;
-        if capacity > 1 {
+        if booking.claim == Claim::Place {
             // Counted places are not taken over: they come back only here, with the status, at once.
             let mut actions = vec![TransactWriteItem::builder().update(change).build()];
             for unit in &booking.units {
-                actions.push(self.release_unit(booking, unit, capacity)?);
+                actions.push(self.release_unit(booking, unit)?);
             }
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(actions))
-                .send()
-                .await;
-            return match result {
-                Ok(_) => Ok(true),
-                Err(err) => match cancellation(&err) {
-                    Some(Cancelled::Conditions(_)) | Some(Cancelled::InFlight) => Ok(false),
-                    None => Err(err.into()),
-                },
+            return match self.transact(actions).await {
+                Ok(()) => Ok(true),
+                Err(Refused::Conditions(_)) => Ok(false),
+                Err(Refused::Store(err)) => Err(err),
             };
         }
         let result = self
@@ -393,12 +294,13 @@ impl Store {
         Ok(true)
     }
 
-    /// Holds whose time ran out by `now`, at most `limit`, read from every shard.
+    /// Holds whose time ran out by `now`, at most `limit`, read from every shard; an item that
+    /// does not read as a booking is handed back as its error, so that one cannot stop the rest.
     pub async fn lapsed_holds(
         &self,
         now: Timestamp,
         limit: usize,
-    ) -> Result<Vec<Booking>, StoreError> {
+    ) -> Result<Vec<Result<Booking, ItemError>>, StoreError> {
         let mut lapsed = Vec::new();
         for shard in 0..index::HELD_SHARDS {
             let remaining = limit.saturating_sub(lapsed.len());
@@ -415,7 +317,7 @@ impl Store {
                 .expression_attribute_values(":now", s(format_utc(now)))
                 .limit(i32::try_from(remaining).unwrap_or(i32::MAX));
             for item in self.query_items(query, remaining).await? {
-                lapsed.push(Booking::try_from(&item)?);
+                lapsed.push(Booking::try_from(&item));
             }
         }
         Ok(lapsed)
@@ -426,24 +328,6 @@ impl Store {
             Some(item) => Ok(Some(Booking::try_from(&item)?)),
             None => Ok(None),
         }
-    }
-
-    pub async fn idempotency_record(
-        &self,
-        caller: &str,
-        key: &str,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let Some(item) = self.get(keys::idempotency(caller, key)).await? else {
-            return Ok(None);
-        };
-        Ok(Some(IdempotencyRecord {
-            caller: caller.to_string(),
-            key: key.to_string(),
-            request_hash: item.string("request_hash")?.to_string(),
-            status: item.number("status")?,
-            body: item.string("body")?.to_string(),
-            expires_at: item.number("ttl")?,
-        }))
     }
 
     /// The units of a resource with keys in `[from_key, to_key]` that are taken at `now`: one
@@ -482,103 +366,5 @@ impl Store {
             }
         }
         Ok(taken)
-    }
-
-    /// A caller's bookings, newest first.
-    pub async fn owner_bookings(
-        &self,
-        owner: &str,
-        limit: usize,
-        cursor: Option<&Cursor>,
-    ) -> Result<Page<Booking>, StoreError> {
-        let start = match cursor {
-            Some(c) if c.partition.is_none() => c.start_key(&["pk", "sk", "gsi1pk", "gsi1sk"])?,
-            Some(_) => return Err(StoreError::BadCursor),
-            None => None,
-        };
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index::BY_OWNER)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", s(keys::owner(owner)))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit).unwrap_or(100))
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        let items = out
-            .items()
-            .iter()
-            .map(|i| Booking::try_from(&Item(i.clone())))
-            .collect::<Result<_, _>>()?;
-        let next = out.last_evaluated_key().map(|k| Cursor::from_key(None, k));
-        Ok(Page { items, next })
-    }
-
-    /// A venue's bookings starting on the local `days` given (in order), by start time,
-    /// optionally of one status.
-    pub async fn venue_bookings(
-        &self,
-        venue_id: &str,
-        days: &[String],
-        status: Option<BookingStatus>,
-        limit: usize,
-        cursor: Option<&Cursor>,
-    ) -> Result<Page<Booking>, StoreError> {
-        let (first_day, mut start) = match cursor {
-            Some(c) => {
-                let day = c.partition.as_deref().ok_or(StoreError::BadCursor)?;
-                let at = days
-                    .iter()
-                    .position(|d| d == day)
-                    .ok_or(StoreError::BadCursor)?;
-                (at, c.start_key(&["pk", "sk", "gsi2pk", "gsi2sk"])?)
-            }
-            None => (0, None),
-        };
-        let mut items = Vec::new();
-        for (at, day) in days.iter().enumerate().skip(first_day) {
-            loop {
-                let remaining = limit - items.len();
-                let mut query = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(index::BY_VENUE_DAY)
-                    .key_condition_expression("gsi2pk = :pk")
-                    .expression_attribute_values(":pk", s(keys::venue_day(venue_id, day)))
-                    .limit(i32::try_from(remaining).unwrap_or(100))
-                    .set_exclusive_start_key(start.take());
-                if let Some(status) = status {
-                    query = query
-                        .filter_expression("#status = :status")
-                        .expression_attribute_names("#status", "status")
-                        .expression_attribute_values(":status", s(status.as_str()));
-                }
-                let out = query.send().await?;
-                for item in out.items() {
-                    items.push(Booking::try_from(&Item(item.clone()))?);
-                }
-                let last = out.last_evaluated_key().cloned();
-                if items.len() >= limit {
-                    let next = match (&last, days.get(at + 1)) {
-                        (Some(key), _) => Some(Cursor::from_key(Some(day.clone()), key)),
-                        (None, Some(next_day)) => Some(Cursor {
-                            partition: Some(next_day.clone()),
-                            key: Default::default(),
-                        }),
-                        (None, None) => None,
-                    };
-                    return Ok(Page { items, next });
-                }
-                match last {
-                    Some(key) => start = Some(key),
-                    None => break,
-                }
-            }
-        }
-        Ok(Page { items, next: None })
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use holdfast_domain::{
-    Booking, BookingStatus, Currency, Customer, FieldErrors, Language, LocalTime, Money,
+    Booking, BookingStatus, Claim, Currency, Customer, FieldErrors, Language, LocalTime, Money,
     NightRules, OpeningHours, OpeningHoursDraft, Payment, PaymentProvider, PaymentStatus, Period,
     Resource, Schedule, SlotRules, Unit, Venue, Zone, format_utc,
 };
@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::index::HELD_SHARDS;
+use crate::keys;
 
 /// A stored item was not what this code writes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,33 +33,6 @@ pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
 
 pub(crate) fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
-}
-
-pub(crate) mod keys {
-    pub fn venue(venue_id: &str) -> (String, String) {
-        (format!("VENUE#{venue_id}"), "VENUE".into())
-    }
-    pub fn resource(resource_id: &str) -> (String, String) {
-        (format!("RESOURCE#{resource_id}"), "RESOURCE".into())
-    }
-    pub fn venue_resources(venue_id: &str) -> String {
-        format!("VENUE#{venue_id}#RESOURCES")
-    }
-    pub fn booking(booking_id: &str) -> (String, String) {
-        (format!("BOOKING#{booking_id}"), "BOOKING".into())
-    }
-    pub fn owner(owner: &str) -> String {
-        format!("OWNER#{owner}")
-    }
-    pub fn venue_day(venue_id: &str, day: &str) -> String {
-        format!("VENUE#{venue_id}#DAY#{day}")
-    }
-    pub fn locks(resource_id: &str) -> String {
-        format!("LOCKS#{resource_id}")
-    }
-    pub fn idempotency(caller: &str, key: &str) -> (String, String) {
-        (format!("IDEMPOTENCY#{caller}#{key}"), "IDEMPOTENCY".into())
-    }
 }
 
 impl Item {
@@ -280,6 +254,7 @@ impl From<&Resource> for Item {
         match &resource.schedule {
             Schedule::Slots(rules) => {
                 item.put("slot_minutes", n(rules.slot_minutes));
+                item.put("grid_origin", n(rules.grid_origin.minutes()));
                 item.put(
                     "durations",
                     AttributeValue::L(rules.durations.iter().map(n).collect()),
@@ -306,22 +281,36 @@ impl TryFrom<&Item> for Resource {
                 .ok_or_else(|| item.error(name, "is not HH:MM"))
         };
         let schedule = match item.string("kind")? {
-            "slots" => Schedule::Slots(SlotRules {
-                slot_minutes: item.number("slot_minutes")?,
-                durations: match item.0.get("durations") {
-                    Some(AttributeValue::L(list)) => list
-                        .iter()
-                        .map(|v| {
-                            v.as_n()
-                                .ok()
-                                .and_then(|n| n.parse().ok())
-                                .ok_or_else(|| item.error("durations", "holds a non-number"))
-                        })
-                        .collect::<Result<_, _>>()?,
-                    _ => return Err(item.error("durations", "is not a list")),
-                },
-                opening_hours: opening_hours_of(item)?,
-            }),
+            "slots" => {
+                let slot_minutes = item.number("slot_minutes")?;
+                let opening_hours = opening_hours_of(item)?;
+                let grid_origin = match item.opt_number::<u16>("grid_origin")? {
+                    Some(minutes) => LocalTime::from_minutes(minutes)
+                        .filter(|t| u32::from(t.minutes()) < slot_minutes)
+                        .ok_or_else(|| {
+                            item.error("grid_origin", "is not within one slot of midnight")
+                        })?,
+                    // Written before grids were stored: the grid creation would have chosen.
+                    None => SlotRules::grid_origin_of(&opening_hours, slot_minutes),
+                };
+                Schedule::Slots(SlotRules {
+                    slot_minutes,
+                    grid_origin,
+                    durations: match item.0.get("durations") {
+                        Some(AttributeValue::L(list)) => {
+                            list.iter()
+                                .map(|v| {
+                                    v.as_n().ok().and_then(|n| n.parse().ok()).ok_or_else(|| {
+                                        item.error("durations", "holds a non-number")
+                                    })
+                                })
+                                .collect::<Result<_, _>>()?
+                        }
+                        _ => return Err(item.error("durations", "is not a list")),
+                    },
+                    opening_hours,
+                })
+            }
             "nights" => Schedule::Nights(NightRules {
                 check_in_time: time("check_in_time")?,
                 check_out_time: time("check_out_time")?,
@@ -415,6 +404,7 @@ impl From<&Booking> for Item {
             "units",
             AttributeValue::L(booking.units.iter().map(|u| s(u.key())).collect()),
         );
+        item.put("claim", s(booking.claim.as_str()));
         item.put("price", n(booking.price.amount));
         item.put("currency", s(booking.price.currency.as_str()));
         item.put_opt(
@@ -478,6 +468,8 @@ impl TryFrom<&Item> for Booking {
             start,
             end,
             units,
+            claim: Claim::parse(item.string("claim")?)
+                .ok_or_else(|| item.error("claim", "is neither whole nor place"))?,
             price: item.money("price", "currency")?,
             hold_expires_at: item.opt_parsed("hold_expires_at")?,
             payment,

@@ -3,17 +3,23 @@
 
 mod bookings;
 mod catalog;
+mod idempotency;
 mod item;
+mod keys;
+mod lists;
 mod page;
+mod transact;
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{BuildError, SdkError};
 
-pub use bookings::{BookError, CancelError, IdempotencyRecord, LockState};
+pub use bookings::{BookError, CancelError, LockState};
+pub use catalog::Version;
+pub use idempotency::IdempotencyRecord;
 pub use item::{Item, ItemError};
-pub use page::{Cursor, Page};
+pub use page::Page;
 
 /// The table's indexes, as template.yaml defines them.
 pub mod index {
@@ -110,36 +116,5 @@ impl Store {
             Ok(result) => result.map(|_| ()).map_err(StoreError::from),
             Err(elapsed) => Err(StoreError::Unavailable(Box::new(elapsed))),
         }
-    }
-}
-
-/// Jittered exponential backoff for transactions that lost a race in flight.
-pub(crate) struct Backoff {
-    attempt: u32,
-    max_attempts: u32,
-}
-
-impl Backoff {
-    pub(crate) fn new(max_attempts: u32) -> Backoff {
-        Backoff {
-            attempt: 0,
-            max_attempts,
-        }
-    }
-
-    /// Waits before the next attempt; `false` when attempts are used up.
-    pub(crate) async fn wait(&mut self) -> bool {
-        self.attempt += 1;
-        if self.attempt >= self.max_attempts {
-            return false;
-        }
-        // Full jitter: spread racing retries so that they do not collide again.
-        let cap_ms = (10u64 << self.attempt.min(6)).min(500);
-        tokio::time::sleep(Duration::from_millis(fastrand::u64(1..=cap_ms))).await;
-        true
-    }
-
-    pub(crate) fn attempts(&self) -> u32 {
-        self.attempt
     }
 }

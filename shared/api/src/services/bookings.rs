@@ -4,7 +4,7 @@
 use holdfast_domain::{
     Booking, BookingDraft, BookingStatus, NewBooking, Resource, Unit, format_local,
 };
-use holdfast_store::{BookError, CancelError, Cursor, IdempotencyRecord};
+use holdfast_store::{BookError, CancelError, IdempotencyRecord};
 use jiff::SignedDuration;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -206,12 +206,7 @@ pub async fn cancel_booking(
     booking
         .status
         .after(holdfast_domain::BookingEvent::Cancel)?;
-    let capacity = app
-        .store
-        .resource(&booking.resource_id)
-        .await?
-        .map_or(1, |r| r.capacity);
-    match app.store.cancel_booking(&booking, capacity, now).await {
+    match app.store.cancel_booking(&booking, now).await {
         Ok(()) => {}
         Err(CancelError::NoLongerHeld) => {
             let status = match app.store.booking(booking_id).await? {
@@ -237,12 +232,9 @@ pub async fn my_bookings(
     app: &App,
     caller: &Caller,
     limit: usize,
-    cursor: Option<Cursor>,
+    cursor: Option<&str>,
 ) -> Result<Value, ApiError> {
-    let page = app
-        .store
-        .owner_bookings(&caller.sub, limit, cursor.as_ref())
-        .await?;
+    let page = app.store.owner_bookings(&caller.sub, limit, cursor).await?;
     let items = page
         .items
         .into_iter()
@@ -256,7 +248,7 @@ pub struct VenueBookingsQuery {
     pub to: Date,
     pub status: Option<String>,
     pub limit: usize,
-    pub cursor: Option<Cursor>,
+    pub cursor: Option<String>,
 }
 
 pub async fn venue_bookings(
@@ -277,7 +269,13 @@ pub async fn venue_bookings(
     administered_venue(app, caller, venue_id).await?;
     let page = app
         .store
-        .venue_bookings(venue_id, &days, status, query.limit, query.cursor.as_ref())
+        .venue_bookings(
+            venue_id,
+            &days,
+            status,
+            query.limit,
+            query.cursor.as_deref(),
+        )
         .await?;
     let items = page.items.into_iter().map(|b| views::booking(&b)).collect();
     Ok(views::page(items, page.next))

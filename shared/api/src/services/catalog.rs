@@ -53,19 +53,30 @@ pub async fn create_resource(
     Ok(views::resource(&resource, venue.zone.tz()))
 }
 
+/// How many times a PATCH that lost a race to another admin's change is applied afresh.
+const PATCH_ATTEMPTS: u32 = 5;
+
+/// Applies `patch` to the resource as it is now: a change made meanwhile by someone else is
+/// read again and kept, never overwritten.
 pub async fn patch_resource(
     app: &App,
     caller: &Caller,
     resource_id: &str,
     patch: ResourcePatch,
 ) -> Result<Value, ApiError> {
-    let resource = app
-        .store
-        .resource(resource_id)
-        .await?
-        .ok_or(ApiError::NotFound("resource"))?;
-    let venue = administered_venue(app, caller, &resource.venue_id).await?;
-    let patched = resource.patched(patch)?;
-    app.store.replace_resource(&patched).await?;
-    Ok(views::resource(&patched, venue.zone.tz()))
+    for _ in 0..PATCH_ATTEMPTS {
+        let (resource, version) = app
+            .store
+            .resource_version(resource_id)
+            .await?
+            .ok_or(ApiError::NotFound("resource"))?;
+        let venue = administered_venue(app, caller, &resource.venue_id).await?;
+        let patched = resource.patched(patch.clone())?;
+        if app.store.replace_resource(&patched, version).await? {
+            return Ok(views::resource(&patched, venue.zone.tz()));
+        }
+    }
+    Err(ApiError::InvalidState(
+        "the resource kept changing while this change was applied; read it and try again".into(),
+    ))
 }

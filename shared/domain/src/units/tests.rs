@@ -272,27 +272,39 @@ fn the_wrong_kind_of_period_is_named() {
     );
 }
 
-/// A grid-aligned booking on `day` in `zone`: the `index`th slot start of the day, `k` slots long.
+/// A grid-aligned booking on `day` in `zone`, `k` slots long, starting at one of the day's slot
+/// starts from which it fits before midnight (`index` picks which). Planning it must succeed:
+/// a property over bookings that fail to plan would hold vacuously.
 fn booking_on(
     court: &Resource,
     tz: &TimeZone,
     day: Date,
     index: usize,
     k: u32,
-) -> Option<(Period, Plan)> {
+) -> Result<(Period, Plan), TestCaseError> {
     let Schedule::Slots(rules) = &court.schedule else {
-        return None;
+        return Err(TestCaseError::fail("a court is booked by slot"));
     };
-    let spans = court.units_between(day, day.tomorrow().ok()?, tz);
-    let start = spans.get(index % spans.len().max(1))?.start;
-    let end = start
-        .checked_add(SignedDuration::from_mins(i64::from(k * rules.slot_minutes)))
-        .ok()?;
-    let period = Period::Slots { start, end };
-    court
-        .plan(period, tz, now())
-        .ok()
-        .map(|plan| (period, plan))
+    let length = SignedDuration::from_mins(i64::from(k * rules.slot_minutes));
+    let midnight = local_instant(day.tomorrow().unwrap(), LocalTime::MIDNIGHT, tz);
+    let starts: Vec<Timestamp> = court
+        .units_between(day, day.tomorrow().unwrap(), tz)
+        .iter()
+        .map(|s| s.start)
+        .filter(|s| s.checked_add(length).is_ok_and(|end| end <= midnight))
+        .collect();
+    prop_assert!(!starts.is_empty(), "no {k}-slot booking fits on {day}");
+    let start = starts[index % starts.len()];
+    let period = Period::Slots {
+        start,
+        end: start.checked_add(length).unwrap(),
+    };
+    match court.plan(period, tz, now()) {
+        Ok(plan) => Ok((period, plan)),
+        Err(err) => Err(TestCaseError::fail(format!(
+            "{period:?} did not plan: {err}"
+        ))),
+    }
 }
 
 /// Days spread over five years, weighted towards the DST changes of the zones above.
@@ -326,13 +338,13 @@ proptest! {
     ) {
         let tz = zone(zone_name);
         let court = court(slot);
-        if let Some((Period::Slots { start, end }, plan)) = booking_on(&court, &tz, day, index, k) {
-            prop_assert_eq!(plan.units.len() as u32, k);
-            prop_assert_eq!(plan.units[0], Unit::Slot(start));
-            prop_assert!(plan.units.windows(2).all(|w| w[0] < w[1]));
-            prop_assert!(plan.units.iter().all(|u| matches!(u, Unit::Slot(t) if *t >= start && *t < end)));
-            prop_assert_eq!(plan.price.amount, 600 * i64::from(k));
-        }
+        let (period, plan) = booking_on(&court, &tz, day, index, k)?;
+        let Period::Slots { start, end } = period else { return Err(TestCaseError::fail("slots expected")) };
+        prop_assert_eq!(plan.units.len() as u32, k);
+        prop_assert_eq!(plan.units[0], Unit::Slot(start));
+        prop_assert!(plan.units.windows(2).all(|w| w[0] < w[1]));
+        prop_assert!(plan.units.iter().all(|u| matches!(u, Unit::Slot(t) if *t >= start && *t < end)));
+        prop_assert_eq!(plan.price.amount, 600 * i64::from(k));
     }
 
     #[test]
@@ -343,8 +355,8 @@ proptest! {
     ) {
         let tz = zone(zone_name);
         let court = court(slot);
-        let (Some((Period::Slots { start: s1, end: e1 }, p1)), Some((Period::Slots { start: s2, end: e2 }, p2))) =
-            (booking_on(&court, &tz, day, a, ka), booking_on(&court, &tz, day, b, kb)) else { return Ok(()) };
+        let (Period::Slots { start: s1, end: e1 }, p1) = booking_on(&court, &tz, day, a, ka)? else { return Err(TestCaseError::fail("slots expected")) };
+        let (Period::Slots { start: s2, end: e2 }, p2) = booking_on(&court, &tz, day, b, kb)? else { return Err(TestCaseError::fail("slots expected")) };
         let overlap = s1 < e2 && s2 < e1;
         let shared = p1.units.iter().any(|u| p2.units.contains(u));
         prop_assert_eq!(overlap, shared);

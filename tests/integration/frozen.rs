@@ -1,0 +1,116 @@
+//! A store that stops answering: every route says 503 `UNAVAILABLE` within its budget instead
+//! of hanging, nothing is left half-written, and all is well again once the store is back.
+
+use std::time::{Duration, Instant};
+
+use holdfast_api::Timeouts;
+use holdfast_tests::{DAY, OwnDynamo, Stack, Who, assert_locks_consistent, slot_booking};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
+    let dynamo = OwnDynamo::start();
+    let stack = Stack::start_on(dynamo.endpoint.clone());
+    let api = stack.api();
+    let (admin, venue, court) = api.madrid_court(json!({})).await;
+    let ana = Who::customer();
+    let booking = api
+        .post("/v1/bookings")
+        .as_(&ana)
+        .json(&slot_booking(
+            &court,
+            &format!("{DAY}T10:00:00+01:00"),
+            &format!("{DAY}T11:00:00+01:00"),
+            "none",
+        ))
+        .send()
+        .await
+        .expect(201)["booking_id"]
+        .as_str()
+        .expect("booking_id")
+        .to_string();
+    let held = api
+        .post("/v1/bookings")
+        .as_(&ana)
+        .json(&slot_booking(
+            &court,
+            &format!("{DAY}T12:00:00+01:00"),
+            &format!("{DAY}T13:00:00+01:00"),
+            "stripe",
+        ))
+        .send()
+        .await
+        .expect(201);
+    assert_eq!(held["status"], "held");
+    // Every hold lapses, so that the expiry job has work to try while the store is frozen.
+    stack.clock.advance(16 * 60);
+
+    dynamo.freeze();
+    let during = format!("{DAY}T15:00:00+01:00");
+    let routes = vec![
+        api.get("/health"),
+        api.post("/v1/venues").as_(&admin).json(&json!({"name": "Otro Club", "time_zone": "Europe/Madrid", "currency": "EUR", "contact_email": "desk@otro.example"})),
+        api.get(&format!("/v1/venues/{venue}")),
+        api.post(&format!("/v1/venues/{venue}/resources")).as_(&admin).json(&json!({"name": "Court 9", "kind": "slots", "slot_minutes": 30, "durations": [60], "opening_hours": {"mon": [["08:00", "22:00"]]}, "unit_price": {"amount": 600, "currency": "EUR"}})),
+        api.patch(&format!("/v1/resources/{court}")).as_(&admin).json(&json!({"name": "Pista 2"})),
+        api.get(&format!("/v1/resources/{court}/availability?from={DAY}&to=2031-12-03")),
+        api.post("/v1/bookings").as_(&ana).header("Idempotency-Key", "frozen-1").json(&slot_booking(&court, &during, &format!("{DAY}T16:00:00+01:00"), "none")),
+        api.get(&format!("/v1/bookings/{booking}")).as_(&ana),
+        api.get("/v1/me/bookings").as_(&ana),
+        api.post(&format!("/v1/bookings/{booking}/cancel")).as_(&ana),
+        api.get(&format!("/v1/venues/{venue}/bookings?from={DAY}&to=2031-12-03")).as_(&admin),
+        api.post("/_local/jobs/expire-holds"),
+    ];
+    let started = Instant::now();
+    let calls: Vec<_> = routes
+        .into_iter()
+        .map(|call| tokio::spawn(async move { (call.send().await, started.elapsed()) }))
+        .collect();
+    // The request budget bounds every route; a little more for the local server's own work.
+    let bound = Timeouts::default().request + Duration::from_secs(2);
+    for call in calls {
+        let (reply, took) = call.await.expect("a call task panicked");
+        reply.expect_error(503, "UNAVAILABLE");
+        assert!(
+            took < bound,
+            "{} took {took:?} with the store frozen",
+            reply.request
+        );
+    }
+    dynamo.thaw();
+
+    // Back: the booking made before is as it was; the one tried during the freeze either
+    // committed whole or not at all, and retrying it with its key settles which.
+    let app = stack.app().await;
+    let shown = api
+        .get(&format!("/v1/bookings/{booking}"))
+        .as_(&ana)
+        .send()
+        .await
+        .expect(200);
+    assert!(
+        matches!(shown["status"].as_str(), Some("confirmed" | "cancelled")),
+        "{shown}"
+    );
+    let retried = api
+        .post("/v1/bookings")
+        .as_(&ana)
+        .header("Idempotency-Key", "frozen-1")
+        .json(&slot_booking(
+            &court,
+            &during,
+            &format!("{DAY}T16:00:00+01:00"),
+            "none",
+        ))
+        .send()
+        .await
+        .expect(201);
+    assert_eq!(retried["start"], during.as_str());
+    assert_locks_consistent(&app, &stack.table).await;
+    api.get("/health").send().await.expect(200);
+    api.post("/_local/jobs/expire-holds")
+        .send()
+        .await
+        .expect(200);
+    assert_locks_consistent(&app, &stack.table).await;
+}
