@@ -1,6 +1,7 @@
 //! A booking's life through the HTTP path: book, see, cancel, holds that lapse and are taken
 //! over, idempotent retries, lists, and what a patch changes.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use holdfast_tests::{DAY, Stack, Who, shared, slot_booking};
 use serde_json::json;
 
@@ -533,4 +534,57 @@ async fn a_class_sells_each_place_once() {
         places(&api.get(&availability_path).send().await.expect(200)),
         Some((json!("free"), json!(1)))
     );
+}
+
+#[tokio::test]
+async fn an_unreadable_hold_is_skipped_and_counted_while_the_rest_expire() {
+    // Its own stack: this test moves the clock and plants a bad item.
+    let stack = Stack::start();
+    let api = stack.api();
+    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
+    let court = api.court(&admin, &venue, json!({})).await;
+    let class = api.court(&admin, &venue, json!({"capacity": 4})).await;
+    let mut holds = Vec::new();
+    for (resource, hour) in [(&court, 9), (&court, 12), (&class, 9)] {
+        let body = slot_booking(
+            resource,
+            &format!("{DAY}T{hour:02}:00:00+01:00"),
+            &format!("{DAY}T{:02}:00:00+01:00", hour + 1),
+            "stripe",
+        );
+        let hold = api.post("/v1/bookings").as_(&Who::customer()).json(&body).send().await.expect(201);
+        holds.push(hold["booking_id"].as_str().expect("id").to_string());
+    }
+    // A held booking that does not read (written by hand, say), filed first for expiry.
+    let app = stack.app().await;
+    app.store
+        .client()
+        .put_item()
+        .table_name(&stack.table)
+        .item("pk", AttributeValue::S("BOOKING#bkg_broken".into()))
+        .item("sk", AttributeValue::S("BOOKING".into()))
+        .item("type", AttributeValue::S("booking".into()))
+        .item("status", AttributeValue::S("held".into()))
+        .item("gsi3pk", AttributeValue::S("HELD#0".into()))
+        .item("gsi3sk", AttributeValue::S("2000-01-01T00:00:00Z#bkg_broken".into()))
+        .send()
+        .await
+        .expect("plant the unreadable hold");
+    stack.clock.advance(16 * 60);
+
+    let job = api.post("/_local/jobs/expire-holds").send().await.expect(200);
+    assert_eq!(job["unreadable"], 1, "{job}");
+    assert_eq!(job["failed"], 0, "{job}");
+    let mut expired: Vec<String> = serde_json::from_value(job["expired"].clone()).expect("ids");
+    expired.sort();
+    holds.sort();
+    assert_eq!(expired, holds, "{job}");
+    // The class's places came back with its status; every lock left is consistent.
+    let availability = api
+        .get(&format!("/v1/resources/{class}/availability?from={DAY}&to=2031-12-03"))
+        .send()
+        .await
+        .expect(200);
+    assert!(taken_starts(&availability).is_empty(), "{availability}");
+    holdfast_tests::assert_locks_consistent(&app, &stack.table).await;
 }

@@ -133,3 +133,49 @@ fn shards_are_stable_and_spread() {
         (0..200).map(|i| held_shard(&format!("bkg_{i}"))).collect();
     assert_eq!(used.len() as u32, crate::index::HELD_SHARDS);
 }
+
+#[test]
+fn a_resource_keeps_its_grid_and_one_written_before_grids_reads_the_creation_grid() {
+    let mut quarter = court();
+    let Schedule::Slots(rules) = &mut quarter.schedule else {
+        panic!("slots expected")
+    };
+    rules.grid_origin = LocalTime::from_minutes(15).unwrap();
+    let item = Item::from(&quarter);
+    assert_eq!(item.number::<u16>("grid_origin").unwrap(), 15);
+    assert_eq!(Resource::try_from(&item).unwrap(), quarter);
+
+    let mut legacy = Item::from(&court());
+    legacy.0.remove("grid_origin");
+    assert_eq!(Resource::try_from(&legacy).unwrap(), court());
+    legacy.put("grid_origin", n(30));
+    assert_eq!(
+        Resource::try_from(&legacy).unwrap_err().attribute,
+        "grid_origin",
+        "an origin a whole slot past midnight is no origin"
+    );
+}
+
+#[test]
+fn a_booking_keeps_how_it_holds_its_units() {
+    let class = booking(
+        &court(),
+        serde_json::json!({
+            "resource_id": "res_1", "start": "2026-12-01T10:00:00+01:00", "end": "2026-12-01T11:00:00+01:00",
+            "customer": {"name": "Ana Ruiz", "email": "ana@example.com"}, "payment_provider": "none"
+        }),
+    );
+    assert_eq!(class.claim, Claim::Place, "court() has four places");
+    let stay = booking(
+        &cabin(),
+        serde_json::json!({
+            "resource_id": "res_1", "check_in": "2026-12-20", "check_out": "2026-12-23",
+            "customer": {"name": "Ana Ruiz", "email": "ana@example.com"}, "payment_provider": "none"
+        }),
+    );
+    assert_eq!(stay.claim, Claim::Whole);
+    let mut item = Item::from(&class);
+    assert_eq!(item.string("claim").unwrap(), "place");
+    item.0.remove("claim");
+    assert_eq!(Booking::try_from(&item).unwrap_err().attribute, "claim");
+}
