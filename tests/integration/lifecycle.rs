@@ -552,7 +552,13 @@ async fn an_unreadable_hold_is_skipped_and_counted_while_the_rest_expire() {
             &format!("{DAY}T{:02}:00:00+01:00", hour + 1),
             "stripe",
         );
-        let hold = api.post("/v1/bookings").as_(&Who::customer()).json(&body).send().await.expect(201);
+        let hold = api
+            .post("/v1/bookings")
+            .as_(&Who::customer())
+            .json(&body)
+            .send()
+            .await
+            .expect(201);
         holds.push(hold["booking_id"].as_str().expect("id").to_string());
     }
     // A held booking that does not read (written by hand, say), filed first for expiry.
@@ -566,13 +572,20 @@ async fn an_unreadable_hold_is_skipped_and_counted_while_the_rest_expire() {
         .item("type", AttributeValue::S("booking".into()))
         .item("status", AttributeValue::S("held".into()))
         .item("gsi3pk", AttributeValue::S("HELD#0".into()))
-        .item("gsi3sk", AttributeValue::S("2000-01-01T00:00:00Z#bkg_broken".into()))
+        .item(
+            "gsi3sk",
+            AttributeValue::S("2000-01-01T00:00:00Z#bkg_broken".into()),
+        )
         .send()
         .await
         .expect("plant the unreadable hold");
     stack.clock.advance(16 * 60);
 
-    let job = api.post("/_local/jobs/expire-holds").send().await.expect(200);
+    let job = api
+        .post("/_local/jobs/expire-holds")
+        .send()
+        .await
+        .expect(200);
     assert_eq!(job["unreadable"], 1, "{job}");
     assert_eq!(job["failed"], 0, "{job}");
     let mut expired: Vec<String> = serde_json::from_value(job["expired"].clone()).expect("ids");
@@ -581,7 +594,9 @@ async fn an_unreadable_hold_is_skipped_and_counted_while_the_rest_expire() {
     assert_eq!(expired, holds, "{job}");
     // The class's places came back with its status; every lock left is consistent.
     let availability = api
-        .get(&format!("/v1/resources/{class}/availability?from={DAY}&to=2031-12-03"))
+        .get(&format!(
+            "/v1/resources/{class}/availability?from={DAY}&to=2031-12-03"
+        ))
         .send()
         .await
         .expect(200);
