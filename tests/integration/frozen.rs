@@ -68,6 +68,7 @@ async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
         .collect();
     // The request budget bounds every route; a little more for the local server's own work.
     let bound = Timeouts::default().request + Duration::from_secs(2);
+    let mut slowest = Duration::ZERO;
     for call in calls {
         let (reply, took) = call.await.expect("a call task panicked");
         reply.expect_error(503, "UNAVAILABLE");
@@ -76,7 +77,9 @@ async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
             "{} took {took:?} with the store frozen",
             reply.request
         );
+        slowest = slowest.max(took);
     }
+    eprintln!("slowest 503 with the store frozen: {slowest:?}");
     dynamo.thaw();
 
     // Back: the booking made before is as it was; the one tried during the freeze either
