@@ -110,27 +110,33 @@ impl Stack {
         }
     }
 
-    /// Every item in this stack's table (a scan: for tests only, never the product).
-    pub async fn item_count(&self) -> i32 {
-        let app = self.app().await;
-        let mut count = 0;
-        let mut start = None;
-        loop {
-            let out = app
-                .store
-                .client()
-                .scan()
-                .table_name(&self.table)
-                .select(aws_sdk_dynamodb::types::Select::Count)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .expect("scan the test table");
-            count += out.count();
-            start = out.last_evaluated_key().cloned();
-            if start.is_none() {
-                return count;
-            }
+    /// How many items this stack's table holds.
+    pub async fn item_count(&self) -> usize {
+        scan_table(&self.app().await, &self.table).await.len()
+    }
+}
+
+/// Every item in `table` (a scan: for tests only, never the product).
+pub async fn scan_table(
+    app: &App,
+    table: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = app
+            .store
+            .client()
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan the test table");
+        items.extend(out.items().iter().cloned());
+        start = out.last_evaluated_key().cloned();
+        if start.is_none() {
+            return items;
         }
     }
 }
@@ -533,24 +539,7 @@ impl Drop for OwnDynamo {
 /// unit and every booking that holds units has each of its locks: nothing half-written.
 pub async fn assert_locks_consistent(app: &App, table: &str) {
     use std::collections::HashMap;
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = app
-            .store
-            .client()
-            .scan()
-            .table_name(table)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("scan the test table");
-        items.extend(out.items().iter().cloned());
-        start = out.last_evaluated_key().cloned();
-        if start.is_none() {
-            break;
-        }
-    }
+    let items = scan_table(app, table).await;
     let text = |item: &HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, name: &str| {
         item.get(name).and_then(|v| v.as_s().ok()).cloned()
     };
