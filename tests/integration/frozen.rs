@@ -9,7 +9,7 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
-    let dynamo = OwnDynamo::start();
+    let mut dynamo = OwnDynamo::start();
     let stack = Stack::start_on(dynamo.endpoint.clone());
     let api = stack.api();
     let (admin, venue, court) = api.madrid_court(json!({})).await;
@@ -116,4 +116,31 @@ async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
         .await
         .expect(200);
     assert_locks_consistent(&app, &stack.table).await;
+
+    // Gone altogether: connections are refused, and that is a 503 as quickly.
+    dynamo.kill();
+    let started = Instant::now();
+    let gone_booking = slot_booking(
+        &court,
+        &format!("{DAY}T18:00:00+01:00"),
+        &format!("{DAY}T19:00:00+01:00"),
+        "none",
+    );
+    let replies = tokio::join!(
+        api.get("/health").send(),
+        api.get(&format!(
+            "/v1/resources/{court}/availability?from={DAY}&to=2031-12-03"
+        ))
+        .send(),
+        api.post("/v1/bookings")
+            .as_(&ana)
+            .json(&gone_booking)
+            .send(),
+    );
+    for reply in [replies.0, replies.1, replies.2] {
+        reply.expect_error(503, "UNAVAILABLE");
+    }
+    let took = started.elapsed();
+    assert!(took < bound, "a refused store took {took:?}");
+    eprintln!("slowest 503 with the store gone: {took:?}");
 }

@@ -525,13 +525,22 @@ impl OwnDynamo {
     pub fn thaw(&self) {
         self.signal("-CONT");
     }
+
+    /// Ends the process: its port refuses connections from now on.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for OwnDynamo {
     fn drop(&mut self) {
-        self.signal("-CONT");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // A frozen process must be thawed to die; a dead one needs neither.
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.child.id().to_string()])
+            .stderr(std::process::Stdio::null())
+            .status();
+        self.kill();
     }
 }
 
