@@ -127,6 +127,22 @@ async fn every_sample_event_runs_through_its_handler() {
         (200, Some(700))
     );
 
+    let (status, venue) = reply(
+        "patch-venue",
+        patch_venue::handler(&app, request("patch-venue", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(status, 200, "{venue}");
+    assert_eq!(
+        (venue["language"].as_str(), venue["reminder_hours"].as_u64()),
+        (Some("en"), Some(12))
+    );
+    assert_eq!(
+        venue["cancellation_policy"]["refund_rules"][1]["percent"],
+        50
+    );
+
     let (status, availability) = reply(
         "availability",
         availability::handler(&app, request("availability", &mut used))

@@ -12,3 +12,4 @@ mod events;
 mod frozen;
 mod lifecycle;
 mod race;
+mod settings;

@@ -50,6 +50,7 @@ const fn route(
 pub const ROUTES: &[Route] = &[
     route("POST", "/v1/venues", "create-venue", true),
     route("GET", "/v1/venues/{venue_id}", "get-venue", false),
+    route("PATCH", "/v1/venues/{venue_id}", "patch-venue", true),
     route(
         "POST",
         "/v1/venues/{venue_id}/resources",
@@ -160,6 +161,7 @@ async fn call(
         "get-venue" => get_venue::handler(app, req).await,
         "create-resource" => create_resource::handler(app, req).await,
         "patch-resource" => patch_resource::handler(app, req).await,
+        "patch-venue" => patch_venue::handler(app, req).await,
         "availability" => availability::handler(app, req).await,
         "create-booking" => create_booking::handler(app, req).await,
         "get-booking" => get_booking::handler(app, req).await,

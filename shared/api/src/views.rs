@@ -19,6 +19,9 @@ pub fn venue(venue: &Venue) -> Value {
         "currency": venue.currency.as_str(),
         "contact_email": venue.contact_email,
         "language": venue.language.as_str(),
+        "staff_alerts": venue.settings.staff_alerts,
+        "reminder_hours": venue.settings.reminder_hours,
+        "cancellation_policy": venue.settings.cancellation_policy,
         "created_at": format_local(venue.created_at, venue.zone.tz()),
     })
 }

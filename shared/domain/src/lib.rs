@@ -5,6 +5,7 @@ pub mod booking;
 pub mod error;
 pub mod money;
 pub mod resource;
+pub mod settings;
 pub mod units;
 pub mod venue;
 
@@ -18,6 +19,7 @@ pub use resource::{
     LocalTime, MAX_UNITS_PER_BOOKING, NightRules, Opening, OpeningHours, OpeningHoursDraft,
     Resource, ResourceDraft, ResourcePatch, Schedule, SlotRules,
 };
+pub use settings::{CancellationPolicy, RefundRule, VenuePatch, VenueSettings};
 pub use units::{Period, Plan, Unit, UnitSpan};
 pub use venue::{Language, Venue, VenueDraft, Zone};
 

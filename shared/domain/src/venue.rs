@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::error::{DomainError, FieldErrors};
 use crate::money::Currency;
+use crate::settings::VenueSettings;
 
 /// An IANA time zone from the bundled tz database, remembered by its name.
 #[derive(Clone)]
@@ -83,6 +84,7 @@ pub struct Venue {
     pub currency: Currency,
     pub contact_email: String,
     pub language: Language,
+    pub settings: VenueSettings,
     pub created_at: Timestamp,
 }
 
@@ -141,6 +143,7 @@ impl VenueDraft {
                 currency,
                 contact_email: self.contact_email,
                 language,
+                settings: VenueSettings::default(),
                 created_at: now,
             }),
             _ => Err(DomainError::Invalid(errors)),

@@ -11,22 +11,37 @@ use crate::{Store, StoreError, index, keys};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version(u64);
 
+/// `item` as the version after `read`.
+fn versioned(mut item: Item, read: Version) -> Item {
+    item.put("version", n(read.0 + 1));
+    item
+}
+
 impl Store {
     pub async fn put_venue(&self, venue: &Venue) -> Result<(), StoreError> {
-        self.put_new(Item::from(venue)).await
+        self.put_new(versioned(Item::from(venue), Version(0))).await
     }
 
     pub async fn venue(&self, venue_id: &str) -> Result<Option<Venue>, StoreError> {
-        match self.get(keys::venue(venue_id)).await? {
-            Some(item) => Ok(Some(Venue::try_from(&item)?)),
-            None => Ok(None),
-        }
+        Ok(self.venue_version(venue_id).await?.map(|(venue, _)| venue))
+    }
+
+    /// A venue and the version read, for a replace that must not lose another's change.
+    pub async fn venue_version(
+        &self,
+        venue_id: &str,
+    ) -> Result<Option<(Venue, Version)>, StoreError> {
+        self.read_versioned(keys::venue(venue_id)).await
+    }
+
+    /// Replaces a venue if it is still at `read`; `false` when someone changed it since.
+    pub async fn replace_venue(&self, venue: &Venue, read: Version) -> Result<bool, StoreError> {
+        self.put_versioned(Item::from(venue), read).await
     }
 
     pub async fn put_resource(&self, resource: &Resource) -> Result<(), StoreError> {
-        let mut item = Item::from(resource);
-        item.put("version", n(1));
-        self.put_new(item).await
+        self.put_new(versioned(Item::from(resource), Version(0)))
+            .await
     }
 
     /// A resource and the version read, for a replace that must not lose another's change.
@@ -34,14 +49,7 @@ impl Store {
         &self,
         resource_id: &str,
     ) -> Result<Option<(Resource, Version)>, StoreError> {
-        match self.get(keys::resource(resource_id)).await? {
-            Some(item) => {
-                // Items written before versions were kept count as version 0.
-                let version = Version(item.opt_number("version")?.unwrap_or(0));
-                Ok(Some((Resource::try_from(&item)?, version)))
-            }
-            None => Ok(None),
-        }
+        self.read_versioned(keys::resource(resource_id)).await
     }
 
     /// Replaces a resource if it is still at `read` (a PATCH never creates one); `false` when
@@ -51,21 +59,40 @@ impl Store {
         resource: &Resource,
         read: Version,
     ) -> Result<bool, StoreError> {
-        let mut item = Item::from(resource);
-        item.put("version", n(read.0 + 1));
+        self.put_versioned(Item::from(resource), read).await
+    }
+
+    async fn read_versioned<T>(
+        &self,
+        key: (String, String),
+    ) -> Result<Option<(T, Version)>, StoreError>
+    where
+        T: for<'a> TryFrom<&'a Item, Error = crate::ItemError>,
+    {
+        match self.get(key).await? {
+            Some(item) => {
+                // Items written before versions were kept count as version 0.
+                let version = Version(item.opt_number("version")?.unwrap_or(0));
+                Ok(Some((T::try_from(&item)?, version)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Puts `item` over the one at `read`; `false` when the stored version moved on.
+    async fn put_versioned(&self, item: Item, read: Version) -> Result<bool, StoreError> {
         let put = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item.0));
+            .set_item(Some(versioned(item, read).0));
         let put = if read.0 == 0 {
             put.condition_expression("attribute_exists(pk) AND attribute_not_exists(version)")
         } else {
             put.condition_expression("version = :read")
                 .expression_attribute_values(":read", n(read.0))
         };
-        let result = put.send().await;
-        match result {
+        match put.send().await {
             Ok(_) => Ok(true),
             Err(err)
                 if err

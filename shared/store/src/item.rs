@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use holdfast_domain::{
-    Booking, BookingStatus, Claim, Currency, Customer, FieldErrors, Language, LocalTime, Money,
-    NightRules, OpeningHours, OpeningHoursDraft, Payment, PaymentProvider, PaymentStatus, Period,
-    Resource, Schedule, SlotRules, Unit, Venue, Zone, format_utc,
+    Booking, BookingStatus, CancellationPolicy, Claim, Currency, Customer, FieldErrors, Language,
+    LocalTime, Money, NightRules, OpeningHours, OpeningHoursDraft, Payment, PaymentProvider,
+    PaymentStatus, Period, RefundRule, Resource, Schedule, SlotRules, Unit, Venue, VenueSettings,
+    Zone, format_utc,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -153,9 +154,58 @@ impl From<&Venue> for Item {
         item.put("currency", s(venue.currency.as_str()));
         item.put("contact_email", s(&venue.contact_email));
         item.put("language", s(venue.language.as_str()));
+        item.put(
+            "staff_alerts",
+            AttributeValue::Bool(venue.settings.staff_alerts),
+        );
+        item.put("reminder_hours", n(venue.settings.reminder_hours));
+        item.put(
+            "refund_rules",
+            AttributeValue::L(
+                venue
+                    .settings
+                    .cancellation_policy
+                    .refund_rules
+                    .iter()
+                    .map(|r| s(format!("{}:{}", r.hours_before, r.percent)))
+                    .collect(),
+            ),
+        );
         item.put("created_at", s(format_utc(venue.created_at)));
         item
     }
+}
+
+/// A venue's settings; a venue written before settings existed has the defaults.
+fn venue_settings_of(item: &Item) -> Result<VenueSettings, ItemError> {
+    let defaults = VenueSettings::default();
+    let refund_rules = match item.0.get("refund_rules") {
+        None => defaults.cancellation_policy.refund_rules,
+        Some(_) => item
+            .strings("refund_rules")?
+            .into_iter()
+            .map(|rule| {
+                let (hours, percent) = rule.split_once(':').unwrap_or_default();
+                match (hours.parse(), percent.parse()) {
+                    (Ok(hours_before), Ok(percent)) => Ok(RefundRule {
+                        hours_before,
+                        percent,
+                    }),
+                    _ => Err(item.error("refund_rules", "holds a rule that is not hours:percent")),
+                }
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(VenueSettings {
+        staff_alerts: match item.0.get("staff_alerts") {
+            None => defaults.staff_alerts,
+            Some(_) => item.boolean("staff_alerts")?,
+        },
+        reminder_hours: item
+            .opt_number("reminder_hours")?
+            .unwrap_or(defaults.reminder_hours),
+        cancellation_policy: CancellationPolicy { refund_rules },
+    })
 }
 
 impl TryFrom<&Item> for Venue {
@@ -173,6 +223,7 @@ impl TryFrom<&Item> for Venue {
             contact_email: item.string("contact_email")?.to_string(),
             language: Language::parse(item.string("language")?)
                 .ok_or_else(|| item.error("language", "is unknown"))?,
+            settings: venue_settings_of(item)?,
             created_at: item.parsed("created_at")?,
         })
     }

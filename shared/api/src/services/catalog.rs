@@ -1,6 +1,8 @@
 //! Venues and their resources, as admins write them and anyone reads them.
 
-use holdfast_domain::{ResourceDraft, ResourcePatch, VenueDraft};
+use std::future::Future;
+
+use holdfast_domain::{ResourceDraft, ResourcePatch, VenueDraft, VenuePatch};
 use serde_json::Value;
 
 use super::{administered_venue, new_id, venue_of};
@@ -56,15 +58,30 @@ pub async fn create_resource(
 /// How many times a PATCH that lost a race to another admin's change is applied afresh.
 const PATCH_ATTEMPTS: u32 = 5;
 
-/// Applies `patch` to the resource as it is now: a change made meanwhile by someone else is
-/// read again and kept, never overwritten.
+/// Runs `attempt` (read, apply, replace on the version read) until it lands: a change made
+/// meanwhile by someone else is read again and kept, never overwritten.
+async fn until_it_lands<F, Fut>(what: &str, mut attempt: F) -> Result<Value, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<Value>, ApiError>>,
+{
+    for _ in 0..PATCH_ATTEMPTS {
+        if let Some(landed) = attempt().await? {
+            return Ok(landed);
+        }
+    }
+    Err(ApiError::InvalidState(format!(
+        "the {what} kept changing while this change was applied; read it and try again"
+    )))
+}
+
 pub async fn patch_resource(
     app: &App,
     caller: &Caller,
     resource_id: &str,
     patch: ResourcePatch,
 ) -> Result<Value, ApiError> {
-    for _ in 0..PATCH_ATTEMPTS {
+    until_it_lands("resource", || async {
         let (resource, version) = app
             .store
             .resource_version(resource_id)
@@ -72,11 +89,29 @@ pub async fn patch_resource(
             .ok_or(ApiError::NotFound("resource"))?;
         let venue = administered_venue(app, caller, &resource.venue_id).await?;
         let patched = resource.patched(patch.clone())?;
-        if app.store.replace_resource(&patched, version).await? {
-            return Ok(views::resource(&patched, venue.zone.tz()));
-        }
-    }
-    Err(ApiError::InvalidState(
-        "the resource kept changing while this change was applied; read it and try again".into(),
-    ))
+        let landed = app.store.replace_resource(&patched, version).await?;
+        Ok(landed.then(|| views::resource(&patched, venue.zone.tz())))
+    })
+    .await
+}
+
+/// `PATCH /v1/venues/{venue_id}`: an admin of its organisation changes its settings.
+pub async fn patch_venue(
+    app: &App,
+    caller: &Caller,
+    venue_id: &str,
+    patch: VenuePatch,
+) -> Result<Value, ApiError> {
+    administered_venue(app, caller, venue_id).await?;
+    until_it_lands("venue", || async {
+        let (venue, version) = app
+            .store
+            .venue_version(venue_id)
+            .await?
+            .ok_or(ApiError::NotFound("venue"))?;
+        let patched = venue.patched(patch.clone())?;
+        let landed = app.store.replace_venue(&patched, version).await?;
+        Ok(landed.then(|| views::venue(&patched)))
+    })
+    .await
 }
