@@ -6,15 +6,18 @@ set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 cd "$HOLDFAST_ROOT"
 install_dynamodb_local
+install_python_tools
 say "building the local server and the bench (optimised; the first build takes minutes)"
 cargo build -q --profile profiling -p holdfast-local -p holdfast-tests --bin holdfast-local --bin bench
 
-DYNAMODB_PID=""; SERVER_PID=""
-trap 'stop_pid "$SERVER_PID"; stop_pid "$DYNAMODB_PID"' EXIT
-DDB_PORT=$(free_port); API_PORT=$(free_port)
+DYNAMODB_PID=""; SERVER_PID=""; MOTO_PID=""
+trap 'stop_pid "$SERVER_PID"; stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"' EXIT
+DDB_PORT=$(free_port); API_PORT=$(free_port); MOTO_PORT=$(free_port)
 start_dynamodb "$DDB_PORT" -inMemory
+start_moto "$MOTO_PORT"
 export HOLDFAST_DEV_JWT_SECRET=bench-secret
-HOLDFAST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT" HOLDFAST_API_PORT="$API_PORT" HOLDFAST_JOBS=off \
+HOLDFAST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT" HOLDFAST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
+  HOLDFAST_API_PORT="$API_PORT" HOLDFAST_JOBS=off \
   RUST_LOG=warn target/profiling/holdfast-local serve &
 SERVER_PID=$!
 wait_for_port "$API_PORT" "the local server"

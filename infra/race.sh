@@ -5,11 +5,15 @@ set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 cd "$HOLDFAST_ROOT"
 install_dynamodb_local
-DYNAMODB_PID=""
-trap 'stop_pid "$DYNAMODB_PID"' EXIT
+install_python_tools
+DYNAMODB_PID=""; MOTO_PID=""
+trap 'stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"' EXIT
 DDB_PORT=$(free_port)
 start_dynamodb "$DDB_PORT" -inMemory
 export HOLDFAST_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
+MOTO_PORT=$(free_port)
+start_moto "$MOTO_PORT"
+export HOLDFAST_TEST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 cargo build -q -p holdfast-tests --tests
 for run in $(seq 1 "${RUNS:-10}"); do
   say "race run $run"

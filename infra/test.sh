@@ -6,7 +6,7 @@ source "$(dirname "$0")/stack.sh"
 cd "$HOLDFAST_ROOT"
 
 install_dynamodb_local
-install_cfn_lint
+install_python_tools
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -14,12 +14,18 @@ cargo fmt --all -- --check
 say "cfn-lint template.yaml"
 "$HOLDFAST_STATE/venv/bin/cfn-lint" template.yaml
 
-DYNAMODB_PID=""
-trap 'stop_pid "$DYNAMODB_PID"' EXIT
+DYNAMODB_PID=""; MOTO_PID=""
+trap 'stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"' EXIT
 DDB_PORT=$(free_port)
 say "starting DynamoDB Local (in memory) on 127.0.0.1:$DDB_PORT"
 start_dynamodb "$DDB_PORT" -inMemory
 export HOLDFAST_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
+MOTO_PORT=$(free_port)
+say "starting moto (SQS, SES) on 127.0.0.1:$MOTO_PORT"
+start_moto "$MOTO_PORT"
+export HOLDFAST_TEST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+# Tests that stop a moto of their own start it from the same install.
+export HOLDFAST_MOTO_SERVER="$HOLDFAST_STATE/venv/bin/moto_server"
 # Tests that stop a DynamoDB Local of their own (SIGSTOP) start it from the same jar.
 export HOLDFAST_DYNAMODB_JAR_DIR="$(dynamodb_jar_dir)"
 

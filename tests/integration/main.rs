@@ -11,5 +11,6 @@ mod cursors;
 mod events;
 mod frozen;
 mod lifecycle;
+mod notices;
 mod race;
 mod settings;

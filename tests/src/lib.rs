@@ -23,6 +23,15 @@ pub struct Stack {
     pub endpoint: String,
     pub table: String,
     pub clock: Clock,
+    /// The functions' config: this stack's table and notifications queue.
+    pub config: Config,
+}
+
+/// The AWS emulator (moto) `make test` starts: SQS, SES.
+pub fn aws_endpoint() -> String {
+    std::env::var("HOLDFAST_TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
+        panic!("HOLDFAST_TEST_AWS_ENDPOINT is not set: run the tests with `make test`, which starts moto")
+    })
 }
 
 /// The stack most tests share (one table for the test binary).
@@ -42,11 +51,19 @@ impl Stack {
 
     /// Starts a server on a free port in front of the DynamoDB Local at `endpoint`.
     pub fn start_on(endpoint: String) -> Stack {
+        Stack::start_with(endpoint, aws_endpoint())
+    }
+
+    /// Starts a server in front of the DynamoDB Local at `endpoint` and the AWS emulator at
+    /// `aws`.
+    pub fn start_with(endpoint: String, aws: String) -> Stack {
         let table = format!("holdfast-test-{}", uuid::Uuid::new_v4().simple());
         let (sent, received) = mpsc::channel();
-        let config = Config {
+        let mut config = Config {
             table: table.clone(),
             dynamodb_endpoint: Some(endpoint.clone()),
+            aws_endpoint: Some(aws),
+            notifications_queue_url: None,
             timeouts: Timeouts::default(),
         };
         std::thread::spawn(move || {
@@ -56,8 +73,18 @@ impl Stack {
                 .build()
                 .expect("runtime");
             runtime.block_on(async move {
-                let app = App::from_config(&config).await;
                 let template = Template::parse(TEMPLATE_YAML).expect("template.yaml parses");
+                let sqs = holdfast_local::emulator_sqs(
+                    config.aws_endpoint.as_deref().unwrap_or_default(),
+                );
+                let queue = template
+                    .ensure_queues(&sqs, &config.table)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("creating the queues at {:?}: {e:?}", config.aws_endpoint)
+                    });
+                config.notifications_queue_url = Some(queue);
+                let app = App::from_config(&config).await;
                 template
                     .ensure_table(app.store.client(), &config.table)
                     .await
@@ -76,31 +103,65 @@ impl Stack {
                     app,
                     jwt_secret: Arc::from(SECRET),
                 };
-                sent.send((address, clock))
+                sent.send((address, clock, config))
                     .expect("test waits for the server");
                 holdfast_local::serve(listener, server, Vec::new(), std::future::pending())
                     .await
                     .expect("server runs");
             });
         });
-        let (address, clock) = received.recv().expect("the local server started");
+        let (address, clock, config) = received.recv().expect("the local server started");
         Stack {
             base_url: format!("http://{address}"),
             endpoint,
             table,
             clock,
+            config,
         }
     }
 
     /// An app on this stack's table, with clients made in the calling test's runtime.
     pub async fn app(&self) -> App {
-        let config = Config {
-            table: self.table.clone(),
-            dynamodb_endpoint: Some(self.endpoint.clone()),
-            timeouts: Timeouts::default(),
-        };
-        let app = App::from_config(&config).await;
-        App::with_store(app.store, self.clock.clone())
+        let app = App::from_config(&self.config).await;
+        App {
+            clock: self.clock.clone(),
+            ..app
+        }
+    }
+
+    /// Every notice waiting in this stack's notifications queue, taken off it.
+    pub async fn queued_notices(&self) -> Vec<holdfast_domain::Notice> {
+        let sqs =
+            holdfast_local::emulator_sqs(self.config.aws_endpoint.as_deref().unwrap_or_default());
+        let queue = self
+            .config
+            .notifications_queue_url
+            .clone()
+            .expect("a queue");
+        let mut notices = Vec::new();
+        loop {
+            let out = sqs
+                .receive_message()
+                .queue_url(&queue)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .expect("receive from the notifications queue");
+            if out.messages().is_empty() {
+                return notices;
+            }
+            for message in out.messages() {
+                let body = message.body().unwrap_or_default();
+                notices.push(serde_json::from_str(body).unwrap_or_else(|e| panic!("{body}: {e}")));
+                sqs.delete_message()
+                    .queue_url(&queue)
+                    .receipt_handle(message.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("delete a received notice");
+            }
+        }
     }
 
     pub fn api(&self) -> Api {
@@ -149,6 +210,8 @@ pub async fn fresh_app() -> App {
     let config = Config {
         table: format!("holdfast-test-{}", uuid::Uuid::new_v4().simple()),
         dynamodb_endpoint: Some(endpoint),
+        aws_endpoint: None,
+        notifications_queue_url: None,
         timeouts: Timeouts::default(),
     };
     let app = App::from_config(&config).await;
@@ -462,24 +525,34 @@ pub fn stay_booking(resource_id: &str, check_in: &str, check_out: &str) -> Value
 /// A Tuesday well ahead (no booking horizon exists), so that tests never book the past.
 pub const DAY: &str = "2031-12-02";
 
-/// A DynamoDB Local of a test's own, which the test may freeze (`SIGSTOP`) and thaw; killed on
-/// drop. `make test` says where the jar is (`HOLDFAST_DYNAMODB_JAR_DIR`).
+/// A DynamoDB Local or a moto of a test's own, which the test may freeze (`SIGSTOP`), thaw and
+/// kill; killed on drop. `make test` says where they are (`HOLDFAST_DYNAMODB_JAR_DIR`,
+/// `HOLDFAST_MOTO_SERVER`).
 #[derive(Debug)]
-pub struct OwnDynamo {
+pub struct OwnService {
     pub endpoint: String,
     child: std::process::Child,
 }
 
-impl OwnDynamo {
-    pub fn start() -> OwnDynamo {
+/// Kept for the tests that only ever freeze a store.
+pub type OwnDynamo = OwnService;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+impl OwnService {
+    /// A DynamoDB Local, in memory.
+    pub fn start() -> OwnService {
         let dir = std::env::var("HOLDFAST_DYNAMODB_JAR_DIR").unwrap_or_else(|_| {
             panic!("HOLDFAST_DYNAMODB_JAR_DIR is not set: run the tests with `make test`")
         });
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = std::process::Command::new("java")
+        let port = free_port();
+        let mut command = std::process::Command::new("java");
+        command
             .arg("-Xmx256m")
             .arg(format!("-Djava.library.path={dir}/DynamoDBLocal_lib"))
             .arg("-jar")
@@ -490,20 +563,36 @@ impl OwnDynamo {
                 "-inMemory",
                 "-sharedDb",
                 "-disableTelemetry",
-            ])
+            ]);
+        OwnService::spawn(command, port)
+    }
+
+    /// A moto server (SQS, SES).
+    pub fn moto() -> OwnService {
+        let server = std::env::var("HOLDFAST_MOTO_SERVER").unwrap_or_else(|_| {
+            panic!("HOLDFAST_MOTO_SERVER is not set: run the tests with `make test`")
+        });
+        let port = free_port();
+        let mut command = std::process::Command::new(server);
+        command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+        OwnService::spawn(command, port)
+    }
+
+    fn spawn(mut command: std::process::Command, port: u16) -> OwnService {
+        let child = command
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("starting DynamoDB Local from {dir}: {e}"));
+            .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
         let started = std::time::Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 started.elapsed() < std::time::Duration::from_secs(60),
-                "DynamoDB Local did not listen on {port} within 60 s"
+                "{command:?} did not listen on {port} within 60 s"
             );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        OwnDynamo {
+        OwnService {
             endpoint: format!("http://127.0.0.1:{port}"),
             child,
         }
@@ -533,7 +622,7 @@ impl OwnDynamo {
     }
 }
 
-impl Drop for OwnDynamo {
+impl Drop for OwnService {
     fn drop(&mut self) {
         // A frozen process must be thawed to die; a dead one needs neither.
         let _ = std::process::Command::new("kill")

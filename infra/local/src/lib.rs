@@ -5,6 +5,24 @@ mod auth;
 mod server;
 mod template;
 
+/// An SQS client of the local AWS emulator (moto) at `endpoint`, with its stand-in region and
+/// key, for setting up and looking into the local queues.
+pub fn emulator_sqs(endpoint: &str) -> aws_sdk_sqs::Client {
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "holdfast-local",
+        ))
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
+}
+
 pub use auth::{DEFAULT_DEV_SECRET, TokenClaims, mint_raw_token, mint_token, verify_token};
 pub use server::{LocalServer, ROUTES, Route, router, run_job, serve};
 pub use template::{Template, TemplateError};
@@ -21,6 +39,8 @@ pub enum LocalError {
     Table(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("the table did not become active in time")]
     TableNotActive,
+    #[error("the SQS emulator refused to set up the queues")]
+    Queue(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("the server stopped")]
     Io(#[from] std::io::Error),
 }

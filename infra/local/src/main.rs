@@ -59,8 +59,19 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The table, and with the AWS emulator the notifications queues, as template.yaml defines them;
+/// answers the app that uses them.
 async fn create_table() -> Result<App, String> {
-    let config = local_config()?;
+    let mut config = local_config()?;
+    if let (Some(endpoint), None) = (&config.aws_endpoint, &config.notifications_queue_url) {
+        let template = Template::parse(TEMPLATE_YAML).map_err(|e| e.to_string())?;
+        let queue = template
+            .ensure_queues(&holdfast_local::emulator_sqs(endpoint), &config.table)
+            .await
+            .map_err(|e| format!("{e} (is moto running at {endpoint}?)"))?;
+        tracing::info!(%queue, "notifications queue ready");
+        config.notifications_queue_url = Some(queue);
+    }
     let app = App::from_config(&config).await;
     let template = Template::parse(TEMPLATE_YAML).map_err(|e| e.to_string())?;
     template

@@ -136,19 +136,21 @@ fn error_response(err: ApiError, request_id: &str) -> AxumResponse {
 /// Runs a scheduled job by its function name, as EventBridge would.
 pub async fn run_job(app: &App, job: &str) -> Result<Value, ApiError> {
     match job {
-        "expire-holds" => {
-            let event =
-                json!({"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}});
-            expire_holds::handler(app, LambdaEvent::new(event, Context::default()))
-                .await
-                // The job's own error (a store that did not answer is a 503) as it raised it.
-                .map_err(|err| match err.downcast::<ApiError>() {
-                    Ok(api) => *api,
-                    Err(other) => ApiError::Internal(other),
-                })
-        }
-        _ => Err(ApiError::NotFound("job")),
+        "expire-holds" => expire_holds::handler(app, scheduled_event()).await,
+        "publish-notices" => publish_notices::handler(app, scheduled_event()).await,
+        _ => return Err(ApiError::NotFound("job")),
     }
+    // The job's own error (a store that did not answer is a 503) as it raised it.
+    .map_err(|err| match err.downcast::<ApiError>() {
+        Ok(api) => *api,
+        Err(other) => ApiError::Internal(other),
+    })
+}
+
+/// The event EventBridge Scheduler hands a scheduled function.
+fn scheduled_event() -> LambdaEvent<Value> {
+    let event = json!({"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}});
+    LambdaEvent::new(event, Context::default())
 }
 
 async fn call(

@@ -32,6 +32,10 @@ pub struct DeclaredRoute {
     pub authorized: bool,
 }
 
+fn queue_error(err: impl std::error::Error + Send + Sync + 'static) -> LocalError {
+    LocalError::Queue(Box::new(err))
+}
+
 fn shape(what: impl Into<String>) -> TemplateError {
     TemplateError::Shape(what.into())
 }
@@ -102,6 +106,75 @@ impl Template {
                 Some((function.to_string(), seconds))
             })
             .collect()
+    }
+
+    fn resource_properties(&self, name: &str) -> Result<&Value, TemplateError> {
+        self.root
+            .get("Resources")
+            .and_then(|r| r.get(name))
+            .and_then(|t| t.get("Properties"))
+            .ok_or_else(|| shape(format!("Resources.{name}.Properties is missing")))
+    }
+
+    /// Creates the notifications queue and its dead-letter queue as template.yaml defines them
+    /// (names prefixed with `prefix`), unless they exist; answers the notifications queue's URL.
+    pub async fn ensure_queues(
+        &self,
+        client: &aws_sdk_sqs::Client,
+        prefix: &str,
+    ) -> Result<String, LocalError> {
+        use aws_sdk_sqs::types::QueueAttributeName as Attr;
+        let queue = self.resource_properties("NotificationsQueue")?;
+        let dead = self.resource_properties("NotificationsDeadLetterQueue")?;
+        let number = |props: &Value, key: &str| props.get(key).and_then(Value::as_u64);
+        let mut create = client
+            .create_queue()
+            .queue_name(format!("{prefix}-notifications-dlq"));
+        if let Some(seconds) = number(dead, "MessageRetentionPeriod") {
+            create = create.attributes(Attr::MessageRetentionPeriod, seconds.to_string());
+        }
+        let dlq_url = create
+            .send()
+            .await
+            .map_err(queue_error)?
+            .queue_url
+            .unwrap_or_default();
+        let dlq_arn = client
+            .get_queue_attributes()
+            .queue_url(&dlq_url)
+            .attribute_names(Attr::QueueArn)
+            .send()
+            .await
+            .map_err(queue_error)?
+            .attributes
+            .and_then(|a| a.get(&Attr::QueueArn).cloned())
+            .ok_or_else(|| shape("the dead-letter queue has no ARN"))?;
+        let max_receives = queue
+            .get("RedrivePolicy")
+            .and_then(|r| number(r, "maxReceiveCount"))
+            .ok_or_else(|| shape("NotificationsQueue.RedrivePolicy.maxReceiveCount is missing"))?;
+        let mut create = client
+            .create_queue()
+            .queue_name(format!("{prefix}-notifications"))
+            .attributes(
+                Attr::RedrivePolicy,
+                serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives.to_string()})
+                    .to_string(),
+            );
+        for (key, attr) in [
+            ("VisibilityTimeout", Attr::VisibilityTimeout),
+            ("MessageRetentionPeriod", Attr::MessageRetentionPeriod),
+        ] {
+            if let Some(value) = number(queue, key) {
+                create = create.attributes(attr, value.to_string());
+            }
+        }
+        Ok(create
+            .send()
+            .await
+            .map_err(queue_error)?
+            .queue_url
+            .unwrap_or_default())
     }
 
     fn table(&self) -> Result<&Value, TemplateError> {
@@ -251,6 +324,12 @@ mod tests {
     #[test]
     fn the_template_declares_the_expiry_schedule() {
         let template = Template::parse(crate::TEMPLATE_YAML).unwrap();
-        assert_eq!(template.schedules(), vec![("expire-holds".to_string(), 60)]);
+        assert_eq!(
+            template.schedules(),
+            vec![
+                ("expire-holds".to_string(), 60),
+                ("publish-notices".to_string(), 60)
+            ]
+        );
     }
 }

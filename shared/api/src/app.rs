@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use holdfast_domain::{Currency, Venue, Zone};
 
 use aws_config::BehaviorVersion;
+use holdfast_messaging::Publisher;
 use holdfast_store::Store;
 use jiff::{SignedDuration, Timestamp};
 
@@ -82,18 +83,20 @@ pub struct App {
     pub venues: VenueFactsCache,
     /// A request still running after this is answered 503 (see `respond`).
     pub request_timeout: std::time::Duration,
+    /// The notifications queue; without one, notices wait in the outbox.
+    pub publisher: Option<Publisher>,
 }
 
 impl App {
-    /// Builds the DynamoDB client once; locally it points at DynamoDB Local.
+    /// Builds the clients once: DynamoDB (DynamoDB Local locally) and, when a queue is
+    /// configured, SQS (moto locally).
     pub async fn from_config(config: &Config) -> App {
         let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12())
             .timeout_config(sdk_timeouts(&config.timeouts))
             .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
-        if let Some(endpoint) = &config.dynamodb_endpoint {
-            // DynamoDB Local (run with -sharedDb) takes any region and key; these stand in when
-            // the machine has none, so that a fresh checkout runs without AWS settings.
-            loader = loader.endpoint_url(endpoint);
+        if config.dynamodb_endpoint.is_some() || config.aws_endpoint.is_some() {
+            // The local stand-ins take any region and key; these stand in when the machine has
+            // none, so that a fresh checkout runs without AWS settings.
             if std::env::var_os("AWS_REGION").is_none()
                 && std::env::var_os("AWS_DEFAULT_REGION").is_none()
             {
@@ -111,9 +114,21 @@ impl App {
             }
         }
         let shared = loader.load().await;
-        let client = aws_sdk_dynamodb::Client::new(&shared);
+        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&shared);
+        if let Some(endpoint) = &config.dynamodb_endpoint {
+            dynamodb = dynamodb.endpoint_url(endpoint);
+        }
+        let client = aws_sdk_dynamodb::Client::from_conf(dynamodb.build());
         let mut app = App::with_store(Store::new(client, config.table.clone()), Clock::default());
         app.request_timeout = config.timeouts.request;
+        if let Some(queue_url) = &config.notifications_queue_url {
+            let mut sqs = aws_sdk_sqs::config::Builder::from(&shared);
+            if let Some(endpoint) = &config.aws_endpoint {
+                sqs = sqs.endpoint_url(endpoint);
+            }
+            let client = aws_sdk_sqs::Client::from_conf(sqs.build());
+            app.publisher = Some(Publisher::new(client, queue_url.clone()));
+        }
         app
     }
 
@@ -129,6 +144,7 @@ impl App {
             clock,
             venues: VenueFactsCache::default(),
             request_timeout: Timeouts::default().request,
+            publisher: None,
         }
     }
 }

@@ -10,6 +10,11 @@ pub struct Config {
     pub table: String,
     /// `HOLDFAST_DYNAMODB_ENDPOINT`: DynamoDB Local's URL; unset in AWS.
     pub dynamodb_endpoint: Option<String>,
+    /// `HOLDFAST_AWS_ENDPOINT`: where every other AWS service is (moto locally); unset in AWS.
+    pub aws_endpoint: Option<String>,
+    /// `HOLDFAST_NOTIFICATIONS_QUEUE_URL`: the queue notices go to. Without it they wait in the
+    /// outbox for a function that has one.
+    pub notifications_queue_url: Option<String>,
     pub timeouts: Timeouts,
 }
 
@@ -100,24 +105,23 @@ impl Config {
             .filter(|v| !v.trim().is_empty())
             .ok_or(ConfigError::Missing("HOLDFAST_TABLE"))?
             .clone();
-        let dynamodb_endpoint = match vars
-            .get("HOLDFAST_DYNAMODB_ENDPOINT")
-            .filter(|v| !v.is_empty())
-        {
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
-                Some(url.clone())
-            }
-            Some(_) => {
-                return Err(ConfigError::Invalid {
-                    name: "HOLDFAST_DYNAMODB_ENDPOINT",
+        let url = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                    Ok(Some(url.to_string()))
+                }
+                Some(_) => Err(ConfigError::Invalid {
+                    name,
                     reason: "must be an http:// or https:// URL",
-                });
+                }),
+                None => Ok(None),
             }
-            None => None,
         };
         Ok(Config {
             table,
-            dynamodb_endpoint,
+            dynamodb_endpoint: url("HOLDFAST_DYNAMODB_ENDPOINT")?,
+            aws_endpoint: url("HOLDFAST_AWS_ENDPOINT")?,
+            notifications_queue_url: url("HOLDFAST_NOTIFICATIONS_QUEUE_URL")?,
             timeouts: Timeouts::from_vars(vars)?,
         })
     }
@@ -172,6 +176,8 @@ mod tests {
             Ok(Config {
                 table: "holdfast".into(),
                 dynamodb_endpoint: Some("http://127.0.0.1:8000".into()),
+                aws_endpoint: None,
+                notifications_queue_url: None,
                 timeouts: Timeouts::default(),
             })
         );

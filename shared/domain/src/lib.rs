@@ -4,6 +4,7 @@
 pub mod booking;
 pub mod error;
 pub mod money;
+pub mod notice;
 pub mod resource;
 pub mod settings;
 pub mod units;
@@ -15,6 +16,7 @@ pub use booking::{
 };
 pub use error::{DomainError, FieldErrors};
 pub use money::{Currency, Money, MoneyDraft};
+pub use notice::{Notice, NoticeKind, Recipient};
 pub use resource::{
     LocalTime, MAX_UNITS_PER_BOOKING, NightRules, Opening, OpeningHours, OpeningHoursDraft,
     Resource, ResourceDraft, ResourcePatch, Schedule, SlotRules,

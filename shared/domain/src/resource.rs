@@ -13,8 +13,8 @@ use crate::money::{Currency, Money, MoneyDraft};
 use crate::venue::checked_name;
 
 /// The most units one booking may cover. Creating a booking is one DynamoDB transaction of at
-/// most 100 actions: the booking, its idempotency record and one lock per unit.
-pub const MAX_UNITS_PER_BOOKING: usize = 98;
+/// most 100 actions: the booking, its idempotency record, its notice and one lock per unit.
+pub const MAX_UNITS_PER_BOOKING: usize = 97;
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -626,7 +626,7 @@ mod tests {
         let json = serde_json::json!({"name": "Cabaña", "kind": "nights", "max_nights": 120,
             "unit_price": {"amount": 150000, "currency": "EUR"}});
         let errors = field_errors(build(json));
-        assert!(errors.get("max_nights").unwrap().contains("98"), "{errors}");
+        assert!(errors.get("max_nights").unwrap().contains("97"), "{errors}");
     }
 
     #[test]

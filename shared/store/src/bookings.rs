@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
-use holdfast_domain::{Booking, BookingStatus, Claim, Unit, format_utc};
+use holdfast_domain::{Booking, BookingStatus, Claim, Notice, NoticeKind, Unit, format_utc};
 use jiff::Timestamp;
 
 use crate::idempotency::IdempotencyRecord;
@@ -50,16 +50,16 @@ fn lock_key(resource_id: &str, unit: &Unit) -> HashMap<String, AttributeValue> {
 }
 
 impl Store {
-    /// Writes `booking` and one lock per unit in one transaction. A unit is free when no lock
-    /// holds it or its hold has lapsed (then it is taken over); with `capacity > 1`, a unit
-    /// counts its places instead.
+    /// Writes `booking`, one lock per unit and its notice in one transaction. A unit is free
+    /// when no lock holds it or its hold has lapsed (then it is taken over); with `capacity >
+    /// 1`, a unit counts its places instead. Answers the notice written, if any is due.
     pub async fn create_booking(
         &self,
         booking: &Booking,
         capacity: u32,
         idempotency: Option<&IdempotencyRecord>,
         now: Timestamp,
-    ) -> Result<(), BookError> {
+    ) -> Result<Option<Notice>, BookError> {
         let mut actions = vec![
             TransactWriteItem::builder()
                 .put(
@@ -83,13 +83,18 @@ impl Store {
         for unit in &booking.units {
             actions.push(self.take_unit(booking, unit, capacity, now)?);
         }
+        let notice = NoticeKind::of_status(booking.status)
+            .map(|kind| Notice::new(kind, &booking.booking_id, now));
+        if let Some(notice) = &notice {
+            actions.push(self.put_notice(notice)?);
+        }
 
         match self.transact(actions).await {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(notice),
             Err(Refused::Conditions(failed)) => {
                 if failed.contains(&0) && self.committed_already(booking).await? {
                     // An attempt the SDK retried after a timeout had committed: it is ours.
-                    return Ok(());
+                    return Ok(notice);
                 }
                 if idempotency_index.is_some_and(|i| failed.contains(&i)) {
                     return Err(BookError::IdempotencyKeyUsed);
@@ -211,12 +216,13 @@ impl Store {
         Ok(update.build()?)
     }
 
-    /// Cancels a held or confirmed booking and frees its units, in one transaction.
+    /// Cancels a held or confirmed booking, frees its units and writes its notice, in one
+    /// transaction.
     pub async fn cancel_booking(
         &self,
         booking: &Booking,
         now: Timestamp,
-    ) -> Result<(), CancelError> {
+    ) -> Result<Notice, CancelError> {
         let live_hold = (booking.status == BookingStatus::Held).then_some(true);
         let mut actions = vec![
             TransactWriteItem::builder()
@@ -226,49 +232,41 @@ impl Store {
         for unit in &booking.units {
             actions.push(self.release_unit(booking, unit)?);
         }
+        let notice = Notice::new(NoticeKind::Cancelled, &booking.booking_id, now);
+        actions.push(self.put_notice(&notice)?);
         match self.transact(actions).await {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(notice),
             Err(Refused::Conditions(_)) => Err(CancelError::NoLongerHeld),
             Err(Refused::Store(err)) => Err(err.into()),
         }
     }
 
-    /// Marks a lapsed hold expired and tidies its locks; `false` when it was not a lapsed hold
-    /// any more (paid, cancelled or expired meanwhile).
+    /// Marks a lapsed hold expired with its notice and tidies its locks; `None` when it was
+    /// not a lapsed hold any more (paid, cancelled or expired meanwhile).
     pub async fn expire_booking(
         &self,
         booking: &Booking,
         now: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<Notice>, StoreError> {
         let change = self.status_change(booking, BookingStatus::Expired, now, Some(false))?;
+        let notice = Notice::new(NoticeKind::Expired, &booking.booking_id, now);
+        let mut actions = vec![
+            TransactWriteItem::builder().update(change).build(),
+            self.put_notice(&notice)?,
+        ];
         if booking.claim == Claim::Place {
             // Counted places are not taken over: they come back only here, with the status, at once.
-            let mut actions = vec![TransactWriteItem::builder().update(change).build()];
             for unit in &booking.units {
                 actions.push(self.release_unit(booking, unit)?);
             }
-            return match self.transact(actions).await {
-                Ok(()) => Ok(true),
-                Err(Refused::Conditions(_)) => Ok(false),
-                Err(Refused::Store(err)) => Err(err),
-            };
         }
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(change.key))
-            .update_expression(change.update_expression)
-            .set_condition_expression(change.condition_expression)
-            .set_expression_attribute_names(change.expression_attribute_names)
-            .set_expression_attribute_values(change.expression_attribute_values)
-            .send()
-            .await;
-        if let Err(err) = result {
-            return match err.as_service_error() {
-                Some(e) if e.is_conditional_check_failed_exception() => Ok(false),
-                _ => Err(err.into()),
-            };
+        match self.transact(actions).await {
+            Ok(()) => {}
+            Err(Refused::Conditions(_)) => return Ok(None),
+            Err(Refused::Store(err)) => return Err(err),
+        }
+        if booking.claim == Claim::Place {
+            return Ok(Some(notice));
         }
         // A lapsed lock is free already; deleting it only tidies, and one taken over by a new
         // booking is not ours to delete.
@@ -291,7 +289,7 @@ impl Store {
                 }
             }
         }
-        Ok(true)
+        Ok(Some(notice))
     }
 
     /// Holds whose time ran out by `now`, at most `limit`, read from every shard; an item that

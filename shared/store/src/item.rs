@@ -54,7 +54,7 @@ impl Item {
         }
     }
 
-    fn error(&self, attribute: &str, reason: &'static str) -> ItemError {
+    pub(crate) fn error(&self, attribute: &str, reason: &'static str) -> ItemError {
         let key = [self.0.get("pk"), self.0.get("sk")]
             .iter()
             .map(|v| {
@@ -121,7 +121,7 @@ impl Item {
         }
     }
 
-    fn parsed<T: std::str::FromStr>(&self, name: &str) -> Result<T, ItemError> {
+    pub(crate) fn parsed<T: std::str::FromStr>(&self, name: &str) -> Result<T, ItemError> {
         self.string(name)?
             .parse()
             .map_err(|_| self.error(name, "does not parse"))

@@ -37,6 +37,10 @@ pub fn venue_day(venue_id: &str, day: &str) -> String {
     format!("VENUE#{venue_id}#DAY#{day}")
 }
 
+pub fn outbox(shard: u32) -> String {
+    format!("OUTBOX#{shard}")
+}
+
 pub fn locks(resource_id: &str) -> String {
     format!("LOCKS#{resource_id}")
 }

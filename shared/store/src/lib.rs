@@ -7,6 +7,7 @@ mod idempotency;
 mod item;
 mod keys;
 mod lists;
+mod outbox;
 mod page;
 mod transact;
 

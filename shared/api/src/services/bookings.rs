@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::availability::checked_range;
-use super::{active_resource, administered_venue, new_id, venue_facts};
+use super::{active_resource, administered_venue, new_id, notices, venue_facts};
 use crate::app::App;
 use crate::caller::Caller;
 use crate::error::ApiError;
@@ -81,8 +81,9 @@ pub async fn create_booking(
         .create_booking(&booking, resource.capacity, record.as_ref(), now)
         .await
     {
-        Ok(()) => {
+        Ok(notice) => {
             tracing::info!(booking_id = %booking.booking_id, status = %booking.status, units = booking.units.len(), "booked");
+            notices::tell(app, notice.as_slice()).await;
             Ok((StatusCode::CREATED, view))
         }
         Err(BookError::Taken(units)) => Err(slot_taken(&resource, venue.zone.tz(), &units)),
@@ -207,7 +208,7 @@ pub async fn cancel_booking(
         .status
         .after(holdfast_domain::BookingEvent::Cancel)?;
     match app.store.cancel_booking(&booking, now).await {
-        Ok(()) => {}
+        Ok(notice) => notices::tell(app, &[notice]).await,
         Err(CancelError::NoLongerHeld) => {
             let status = match app.store.booking(booking_id).await? {
                 Some(current) => shown(current, app).status,

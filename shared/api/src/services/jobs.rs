@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
+use super::notices;
 use crate::app::App;
 use crate::error::ApiError;
 
@@ -52,7 +53,7 @@ pub async fn expire_holds(app: &App) -> Result<ExpiryRun, ApiError> {
     }
     let mut holds = holds.into_iter();
     let mut running = JoinSet::new();
-    let (mut expired, mut failed) = (Vec::new(), 0);
+    let (mut expired, mut told, mut failed) = (Vec::new(), Vec::new(), 0);
     loop {
         while running.len() < IN_FLIGHT && started.elapsed() < RUN_BUDGET {
             let Some(booking) = holds.next() else { break };
@@ -66,12 +67,13 @@ pub async fn expire_holds(app: &App) -> Result<ExpiryRun, ApiError> {
             break;
         };
         match joined {
-            Ok((booking_id, Ok(true))) => {
+            Ok((booking_id, Ok(Some(notice)))) => {
                 tracing::info!(booking_id, "hold expired");
                 expired.push(booking_id);
+                told.push(notice);
             }
             // Paid, cancelled or expired meanwhile: nothing to do.
-            Ok((_, Ok(false))) => {}
+            Ok((_, Ok(None))) => {}
             Ok((booking_id, Err(err))) => {
                 failed += 1;
                 tracing::error!(booking_id, error = %err, "expire-holds could not expire a hold");
@@ -82,6 +84,7 @@ pub async fn expire_holds(app: &App) -> Result<ExpiryRun, ApiError> {
             }
         }
     }
+    notices::tell(app, &told).await;
     Ok(ExpiryRun {
         job: "expire-holds",
         checked,

@@ -5,6 +5,7 @@ pub mod availability;
 pub mod bookings;
 pub mod catalog;
 pub mod jobs;
+pub mod notices;
 
 use std::sync::Arc;
 

@@ -1,0 +1,81 @@
+//! The messaging adapters: notices out of the booking core onto the notifications queue (SQS).
+//! Each owns its client; the domain knows nothing of them.
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use holdfast_domain::Notice;
+
+/// SQS takes at most ten messages in one batch.
+const BATCH: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MessagingError {
+    #[error("the queue did not take the notices")]
+    Queue(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("a queue request could not be built")]
+    Build(#[from] aws_sdk_sqs::error::BuildError),
+    #[error("a notice did not serialise")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// The notifications queue: every notice goes there for the notifier.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    client: Client,
+    queue_url: String,
+}
+
+impl Publisher {
+    pub fn new(client: Client, queue_url: impl Into<String>) -> Publisher {
+        Publisher {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+
+    /// Sends `notices` to the queue; answers the ids of those the queue took (a notice it
+    /// refused stays wherever it came from, to be sent again).
+    pub async fn publish(&self, notices: &[Notice]) -> Result<Vec<String>, MessagingError> {
+        let mut taken = Vec::with_capacity(notices.len());
+        for batch in notices.chunks(BATCH) {
+            let mut entries = Vec::with_capacity(batch.len());
+            for (i, notice) in batch.iter().enumerate() {
+                entries.push(
+                    SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(serde_json::to_string(notice)?)
+                        .build()?,
+                );
+            }
+            let out = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| MessagingError::Queue(Box::new(e)))?;
+            for ok in out.successful() {
+                if let Some(notice) = ok.id().parse::<usize>().ok().and_then(|i| batch.get(i)) {
+                    taken.push(notice.notice_id.clone());
+                }
+            }
+            for failed in out.failed() {
+                tracing::warn!(
+                    entry = failed.id(),
+                    code = failed.code(),
+                    "the queue refused a notice"
+                );
+            }
+        }
+        Ok(taken)
+    }
+}
