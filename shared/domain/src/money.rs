@@ -41,6 +41,17 @@ impl Currency {
         // Only ever built from an entry of ISO_4217, which is ASCII.
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
+
+    /// How many digits of minor units make one major unit (ISO 4217's exponent): 2 for most,
+    /// 0 for yen or Chilean pesos, 3 for dinars.
+    pub fn minor_digits(&self) -> u32 {
+        match self.as_str() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            _ => 2,
+        }
+    }
 }
 
 impl fmt::Debug for Currency {
@@ -66,6 +77,27 @@ impl Serialize for Currency {
 pub struct Money {
     pub amount: i64,
     pub currency: Currency,
+}
+
+impl fmt::Display for Money {
+    /// For people: `18.00 EUR`, `1500 CLP`, `1.250 KWD`; integers all the way.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.currency.minor_digits();
+        let sign = if self.amount < 0 { "-" } else { "" };
+        let abs = self.amount.unsigned_abs();
+        if digits == 0 {
+            return write!(f, "{sign}{abs} {}", self.currency);
+        }
+        let unit = 10u64.pow(digits);
+        write!(
+            f,
+            "{sign}{}.{:0width$} {}",
+            abs / unit,
+            abs % unit,
+            self.currency,
+            width = digits as usize
+        )
+    }
 }
 
 impl Money {
@@ -169,5 +201,18 @@ mod tests {
             errors.get("unit_price.currency"),
             Some("must be the venue's currency, EUR")
         );
+    }
+
+    #[test]
+    fn money_reads_in_major_units_by_the_currencys_exponent() {
+        let money = |amount, code| Money {
+            amount,
+            currency: Currency::parse(code).unwrap(),
+        };
+        assert_eq!(money(1800, "EUR").to_string(), "18.00 EUR");
+        assert_eq!(money(5, "MXN").to_string(), "0.05 MXN");
+        assert_eq!(money(1500, "CLP").to_string(), "1500 CLP");
+        assert_eq!(money(1250, "KWD").to_string(), "1.250 KWD");
+        assert_eq!(money(-250, "PEN").to_string(), "-2.50 PEN");
     }
 }

@@ -1,5 +1,9 @@
-//! The messaging adapters: notices out of the booking core onto the notifications queue (SQS).
-//! Each owns its client; the domain knows nothing of them.
+//! The messaging adapters: notices out of the booking core onto the notifications queue (SQS),
+//! mail rendered from templates and sent through SES. Each owns its client.
+
+pub mod render;
+
+pub use render::{MailFacts, Rendered, Templates};
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
@@ -16,6 +20,8 @@ pub enum MessagingError {
     Build(#[from] aws_sdk_sqs::error::BuildError),
     #[error("a notice did not serialise")]
     Encode(#[from] serde_json::Error),
+    #[error("template {0} failed")]
+    Template(String, #[source] minijinja::Error),
 }
 
 /// The notifications queue: every notice goes there for the notifier.

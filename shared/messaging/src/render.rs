@@ -1,0 +1,232 @@
+//! Mail from templates kept as files (`templates/{language}/{kind}.{recipient}.{subject,txt,html}`),
+//! rendered with minijinja in the venue's language, with times in the venue's zone.
+
+use holdfast_domain::{Booking, NoticeKind, Period, Recipient, Venue};
+use jiff::tz::TimeZone;
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::MessagingError;
+
+include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+/// One mail, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// What a mail about a booking may say: no more than its recipients may read.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailFacts {
+    pub venue: String,
+    pub resource: String,
+    pub booking_id: String,
+    pub customer: String,
+    pub customer_email: String,
+    pub time_zone: String,
+    pub price: String,
+    /// For slots: the local date and times.
+    pub date: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    /// For stays: the dates and how many nights.
+    pub check_in: Option<String>,
+    pub check_out: Option<String>,
+    pub nights: Option<i64>,
+}
+
+impl MailFacts {
+    /// The facts of `booking` at `venue` on the resource called `resource`, with every time at
+    /// the venue's wall clock.
+    pub fn of(booking: &Booking, venue: &Venue, resource: &str) -> MailFacts {
+        let zone: &TimeZone = venue.zone.tz();
+        let local = |t: jiff::Timestamp| t.to_zoned(zone.clone());
+        let (mut date, mut start, mut end) = (None, None, None);
+        let (mut check_in, mut check_out, mut nights) = (None, None, None);
+        match booking.period {
+            Period::Slots { start: s, end: e } => {
+                let (s, e) = (local(s), local(e));
+                date = Some(s.date().to_string());
+                start = Some(s.strftime("%H:%M").to_string());
+                // A booking that ends at midnight ends at 24:00 of its day, not 00:00.
+                end = Some(
+                    if e.date() > s.date() && e.time() == jiff::civil::Time::midnight() {
+                        "24:00".to_string()
+                    } else {
+                        e.strftime("%H:%M").to_string()
+                    },
+                );
+            }
+            Period::Nights {
+                check_in: a,
+                check_out: b,
+            } => {
+                check_in = Some(a.to_string());
+                check_out = Some(b.to_string());
+                nights = Some(booking.units.len() as i64);
+            }
+        }
+        MailFacts {
+            venue: venue.name.clone(),
+            resource: resource.to_string(),
+            booking_id: booking.booking_id.clone(),
+            customer: booking.customer.name.clone(),
+            customer_email: booking.customer.email.clone(),
+            time_zone: venue.zone.name().to_string(),
+            price: booking.price.to_string(),
+            date,
+            start,
+            end,
+            check_in,
+            check_out,
+            nights,
+        }
+    }
+}
+
+/// Every template, parsed once.
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Loads every template; one that does not parse fails here, at cold start.
+    pub fn new() -> Result<Templates, MessagingError> {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .map_err(|e| MessagingError::Template(name.to_string(), e))?;
+        }
+        Ok(Templates { env })
+    }
+
+    /// The languages that have templates.
+    pub fn languages(&self) -> Vec<&'static str> {
+        let mut languages: Vec<&str> = TEMPLATES
+            .iter()
+            .filter_map(|(name, _)| name.split('/').next())
+            .collect();
+        languages.dedup();
+        languages
+    }
+
+    fn render_one(&self, name: &str, facts: &minijinja::Value) -> Result<String, MessagingError> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(facts))
+            .map_err(|e| MessagingError::Template(name.to_string(), e))
+    }
+
+    /// The mail telling `to` of `kind` in `language`.
+    pub fn render(
+        &self,
+        language: &str,
+        kind: NoticeKind,
+        to: Recipient,
+        facts: &MailFacts,
+    ) -> Result<Rendered, MessagingError> {
+        let context = minijinja::Value::from_serialize(facts);
+        let when = self.render_one(&format!("{language}/when.txt"), &context)?;
+        let context = minijinja::context! { when => when, ..context };
+        let base = format!("{language}/{}.{}", kind.as_str(), to.as_str());
+        Ok(Rendered {
+            subject: self
+                .render_one(&format!("{base}.subject"), &context)?
+                .trim()
+                .to_string(),
+            text: self.render_one(&format!("{base}.txt"), &context)?,
+            html: self.render_one(&format!("{base}.html"), &context)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> MailFacts {
+        MailFacts {
+            venue: "Club Padel Norte".into(),
+            resource: "Pista 1".into(),
+            booking_id: "bkg_1".into(),
+            customer: "Ana <Ruiz>".into(),
+            customer_email: "ana@example.com".into(),
+            time_zone: "Europe/Madrid".into(),
+            price: "18.00 EUR".into(),
+            date: Some("2031-12-02".into()),
+            start: Some("10:00".into()),
+            end: Some("11:30".into()),
+            check_in: None,
+            check_out: None,
+            nights: None,
+        }
+    }
+
+    #[test]
+    fn every_language_has_every_message_and_each_renders() {
+        let templates = Templates::new().unwrap();
+        assert_eq!(templates.languages(), ["en", "es"]);
+        for language in templates.languages() {
+            for kind in NoticeKind::ALL {
+                for to in kind.recipients(true) {
+                    let mail = templates.render(language, kind, to, &facts()).unwrap();
+                    assert!(
+                        mail.subject.contains("2031-12-02, 10:00–11:30"),
+                        "{language} {kind}: {}",
+                        mail.subject
+                    );
+                    assert!(mail.text.contains("bkg_1") && mail.html.contains("bkg_1"));
+                    assert!(
+                        mail.text.contains("Ana <Ruiz>"),
+                        "plain text is not escaped"
+                    );
+                    assert!(
+                        mail.html.contains("Ana &lt;Ruiz&gt;"),
+                        "HTML is: {}",
+                        mail.html
+                    );
+                    assert!(!mail.subject.contains('\n'));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn spanish_and_english_read_in_their_language_and_stays_count_nights() {
+        let templates = Templates::new().unwrap();
+        let es = templates
+            .render("es", NoticeKind::Confirmed, Recipient::Customer, &facts())
+            .unwrap();
+        assert!(
+            es.subject.starts_with("Reserva confirmada"),
+            "{}",
+            es.subject
+        );
+        let stay = MailFacts {
+            date: None,
+            start: None,
+            end: None,
+            check_in: Some("2031-12-20".into()),
+            check_out: Some("2031-12-23".into()),
+            nights: Some(3),
+            ..facts()
+        };
+        let en = templates
+            .render("en", NoticeKind::Cancelled, Recipient::Staff, &stay)
+            .unwrap();
+        assert!(
+            en.subject.contains("2031-12-20 → 2031-12-23 (3 nights)"),
+            "{}",
+            en.subject
+        );
+        assert!(
+            templates
+                .render("fr", NoticeKind::Confirmed, Recipient::Customer, &facts())
+                .is_err()
+        );
+    }
+}
