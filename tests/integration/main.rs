@@ -11,6 +11,7 @@ mod cursors;
 mod events;
 mod frozen;
 mod lifecycle;
+mod mail;
 mod notices;
 mod race;
 mod settings;

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use holdfast_domain::NoticeKind;
-use holdfast_tests::{DAY, OwnService, Stack, Who, slot_booking};
+use holdfast_tests::{DAY, Notify, OwnService, Stack, Who, aws_endpoint, slot_booking};
 use serde_json::json;
 
 fn kinds(notices: &[holdfast_domain::Notice]) -> BTreeSet<(String, NoticeKind)> {
@@ -24,8 +24,10 @@ fn id(reply: &serde_json::Value) -> String {
 
 #[tokio::test]
 async fn every_change_someone_must_hear_of_reaches_the_queue() {
-    // Its own stack: it reads its queue empty and moves the clock.
-    let stack = Stack::start();
+    // Its own stack, with no notifier taking from its queue: it reads the queue and moves the
+    // clock.
+    let dynamo = std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").expect("make test sets it");
+    let stack = Stack::start_with(dynamo, aws_endpoint(), Notify::Queue);
     let api = stack.api();
     let (_admin, _venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();
@@ -92,7 +94,7 @@ async fn every_change_someone_must_hear_of_reaches_the_queue() {
 async fn a_change_committed_while_the_queue_is_frozen_is_sent_by_the_sweep() {
     let moto = OwnService::moto();
     let dynamo = std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").expect("make test sets it");
-    let stack = Stack::start_with(dynamo, moto.endpoint.clone());
+    let stack = Stack::start_with(dynamo, moto.endpoint.clone(), Notify::Queue);
     let api = stack.api();
     let (_admin, _venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();

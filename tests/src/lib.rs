@@ -9,6 +9,7 @@
 
 use std::sync::{Arc, OnceLock, mpsc};
 
+use holdfast_api::services::notifier::Notifier;
 use holdfast_api::{App, Clock, Config, Timeouts};
 use holdfast_local::{LocalServer, TEMPLATE_YAML, Template, TokenClaims, mint_token};
 use serde_json::{Value, json};
@@ -25,6 +26,13 @@ pub struct Stack {
     pub clock: Clock,
     /// The functions' config: this stack's table and notifications queue.
     pub config: Config,
+}
+
+/// Where a stack's notices end: mailed by the notifier, or left on the queue for the test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notify {
+    Mail,
+    Queue,
 }
 
 /// The AWS emulator (moto) `make test` starts: SQS, SES.
@@ -51,12 +59,12 @@ impl Stack {
 
     /// Starts a server on a free port in front of the DynamoDB Local at `endpoint`.
     pub fn start_on(endpoint: String) -> Stack {
-        Stack::start_with(endpoint, aws_endpoint())
+        Stack::start_with(endpoint, aws_endpoint(), Notify::Mail)
     }
 
     /// Starts a server in front of the DynamoDB Local at `endpoint` and the AWS emulator at
-    /// `aws`.
-    pub fn start_with(endpoint: String, aws: String) -> Stack {
+    /// `aws`; with `Notify::Queue` nothing takes notices off the queue, for tests that read it.
+    pub fn start_with(endpoint: String, aws: String, notify: Notify) -> Stack {
         let table = format!("holdfast-test-{}", uuid::Uuid::new_v4().simple());
         let (sent, received) = mpsc::channel();
         let mut config = Config {
@@ -64,6 +72,7 @@ impl Stack {
             dynamodb_endpoint: Some(endpoint.clone()),
             aws_endpoint: Some(aws),
             notifications_queue_url: None,
+            mail_from: Some("no-reply@holdfast.example".into()),
             timeouts: Timeouts::default(),
         };
         std::thread::spawn(move || {
@@ -99,9 +108,24 @@ impl Stack {
                     .expect("bind a free port");
                 let address = listener.local_addr().expect("local address");
                 let clock = app.clock.clone();
+                let notifier = Notifier::from_config(&config)
+                    .await
+                    .unwrap_or_else(|e| panic!("the notifier did not start: {e}"));
+                let notifier = Notifier {
+                    app: App {
+                        clock: clock.clone(),
+                        ..notifier.app
+                    },
+                    ..notifier
+                };
+                holdfast_local::mail::verify_sender(&notifier)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
                 let server = LocalServer {
                     app,
                     jwt_secret: Arc::from(SECRET),
+                    notifier: (notify == Notify::Mail).then(|| Arc::new(notifier)),
+                    aws_endpoint: config.aws_endpoint.clone(),
                 };
                 sent.send((address, clock, config))
                     .expect("test waits for the server");
@@ -212,6 +236,7 @@ pub async fn fresh_app() -> App {
         dynamodb_endpoint: Some(endpoint),
         aws_endpoint: None,
         notifications_queue_url: None,
+        mail_from: Some("no-reply@holdfast.example".into()),
         timeouts: Timeouts::default(),
     };
     let app = App::from_config(&config).await;
@@ -458,6 +483,24 @@ impl Api {
             .as_str()
             .expect("resource_id")
             .to_string()
+    }
+
+    /// The mail sent to `to` so far, waiting up to 15 s for at least `at_least` of them (mail
+    /// goes out through the queue, a moment after the change).
+    pub async fn mail_to(&self, to: &str, at_least: usize) -> Vec<Value> {
+        let started = std::time::Instant::now();
+        loop {
+            let page = self
+                .get(&format!("/_local/mail?to={to}"))
+                .send()
+                .await
+                .expect(200);
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            if items.len() >= at_least || started.elapsed() > std::time::Duration::from_secs(15) {
+                return items;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
     }
 
     /// A Madrid venue of a new organisation with one court: its admin, venue id and court id.

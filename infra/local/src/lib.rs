@@ -2,6 +2,7 @@
 //! function's own `handler`, and the scheduled jobs on their schedules. Never deployed.
 
 mod auth;
+pub mod mail;
 mod server;
 mod template;
 

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use holdfast_api::services::notifier::Notifier;
 use holdfast_api::{App, Config};
 use holdfast_local::{
     DEFAULT_DEV_SECRET, LocalServer, TEMPLATE_YAML, Template, TokenClaims, mint_token,
@@ -23,6 +24,10 @@ fn local_config() -> Result<Config, String> {
     vars.insert(
         "HOLDFAST_TABLE".into(),
         env_or("HOLDFAST_TABLE", "holdfast"),
+    );
+    vars.insert(
+        "HOLDFAST_MAIL_FROM".into(),
+        env_or("HOLDFAST_MAIL_FROM", "no-reply@holdfast.example"),
     );
     vars.insert(
         "HOLDFAST_DYNAMODB_ENDPOINT".into(),
@@ -61,7 +66,7 @@ async fn main() -> ExitCode {
 
 /// The table, and with the AWS emulator the notifications queues, as template.yaml defines them;
 /// answers the app that uses them.
-async fn create_table() -> Result<App, String> {
+async fn create_table() -> Result<(App, Config), String> {
     let mut config = local_config()?;
     if let (Some(endpoint), None) = (&config.aws_endpoint, &config.notifications_queue_url) {
         let template = Template::parse(TEMPLATE_YAML).map_err(|e| e.to_string())?;
@@ -80,19 +85,37 @@ async fn create_table() -> Result<App, String> {
         .map_err(|e| {
             format!(
                 "{e} (is DynamoDB Local running at {}?): {:?}",
-                config.dynamodb_endpoint.unwrap_or_default(),
+                config.dynamodb_endpoint.clone().unwrap_or_default(),
                 std::error::Error::source(&e)
             )
         })?;
     tracing::info!(table = %config.table, "table ready");
-    Ok(app)
+    Ok((app, config))
 }
 
 async fn serve() -> Result<(), String> {
     let port: u16 = env_or("HOLDFAST_API_PORT", "3000")
         .parse()
         .map_err(|_| "HOLDFAST_API_PORT must be a port number".to_string())?;
-    let app = create_table().await?;
+    let (app, config) = create_table().await?;
+    let notifier = match &config.aws_endpoint {
+        Some(_) => {
+            let notifier = Notifier::from_config(&config)
+                .await
+                .map_err(|e| e.to_string())?;
+            // One clock for the server and its notifier, so that `/_local/clock` moves both.
+            let notifier = Notifier {
+                app: App {
+                    clock: app.clock.clone(),
+                    ..notifier.app
+                },
+                ..notifier
+            };
+            holdfast_local::mail::verify_sender(&notifier).await?;
+            Some(Arc::new(notifier))
+        }
+        None => None,
+    };
     let template = Template::parse(TEMPLATE_YAML).map_err(|e| e.to_string())?;
     let schedules = if env_or("HOLDFAST_JOBS", "on") == "off" {
         Vec::new()
@@ -109,6 +132,8 @@ async fn serve() -> Result<(), String> {
     let server = LocalServer {
         app,
         jwt_secret: Arc::from(env_or("HOLDFAST_DEV_JWT_SECRET", DEFAULT_DEV_SECRET)),
+        notifier,
+        aws_endpoint: config.aws_endpoint.clone(),
     };
     tracing::info!("Holdfast local API on http://127.0.0.1:{port} (jobs: {schedules:?})");
     holdfast_local::serve(listener, server, schedules, shutdown_signal())

@@ -92,6 +92,10 @@ pub const ROUTES: &[Route] = &[
 pub struct LocalServer {
     pub app: App,
     pub jwt_secret: Arc<str>,
+    /// The notifier, fed from the notifications queue while the server runs.
+    pub notifier: Option<Arc<holdfast_api::services::notifier::Notifier>>,
+    /// moto's URL, where `GET /_local/mail` reads the mail SES took.
+    pub aws_endpoint: Option<String>,
 }
 
 impl Route {
@@ -291,6 +295,12 @@ async fn route_request(
     if path == "/_local/clock" {
         return (clock(server, &method, body, request_id).await, method);
     }
+    if path == "/_local/mail" && method == Method::GET {
+        return (
+            local_mail(server, parts.uri.query(), request_id).await,
+            method,
+        );
+    }
 
     let Some((route, params)) = ROUTES
         .iter()
@@ -395,6 +405,30 @@ async fn clock(
     json_ok(&json!({"now": clock_now(server)}))
 }
 
+/// `GET /_local/mail[?to=]`: what moto's SES received, oldest first.
+async fn local_mail(server: &LocalServer, query: Option<&str>, request_id: &str) -> AxumResponse {
+    let Some(endpoint) = &server.aws_endpoint else {
+        return error_response(ApiError::NotFound("mail emulator"), request_id);
+    };
+    let params: HashMap<String, String> =
+        serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default();
+    if let Some(unknown) = params.keys().find(|k| k.as_str() != "to") {
+        return error_response(
+            ApiError::field(unknown.clone(), "is not a parameter here (known: to)"),
+            request_id,
+        );
+    }
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap_or_default();
+    match crate::mail::sent_mail(&client, endpoint, params.get("to").map(String::as_str)).await {
+        Ok(items) => json_ok(&json!({ "items": items })),
+        Err(why) => error_response(ApiError::Unavailable(why.into()), request_id),
+    }
+}
+
 fn clock_now(server: &LocalServer) -> String {
     server
         .app
@@ -416,6 +450,13 @@ pub async fn serve(
     schedules: Vec<(String, u64)>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if let (Some(notifier), Some(publisher)) = (&server.notifier, &server.app.publisher) {
+        tokio::spawn(crate::mail::feed_notifier(
+            notifier.clone(),
+            publisher.client().clone(),
+            publisher.queue_url().to_string(),
+        ));
+    }
     for (job, seconds) in schedules {
         let app = server.app.clone();
         tokio::spawn(async move {

@@ -91,30 +91,12 @@ impl App {
     /// Builds the clients once: DynamoDB (DynamoDB Local locally) and, when a queue is
     /// configured, SQS (moto locally).
     pub async fn from_config(config: &Config) -> App {
-        let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12())
-            .timeout_config(sdk_timeouts(&config.timeouts))
-            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
-        if config.dynamodb_endpoint.is_some() || config.aws_endpoint.is_some() {
-            // The local stand-ins take any region and key; these stand in when the machine has
-            // none, so that a fresh checkout runs without AWS settings.
-            if std::env::var_os("AWS_REGION").is_none()
-                && std::env::var_os("AWS_DEFAULT_REGION").is_none()
-            {
-                loader = loader.region(aws_config::Region::new("us-east-1"));
-            }
-            if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-                let local = aws_sdk_dynamodb::config::Credentials::new(
-                    "local",
-                    "local",
-                    None,
-                    None,
-                    "holdfast-local",
-                );
-                loader = loader.credentials_provider(local);
-            }
-        }
-        let shared = loader.load().await;
-        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&shared);
+        App::from_sdk(config, &sdk_config(config).await)
+    }
+
+    /// The app's clients from AWS settings already loaded.
+    pub fn from_sdk(config: &Config, shared: &aws_config::SdkConfig) -> App {
+        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(shared);
         if let Some(endpoint) = &config.dynamodb_endpoint {
             dynamodb = dynamodb.endpoint_url(endpoint);
         }
@@ -122,7 +104,7 @@ impl App {
         let mut app = App::with_store(Store::new(client, config.table.clone()), Clock::default());
         app.request_timeout = config.timeouts.request;
         if let Some(queue_url) = &config.notifications_queue_url {
-            let mut sqs = aws_sdk_sqs::config::Builder::from(&shared);
+            let mut sqs = aws_sdk_sqs::config::Builder::from(shared);
             if let Some(endpoint) = &config.aws_endpoint {
                 sqs = sqs.endpoint_url(endpoint);
             }
@@ -149,7 +131,35 @@ impl App {
     }
 }
 
-/// Every DynamoDB call is bounded: connecting, each attempt, and the whole call with its
+/// The AWS settings every client shares: bounded timeouts and retries, and locally the stand-in
+/// region and key the emulators accept.
+pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12())
+        .timeout_config(sdk_timeouts(&config.timeouts))
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+    if config.dynamodb_endpoint.is_some() || config.aws_endpoint.is_some() {
+        // The local stand-ins take any region and key; these stand in when the machine has
+        // none, so that a fresh checkout runs without AWS settings.
+        if std::env::var_os("AWS_REGION").is_none()
+            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+        {
+            loader = loader.region(aws_config::Region::new("us-east-1"));
+        }
+        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+            let local = aws_sdk_dynamodb::config::Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "holdfast-local",
+            );
+            loader = loader.credentials_provider(local);
+        }
+    }
+    loader.load().await
+}
+
+/// Every AWS call is bounded: connecting, each attempt, and the whole call with its
 /// retries. A store that does not answer becomes `StoreError::Unavailable`, a 503.
 fn sdk_timeouts(timeouts: &Timeouts) -> aws_config::timeout::TimeoutConfig {
     aws_config::timeout::TimeoutConfig::builder()

@@ -15,6 +15,8 @@ pub struct Config {
     /// `HOLDFAST_NOTIFICATIONS_QUEUE_URL`: the queue notices go to. Without it they wait in the
     /// outbox for a function that has one.
     pub notifications_queue_url: Option<String>,
+    /// `HOLDFAST_MAIL_FROM`: the verified SES sender the notifier mails from.
+    pub mail_from: Option<String>,
     pub timeouts: Timeouts,
 }
 
@@ -122,6 +124,18 @@ impl Config {
             dynamodb_endpoint: url("HOLDFAST_DYNAMODB_ENDPOINT")?,
             aws_endpoint: url("HOLDFAST_AWS_ENDPOINT")?,
             notifications_queue_url: url("HOLDFAST_NOTIFICATIONS_QUEUE_URL")?,
+            mail_from: match vars.get("HOLDFAST_MAIL_FROM").map(|v| v.trim()) {
+                None | Some("") => None,
+                Some(from) if from.contains('@') && !from.contains(char::is_whitespace) => {
+                    Some(from.to_string())
+                }
+                Some(_) => {
+                    return Err(ConfigError::Invalid {
+                        name: "HOLDFAST_MAIL_FROM",
+                        reason: "must be an email address",
+                    });
+                }
+            },
             timeouts: Timeouts::from_vars(vars)?,
         })
     }
@@ -178,6 +192,7 @@ mod tests {
                 dynamodb_endpoint: Some("http://127.0.0.1:8000".into()),
                 aws_endpoint: None,
                 notifications_queue_url: None,
+                mail_from: None,
                 timeouts: Timeouts::default(),
             })
         );

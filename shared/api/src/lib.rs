@@ -9,7 +9,7 @@ mod http;
 pub mod services;
 mod views;
 
-pub use app::{App, Clock, VenueFacts};
+pub use app::{App, Clock, VenueFacts, sdk_config};
 pub use caller::Caller;
 pub use config::{Config, ConfigError, Timeouts};
 pub use error::ApiError;

@@ -1,8 +1,10 @@
 //! The messaging adapters: notices out of the booking core onto the notifications queue (SQS),
 //! mail rendered from templates and sent through SES. Each owns its client.
 
+pub mod mail;
 pub mod render;
 
+pub use mail::{Mailer, SendError};
 pub use render::{MailFacts, Rendered, Templates};
 
 use aws_sdk_sqs::Client;

@@ -37,6 +37,13 @@ pub fn venue_day(venue_id: &str, day: &str) -> String {
     format!("VENUE#{venue_id}#DAY#{day}")
 }
 
+pub fn mail(notice_id: &str, recipient: &str) -> (String, String) {
+    (
+        format!("MAIL#{}#{recipient}", part(notice_id)),
+        "MAIL".into(),
+    )
+}
+
 pub fn outbox(shard: u32) -> String {
     format!("OUTBOX#{shard}")
 }

@@ -7,6 +7,7 @@ mod idempotency;
 mod item;
 mod keys;
 mod lists;
+mod mail;
 mod outbox;
 mod page;
 mod transact;
@@ -20,6 +21,7 @@ pub use bookings::{BookError, CancelError, LockState};
 pub use catalog::Version;
 pub use idempotency::IdempotencyRecord;
 pub use item::{Item, ItemError};
+pub use mail::MailClaim;
 pub use page::Page;
 
 /// The table's indexes, as template.yaml defines them.

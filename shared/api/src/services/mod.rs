@@ -6,6 +6,7 @@ pub mod bookings;
 pub mod catalog;
 pub mod jobs;
 pub mod notices;
+pub mod notifier;
 
 use std::sync::Arc;
 
