@@ -3,9 +3,11 @@
 
 use std::collections::BTreeSet;
 
+use aws_lambda_events::event::sqs::SqsEvent;
 use holdfast_api::App;
+use holdfast_api::services::notifier::Notifier;
 use holdfast_domain::{Booking, BookingDraft, NewBooking, ResourceDraft, VenueDraft};
-use holdfast_tests::fresh_app;
+use holdfast_tests::{fresh_app, notifier_config};
 use serde_json::{Value, json};
 
 fn read_event(name: &str, used: &mut BTreeSet<String>) -> String {
@@ -245,6 +247,33 @@ async fn every_sample_event_runs_through_its_handler() {
     .await
     .expect("job runs");
     assert_eq!(summary["expired"], json!(["bkg_lapsing"]));
+
+    app.clock.advance(60);
+    let event: Value =
+        serde_json::from_str(&read_event("publish-notices", &mut used)).expect("scheduled event");
+    let sweep = publish_notices::handler(
+        &app,
+        lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default()),
+    )
+    .await
+    .expect("job runs");
+    assert_eq!(sweep["pending"], sweep["sent"], "{sweep}");
+
+    let notifier = Notifier::from_config(&notifier_config(&app))
+        .await
+        .expect("notifier");
+    holdfast_local::mail::verify_sender(&notifier)
+        .await
+        .expect("a verified sender");
+    let event: SqsEvent =
+        serde_json::from_str(&read_event("notifier", &mut used)).expect("an SQS event");
+    let response = notifier::handler(
+        &notifier,
+        lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default()),
+    )
+    .await
+    .expect("batch handled");
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
 
     let on_disk: BTreeSet<String> =
         std::fs::read_dir(format!("{}/../events", env!("CARGO_MANIFEST_DIR")))

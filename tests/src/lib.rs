@@ -226,21 +226,39 @@ pub async fn scan_table(
     }
 }
 
-/// An app on a table of its own, with no server: for feeding events straight to handlers.
+/// The config of `app`'s table with the tests' moto, for a notifier of its own.
+pub fn notifier_config(app: &App) -> Config {
+    Config {
+        table: app.store.table().to_string(),
+        dynamodb_endpoint: std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").ok(),
+        aws_endpoint: Some(aws_endpoint()),
+        notifications_queue_url: app.publisher.as_ref().map(|p| p.queue_url().to_string()),
+        mail_from: Some("no-reply@holdfast.example".into()),
+        timeouts: Timeouts::default(),
+    }
+}
+
+/// An app on a table and a queue of its own, with no server: for feeding events straight to
+/// handlers.
 pub async fn fresh_app() -> App {
     let endpoint = std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
         panic!("HOLDFAST_TEST_DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local")
     });
+    let table = format!("holdfast-test-{}", uuid::Uuid::new_v4().simple());
+    let template = Template::parse(TEMPLATE_YAML).expect("template.yaml parses");
+    let queue = template
+        .ensure_queues(&holdfast_local::emulator_sqs(&aws_endpoint()), &table)
+        .await
+        .unwrap_or_else(|e| panic!("creating the queues: {e:?}"));
     let config = Config {
-        table: format!("holdfast-test-{}", uuid::Uuid::new_v4().simple()),
+        table,
         dynamodb_endpoint: Some(endpoint),
-        aws_endpoint: None,
-        notifications_queue_url: None,
+        aws_endpoint: Some(aws_endpoint()),
+        notifications_queue_url: Some(queue),
         mail_from: Some("no-reply@holdfast.example".into()),
         timeouts: Timeouts::default(),
     };
     let app = App::from_config(&config).await;
-    let template = Template::parse(TEMPLATE_YAML).expect("template.yaml parses");
     template
         .ensure_table(app.store.client(), &config.table)
         .await
