@@ -75,6 +75,7 @@ async fn seed(app: &App) {
             time_zone: venue.zone.name(),
             request,
             plan,
+            reminder_hours: 24,
             now,
         });
         app.store
@@ -258,6 +259,17 @@ async fn every_sample_event_runs_through_its_handler() {
     .await
     .expect("job runs");
     assert_eq!(sweep["pending"], sweep["sent"], "{sweep}");
+
+    // bkg_demo (2031-12-02 12:00, confirmed, 24 h reminders) is reminded a day before.
+    let event: Value =
+        serde_json::from_str(&read_event("send-reminders", &mut used)).expect("scheduled event");
+    let reminders = send_reminders::handler(
+        &app,
+        lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default()),
+    )
+    .await
+    .expect("job runs");
+    assert_eq!(reminders["reminded"], json!([]), "not due yet: {reminders}");
 
     let notifier = Notifier::from_config(&notifier_config(&app))
         .await

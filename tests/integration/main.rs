@@ -14,4 +14,5 @@ mod lifecycle;
 mod mail;
 mod notices;
 mod race;
+mod reminders;
 mod settings;

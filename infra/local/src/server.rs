@@ -142,6 +142,7 @@ pub async fn run_job(app: &App, job: &str) -> Result<Value, ApiError> {
     match job {
         "expire-holds" => expire_holds::handler(app, scheduled_event()).await,
         "publish-notices" => publish_notices::handler(app, scheduled_event()).await,
+        "send-reminders" => send_reminders::handler(app, scheduled_event()).await,
         _ => return Err(ApiError::NotFound("job")),
     }
     // The job's own error (a store that did not answer is a 503) as it raised it.

@@ -213,7 +213,7 @@ impl Template {
                 })
                 .collect()
         };
-        let mut create = client
+        let create = client
             .create_table()
             .table_name(name)
             .billing_mode(BillingMode::from(
@@ -224,12 +224,14 @@ impl Template {
                     .get("KeySchema")
                     .ok_or_else(|| shape("KeySchema is missing"))?,
             )?));
+        let mut definitions = Vec::new();
+        let mut indexes = Vec::new();
         for attribute in list("AttributeDefinitions")? {
             let name = text(attribute, &["AttributeName"])
                 .ok_or_else(|| shape("an attribute has no name"))?;
             let kind =
                 ScalarAttributeType::from(text(attribute, &["AttributeType"]).unwrap_or("S"));
-            create = create.attribute_definitions(
+            definitions.push(
                 AttributeDefinition::builder()
                     .attribute_name(name)
                     .attribute_type(kind)
@@ -241,7 +243,7 @@ impl Template {
             let projection = ProjectionType::from(
                 text(index, &["Projection", "ProjectionType"]).unwrap_or("ALL"),
             );
-            create = create.global_secondary_indexes(
+            indexes.push(
                 GlobalSecondaryIndex::builder()
                     .index_name(
                         text(index, &["IndexName"])
@@ -257,6 +259,9 @@ impl Template {
                     .map_err(|e| shape(e.to_string()))?,
             );
         }
+        let create = create
+            .set_attribute_definitions(Some(definitions.clone()))
+            .set_global_secondary_indexes(Some(indexes.clone()));
         match create.send().await {
             Ok(_) => {}
             Err(err)
@@ -273,6 +278,23 @@ impl Template {
                 .await
                 .map_err(|e| LocalError::Table(Box::new(e)))?;
             if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
+                let existing: Vec<&str> = described
+                    .table()
+                    .map(|t| t.global_secondary_indexes())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|g| g.index_name())
+                    .collect();
+                let missing: Vec<GlobalSecondaryIndex> = indexes
+                    .iter()
+                    .filter(|i| !existing.contains(&i.index_name()))
+                    .cloned()
+                    .collect();
+                if !missing.is_empty() {
+                    // A table kept from before an index was added (make dev's data): add it.
+                    add_indexes(client, name, &definitions, missing).await?;
+                    continue;
+                }
                 if let Some(ttl) = text(table, &["TimeToLiveSpecification", "AttributeName"]) {
                     // Only tidies old idempotency records; DynamoDB Local may not support it.
                     let spec = TimeToLiveSpecification::builder()
@@ -297,6 +319,41 @@ impl Template {
 }
 
 /// `rate(1 minute)`, `rate(5 minutes)`, `rate(1 hour)` in seconds.
+/// Adds `missing` indexes to the existing table `name`, one at a time (DynamoDB creates one
+/// index per update); the caller waits for the table to be active again.
+async fn add_indexes(
+    client: &Client,
+    name: &str,
+    definitions: &[AttributeDefinition],
+    missing: Vec<GlobalSecondaryIndex>,
+) -> Result<(), LocalError> {
+    use aws_sdk_dynamodb::types::{CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate};
+    for index in missing {
+        let action = CreateGlobalSecondaryIndexAction::builder()
+            .index_name(index.index_name())
+            .set_key_schema(Some(index.key_schema().to_vec()))
+            .set_projection(index.projection().cloned())
+            .build()
+            .map_err(|e| shape(e.to_string()))?;
+        client
+            .update_table()
+            .table_name(name)
+            .set_attribute_definitions(Some(definitions.to_vec()))
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder().create(action).build(),
+            )
+            .send()
+            .await
+            .map_err(|e| LocalError::Table(Box::new(e)))?;
+        tracing::info!(
+            table = name,
+            index = index.index_name(),
+            "added a missing index"
+        );
+    }
+    Ok(())
+}
+
 fn rate_seconds(expression: &str) -> Option<u64> {
     let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
     let (count, unit) = inner.trim().split_once(' ')?;
@@ -328,6 +385,7 @@ mod tests {
             template.schedules(),
             vec![
                 ("expire-holds".to_string(), 60),
+                ("send-reminders".to_string(), 900),
                 ("publish-notices".to_string(), 60)
             ]
         );

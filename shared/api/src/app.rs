@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use holdfast_domain::{Currency, Venue, Zone};
 
@@ -33,13 +34,15 @@ impl Clock {
     }
 }
 
-/// What never changes about a venue once created: its organisation, zone and currency.
+/// What a booking needs of its venue: what never changes once created (organisation, zone,
+/// currency) and how long before a booking its customer is reminded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VenueFacts {
     pub venue_id: String,
     pub org_id: String,
     pub zone: Zone,
     pub currency: Currency,
+    pub reminder_hours: u32,
 }
 
 impl From<&Venue> for VenueFacts {
@@ -49,21 +52,31 @@ impl From<&Venue> for VenueFacts {
             org_id: venue.org_id.clone(),
             zone: venue.zone.clone(),
             currency: venue.currency,
+            reminder_hours: venue.settings.reminder_hours,
         }
     }
 }
 
-/// Venue facts a warm function has read already: they are immutable, so every booking after
-/// the first skips one read of the table.
+/// Venue facts a warm function has read in the last minute: every booking after the first
+/// skips one read of the table. The immutable facts never go stale; a changed `reminder_hours`
+/// applies to bookings made a minute later at most.
 #[derive(Debug, Clone, Default)]
-pub struct VenueFactsCache(Arc<RwLock<HashMap<String, Arc<VenueFacts>>>>);
+pub struct VenueFactsCache(Arc<RwLock<HashMap<String, CachedFacts>>>);
+
+/// Facts and when they were read.
+type CachedFacts = (Arc<VenueFacts>, Instant);
+
+/// How long a warm function trusts the venue settings it read.
+const VENUE_CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// A bound on the cache, so that a long-lived process never grows without end.
 const VENUE_CACHE_LIMIT: usize = 10_000;
 
 impl VenueFactsCache {
     pub fn get(&self, venue_id: &str) -> Option<Arc<VenueFacts>> {
-        self.0.read().ok()?.get(venue_id).cloned()
+        let map = self.0.read().ok()?;
+        let (facts, read_at) = map.get(venue_id)?;
+        (read_at.elapsed() < VENUE_CACHE_TTL).then(|| facts.clone())
     }
 
     pub fn insert(&self, facts: Arc<VenueFacts>) {
@@ -71,7 +84,7 @@ impl VenueFactsCache {
             if map.len() >= VENUE_CACHE_LIMIT {
                 map.clear();
             }
-            map.insert(facts.venue_id.clone(), facts);
+            map.insert(facts.venue_id.clone(), (facts, Instant::now()));
         }
     }
 }
@@ -180,6 +193,7 @@ mod tests {
             org_id: "org".into(),
             zone: Zone::parse("Europe/Madrid").unwrap(),
             currency: Currency::parse("EUR").unwrap(),
+            reminder_hours: 24,
         })
     }
 

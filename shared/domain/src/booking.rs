@@ -371,6 +371,8 @@ pub struct Booking {
     pub claim: Claim,
     pub price: Money,
     pub hold_expires_at: Option<Timestamp>,
+    /// When the customer is to be reminded, while a reminder is still due.
+    pub remind_at: Option<Timestamp>,
     pub payment: Option<Payment>,
     pub customer: Customer,
     /// The venue's IANA zone, to show instants at the venue's offset.
@@ -388,6 +390,8 @@ pub struct NewBooking<'a> {
     pub time_zone: &'a str,
     pub request: BookingRequest,
     pub plan: Plan,
+    /// The venue's `reminder_hours` as of booking (0: no reminder).
+    pub reminder_hours: u32,
     pub now: Timestamp,
 }
 
@@ -427,6 +431,9 @@ impl Booking {
             claim: Claim::for_capacity(new.resource.capacity),
             price: new.plan.price,
             hold_expires_at,
+            remind_at: (status == BookingStatus::Confirmed)
+                .then(|| reminder_due(new.plan.start, new.reminder_hours, new.now))
+                .flatten(),
             payment,
             customer,
             time_zone: new.time_zone.to_string(),
@@ -435,16 +442,47 @@ impl Booking {
         }
     }
 
+    /// Whether a reminder may still go: it is due and the booking has not started.
+    pub fn reminder_still_useful(&self, now: Timestamp) -> bool {
+        self.status == BookingStatus::Confirmed && self.start > now
+    }
+
     /// A hold whose time ran out is expired, whatever the store still says.
     pub fn hold_lapsed(&self, now: Timestamp) -> bool {
         self.status == BookingStatus::Held && self.hold_expires_at.is_some_and(|at| at <= now)
     }
 }
 
+/// When a booking starting at `start` is reminded, `hours` before (at once, `now`, when booked
+/// inside that window); `None` when the venue sends no reminders.
+pub fn reminder_due(start: Timestamp, hours: u32, now: Timestamp) -> Option<Timestamp> {
+    if hours == 0 || start <= now {
+        return None;
+    }
+    let due = start
+        .checked_sub(SignedDuration::from_hours(i64::from(hours)))
+        .unwrap_or(now);
+    Some(due.max(now))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_reminder_is_due_hours_before_or_at_once_inside_the_window() {
+        let start: Timestamp = "2031-12-02T09:00:00Z".parse().unwrap();
+        let early: Timestamp = "2031-11-20T09:00:00Z".parse().unwrap();
+        let late: Timestamp = "2031-12-02T08:00:00Z".parse().unwrap();
+        assert_eq!(
+            reminder_due(start, 24, early),
+            Some("2031-12-01T09:00:00Z".parse().unwrap())
+        );
+        assert_eq!(reminder_due(start, 24, late), Some(late));
+        assert_eq!(reminder_due(start, 0, early), None);
+        assert_eq!(reminder_due(start, 24, start), None);
+    }
 
     fn any_status() -> impl Strategy<Value = BookingStatus> {
         proptest::sample::select(BookingStatus::ALL.to_vec())

@@ -207,7 +207,9 @@ impl Store {
             .table_name(&self.table)
             .key("pk", s(pk))
             .key("sk", s(sk))
-            .update_expression("SET #status = :to, updated_at = :now_s REMOVE gsi3pk, gsi3sk")
+            .update_expression(
+                "SET #status = :to, updated_at = :now_s REMOVE gsi3pk, gsi3sk, gsi4pk, gsi4sk",
+            )
             .condition_expression(condition)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":from", s(booking.status.as_str()))
@@ -290,6 +292,68 @@ impl Store {
             }
         }
         Ok(Some(notice))
+    }
+
+    /// Confirmed bookings whose reminder is due by `now`, at most `limit`, from every shard; an
+    /// item that does not read as a booking is handed back as its error.
+    pub async fn due_reminders(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Result<Booking, ItemError>>, StoreError> {
+        let mut due = Vec::new();
+        for shard in 0..index::HELD_SHARDS {
+            let remaining = limit.saturating_sub(due.len());
+            if remaining == 0 {
+                break;
+            }
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index::REMINDERS)
+                .key_condition_expression("gsi4pk = :shard AND gsi4sk < :now")
+                .expression_attribute_values(":shard", s(keys::reminders(shard)))
+                .expression_attribute_values(":now", s(format!("{}~", format_utc(now))))
+                .limit(i32::try_from(remaining).unwrap_or(i32::MAX));
+            for item in self.query_items(query, remaining).await? {
+                due.push(Booking::try_from(&item));
+            }
+        }
+        Ok(due)
+    }
+
+    /// Takes a booking's reminder off the due list: with its notice when it is still useful,
+    /// without when the booking has started. `None` when another run (or a cancellation) got
+    /// there first: overlapping runs never remind twice.
+    pub async fn settle_reminder(
+        &self,
+        booking: &Booking,
+        now: Timestamp,
+    ) -> Result<Option<Notice>, StoreError> {
+        let (pk, sk) = keys::booking(&booking.booking_id);
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression("SET reminder_settled_at = :now REMOVE gsi4pk, gsi4sk")
+            .condition_expression("#status = :confirmed AND attribute_exists(gsi4pk)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":confirmed", s(BookingStatus::Confirmed.as_str()))
+            .expression_attribute_values(":now", s(format_utc(now)))
+            .build()?;
+        let mut actions = vec![TransactWriteItem::builder().update(update).build()];
+        let notice = booking
+            .reminder_still_useful(now)
+            .then(|| Notice::new(NoticeKind::Reminder, &booking.booking_id, now));
+        if let Some(notice) = &notice {
+            actions.push(self.put_notice(notice)?);
+        }
+        match self.transact(actions).await {
+            Ok(()) => Ok(notice),
+            Err(Refused::Conditions(_)) => Ok(None),
+            Err(Refused::Store(err)) => Err(err),
+        }
     }
 
     /// Holds whose time ran out by `now`, at most `limit`, read from every shard; an item that

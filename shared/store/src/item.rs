@@ -436,6 +436,17 @@ impl From<&Booking> for Item {
                 );
             }
         }
+        if let (BookingStatus::Confirmed, Some(at)) = (booking.status, booking.remind_at) {
+            item.put(
+                "gsi4pk",
+                s(keys::reminders(held_shard(&booking.booking_id))),
+            );
+            item.put(
+                "gsi4sk",
+                s(format!("{}#{}", format_utc(at), booking.booking_id)),
+            );
+        }
+        item.put_opt("remind_at", booking.remind_at.map(|t| s(format_utc(t))));
         item.put("booking_id", s(&booking.booking_id));
         item.put("resource_id", s(&booking.resource_id));
         item.put("venue_id", s(&booking.venue_id));
@@ -523,6 +534,7 @@ impl TryFrom<&Item> for Booking {
                 .ok_or_else(|| item.error("claim", "is neither whole nor place"))?,
             price: item.money("price", "currency")?,
             hold_expires_at: item.opt_parsed("hold_expires_at")?,
+            remind_at: item.opt_parsed("remind_at")?,
             payment,
             customer: Customer {
                 name: item.string("customer_name")?.to_string(),

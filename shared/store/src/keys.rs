@@ -44,6 +44,10 @@ pub fn mail(notice_id: &str, recipient: &str) -> (String, String) {
     )
 }
 
+pub fn reminders(shard: u32) -> String {
+    format!("REMIND#{shard}")
+}
+
 pub fn outbox(shard: u32) -> String {
     format!("OUTBOX#{shard}")
 }

@@ -32,6 +32,8 @@ pub mod index {
     pub const BY_VENUE_DAY: &str = "gsi2";
     /// Held bookings by hold expiry, sharded (`HELD#{0..7}`).
     pub const HELD: &str = "gsi3";
+    /// Confirmed bookings by when their reminder is due, sharded (`REMIND#{0..7}`).
+    pub const REMINDERS: &str = "gsi4";
     /// How many partitions the held-bookings index spreads over.
     pub const HELD_SHARDS: u32 = 8;
 }

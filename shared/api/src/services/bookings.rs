@@ -64,6 +64,7 @@ pub async fn create_booking(
         time_zone: venue.zone.name(),
         request,
         plan,
+        reminder_hours: venue.reminder_hours,
         now,
     });
     let view = views::booking(&booking);

@@ -6,7 +6,7 @@ use holdfast_domain::{ResourceDraft, ResourcePatch, VenueDraft, VenuePatch};
 use serde_json::Value;
 
 use super::{administered_venue, new_id, venue_of};
-use crate::app::App;
+use crate::app::{App, VenueFacts};
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::views;
@@ -111,6 +111,11 @@ pub async fn patch_venue(
             .ok_or(ApiError::NotFound("venue"))?;
         let patched = venue.patched(patch.clone())?;
         let landed = app.store.replace_venue(&patched, version).await?;
+        if landed {
+            // This warm function books with the new settings at once; others within a minute.
+            app.venues
+                .insert(std::sync::Arc::new(VenueFacts::from(&patched)));
+        }
         Ok(landed.then(|| views::venue(&patched)))
     })
     .await

@@ -94,3 +94,48 @@ pub async fn expire_holds(app: &App) -> Result<ExpiryRun, ApiError> {
         deferred: holds.len(),
     })
 }
+
+/// How many due reminders one run handles; the next run takes the rest.
+const REMINDER_BATCH: usize = 500;
+
+/// What one `send-reminders` run did.
+#[derive(Debug, Serialize)]
+pub struct ReminderRun {
+    pub job: &'static str,
+    /// Reminders found due.
+    pub due: usize,
+    /// Bookings reminded by this run (another run, or a cancellation, may have been first).
+    pub reminded: Vec<String>,
+    /// Items that did not read as bookings: logged and skipped.
+    pub unreadable: usize,
+}
+
+/// Reminds each confirmed booking whose reminder is due, once: each is taken off the due list
+/// with its notice in one conditional transaction, so overlapping runs never remind twice.
+pub async fn send_reminders(app: &App) -> Result<ReminderRun, ApiError> {
+    let now = app.clock.now();
+    let due = app.store.due_reminders(now, REMINDER_BATCH).await?;
+    let mut run = ReminderRun {
+        job: "send-reminders",
+        due: due.len(),
+        reminded: Vec::new(),
+        unreadable: 0,
+    };
+    let mut told = Vec::new();
+    for read in due {
+        let booking = match read {
+            Ok(booking) => booking,
+            Err(err) => {
+                run.unreadable += 1;
+                tracing::error!(error = %err, "send-reminders skipped an unreadable booking");
+                continue;
+            }
+        };
+        if let Some(notice) = app.store.settle_reminder(&booking, now).await? {
+            run.reminded.push(booking.booking_id);
+            told.push(notice);
+        }
+    }
+    notices::tell(app, &told).await;
+    Ok(run)
+}

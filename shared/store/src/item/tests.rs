@@ -56,6 +56,7 @@ fn booking(resource: &Resource, draft: serde_json::Value) -> Booking {
         time_zone: "Europe/Madrid",
         request,
         plan,
+        reminder_hours: 24,
         now: now(),
     })
 }
