@@ -1,6 +1,8 @@
 //! Create-booking load through the local server: `make bench` (infra/bench.sh) starts the
 //! stack and runs this. Each of `--clients` workers books distinct one-hour slots, so every
 //! request does the full transaction; latency percentiles and bookings per second are printed.
+//! Then it waits for the mail every booking gives (a confirmation and a desk alert) to come out
+//! of the notifier through moto's SES, and prints mails per second.
 
 // Test helpers exist to stop a test loudly, with context, when the stack misbehaves.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -55,6 +57,13 @@ async fn main() {
     let options = options();
     let api = Api::for_url(&options.base_url);
     let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
+    let desk = format!("desk-{}@bench.example", uuid::Uuid::new_v4().simple());
+    api.patch(&format!("/v1/venues/{venue}"))
+        .as_(&admin)
+        .json(&json!({"contact_email": desk}))
+        .send()
+        .await
+        .expect(200);
     let all_day: serde_json::Map<String, serde_json::Value> =
         ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
             .iter()
@@ -155,6 +164,26 @@ async fn main() {
         elapsed.as_secs_f64()
     );
     if !failures.is_empty() {
+        std::process::exit(1);
+    }
+
+    // Every booking mails its customer and the desk; the desk's count says when all are out.
+    let booked = total - failures.len();
+    let deadline = Duration::from_secs(600);
+    let mut delivered = 0;
+    while delivered < booked && started.elapsed() < deadline {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        delivered = api.mail_to(&desk, 0).await.len();
+    }
+    let mailed = started.elapsed();
+    println!(
+        "  mail: {} of {} desk alerts (and as many confirmations) out of SES {:.1} s after the first booking: {:.0} mails/s end to end",
+        delivered,
+        booked,
+        mailed.as_secs_f64(),
+        (2 * delivered) as f64 / mailed.as_secs_f64()
+    );
+    if delivered < booked {
         std::process::exit(1);
     }
 }
