@@ -392,3 +392,42 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_booking_made_while_the_queue_is_frozen_is_still_mailed_once() {
+    let moto = holdfast_tests::OwnService::moto();
+    let dynamo = std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").expect("make test sets it");
+    let stack = Stack::start_with(dynamo, moto.endpoint.clone(), holdfast_tests::Notify::Mail);
+    let api = stack.api();
+    let (_admin, desk, court) = court_with_desk(&api, "Europe/Madrid", "es").await;
+    let email = unique("frozen");
+
+    // The path between commit and send is cut: the queue does not answer.
+    moto.freeze();
+    api.post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&booking_for(
+            &court,
+            &email,
+            &format!("{DAY}T10:00:00+01:00"),
+            &format!("{DAY}T11:00:00+01:00"),
+            "none",
+        ))
+        .send()
+        .await
+        .expect(201);
+    moto.thaw();
+    // The outbox sweep sends what the request could not; the mail arrives, once.
+    stack.clock.advance(60);
+    api.post("/_local/jobs/publish-notices")
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(
+        subjects(&api.mail_to(&email, 1).await),
+        ["Reserva confirmada: Pista 1, 2031-12-02, 10:00–11:00"]
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(api.mail_to(&email, 0).await.len(), 1);
+    assert_eq!(api.mail_to(&desk, 1).await.len(), 1);
+}
