@@ -7,18 +7,14 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::SqsEvent;
 use holdfast_api::services::notifier::Notifier;
 use holdfast_domain::{Notice, NoticeKind};
-use holdfast_tests::{Api, DAY, Stack, Who, shared};
+use holdfast_tests::{Api, DAY, Stack, Who, shared, slot_booking_for, unique_email};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
-
-fn unique(name: &str) -> String {
-    format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple())
-}
 
 /// A court at a venue of its own whose desk has an address of its own, in `language`.
 async fn court_with_desk(api: &Api, time_zone: &str, language: &str) -> (Who, String, String) {
     let (admin, venue) = api.venue(time_zone, "EUR").await;
-    let desk = unique("desk");
+    let desk = unique_email("desk");
     api.patch(&format!("/v1/venues/{venue}"))
         .as_(&admin)
         .json(&json!({"contact_email": desk, "language": language}))
@@ -29,11 +25,6 @@ async fn court_with_desk(api: &Api, time_zone: &str, language: &str) -> (Who, St
         .court(&admin, &venue, json!({"name": "Pista 1", "opening_hours": {"sun": [["00:00", "24:00"]], "tue": [["08:00", "22:00"]]}}))
         .await;
     (admin, desk, court)
-}
-
-fn booking_for(court: &str, email: &str, start: &str, end: &str, provider: &str) -> Value {
-    json!({"resource_id": court, "start": start, "end": end, "payment_provider": provider,
-           "customer": {"name": "Ana Ruiz", "email": email}})
 }
 
 fn subjects(mails: &[Value]) -> Vec<String> {
@@ -48,11 +39,11 @@ async fn a_booking_mails_customer_and_desk_once_and_a_cancellation_once_more() {
     let api = shared().api();
     let (_admin, desk, court) = court_with_desk(&api, "Europe/Madrid", "es").await;
     let ana = Who::customer();
-    let email = unique("ana");
+    let email = unique_email("ana");
     let booked = api
         .post("/v1/bookings")
         .as_(&ana)
-        .json(&booking_for(
+        .json(&slot_booking_for(
             &court,
             &email,
             &format!("{DAY}T10:00:00+01:00"),
@@ -119,11 +110,11 @@ async fn english_venues_read_in_english_and_a_dst_night_shows_its_wall_clock() {
         .send()
         .await
         .expect(200);
-    let email = unique("ben");
+    let email = unique_email("ben");
     // Madrid's spring-forward night: 01:30+01:00 to 03:30+02:00 is one real hour.
     api.post("/v1/bookings")
         .as_(&Who::customer())
-        .json(&booking_for(
+        .json(&slot_booking_for(
             &court,
             &email,
             "2027-03-28T01:30:00+01:00",
@@ -159,9 +150,9 @@ async fn a_desk_that_wants_no_alerts_gets_none() {
         let booking = api
             .post("/v1/bookings")
             .as_(&Who::customer())
-            .json(&booking_for(
+            .json(&slot_booking_for(
                 &court,
-                &unique("x"),
+                &unique_email("x"),
                 &format!("{DAY}T08:00:00-05:00"),
                 &format!("{DAY}T09:00:00-05:00"),
                 "none",
@@ -178,10 +169,10 @@ async fn a_desk_that_wants_no_alerts_gets_none() {
         .send()
         .await
         .expect(200);
-    let email = unique("quiet");
+    let email = unique_email("quiet");
     api.post("/v1/bookings")
         .as_(&Who::customer())
-        .json(&booking_for(
+        .json(&slot_booking_for(
             &court,
             &email,
             &format!("{DAY}T10:00:00-05:00"),
@@ -210,10 +201,10 @@ async fn a_lapsed_hold_mails_its_customer_once() {
     let stack = Stack::start();
     let api = stack.api();
     let (_admin, desk, court) = court_with_desk(&api, "Europe/Madrid", "en").await;
-    let email = unique("late");
+    let email = unique_email("late");
     api.post("/v1/bookings")
         .as_(&Who::customer())
-        .json(&booking_for(
+        .json(&slot_booking_for(
             &court,
             &email,
             &format!("{DAY}T18:00:00+01:00"),
@@ -271,11 +262,11 @@ async fn redelivered_notices_mail_once_and_a_poison_notice_fails_alone() {
     let (_admin, _desk, court) = court_with_desk(&api, "Europe/Madrid", "es").await;
     let mut bookings = Vec::new();
     for hour in 8..17 {
-        let email = unique("batch");
+        let email = unique_email("batch");
         let booked = api
             .post("/v1/bookings")
             .as_(&Who::customer())
-            .json(&booking_for(
+            .json(&slot_booking_for(
                 &court,
                 &email,
                 &format!("{DAY}T{hour:02}:00:00+01:00"),
@@ -400,13 +391,13 @@ async fn a_booking_made_while_the_queue_is_frozen_is_still_mailed_once() {
     let stack = Stack::start_with(dynamo, moto.endpoint.clone(), holdfast_tests::Notify::Mail);
     let api = stack.api();
     let (_admin, desk, court) = court_with_desk(&api, "Europe/Madrid", "es").await;
-    let email = unique("frozen");
+    let email = unique_email("frozen");
 
     // The path between commit and send is cut: the queue does not answer.
     moto.freeze();
     api.post("/v1/bookings")
         .as_(&Who::customer())
-        .json(&booking_for(
+        .json(&slot_booking_for(
             &court,
             &email,
             &format!("{DAY}T10:00:00+01:00"),

@@ -2,17 +2,8 @@
 //! next run when booked inside that window); overlapping runs never remind twice, and a
 //! cancelled booking or a venue that wants none gets none.
 
-use holdfast_tests::{DAY, Stack, Who};
+use holdfast_tests::{DAY, Stack, Who, slot_booking_for, unique_email};
 use serde_json::{Value, json};
-
-fn unique(name: &str) -> String {
-    format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple())
-}
-
-fn booking_for(court: &str, email: &str, start: &str, end: &str) -> Value {
-    json!({"resource_id": court, "start": start, "end": end, "payment_provider": "none",
-           "customer": {"name": "Ana Ruiz", "email": email}})
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_booking_is_reminded_once_a_day_before_or_at_once_inside_that_window() {
@@ -21,17 +12,22 @@ async fn each_booking_is_reminded_once_a_day_before_or_at_once_inside_that_windo
     let api = stack.api();
     let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
     let court = api.court(&admin, &venue, json!({"name": "Pista 1"})).await;
-    let (ana, bea, cid) = (unique("ana"), unique("bea"), unique("cid"));
+    let (ana, bea, cid) = (
+        unique_email("ana"),
+        unique_email("bea"),
+        unique_email("cid"),
+    );
     let mut ids = Vec::new();
     for (email, hour) in [(&ana, 10), (&bea, 12), (&cid, 14)] {
         let reply = api
             .post("/v1/bookings")
             .as_(&Who::customer())
-            .json(&booking_for(
+            .json(&slot_booking_for(
                 &court,
                 email,
                 &format!("{DAY}T{hour}:00:00+01:00"),
                 &format!("{DAY}T{}:00:00+01:00", hour + 1),
+                "none",
             ))
             .send()
             .await
@@ -77,15 +73,16 @@ async fn each_booking_is_reminded_once_a_day_before_or_at_once_inside_that_windo
 
     // Booked inside the window (08:00 tomorrow, less than 24 hours away): reminded at the next
     // run.
-    let dan = unique("dan");
+    let dan = unique_email("dan");
     let late = api
         .post("/v1/bookings")
         .as_(&Who::customer())
-        .json(&booking_for(
+        .json(&slot_booking_for(
             &court,
             &dan,
             &format!("{DAY}T08:00:00+01:00"),
             &format!("{DAY}T09:00:00+01:00"),
+            "none",
         ))
         .send()
         .await
@@ -144,14 +141,15 @@ async fn a_venue_that_wants_no_reminders_sends_none() {
         .await
         .expect(200);
     let court = api.court(&admin, &venue, json!({})).await;
-    let email = unique("eve");
+    let email = unique_email("eve");
     api.post("/v1/bookings")
         .as_(&Who::customer())
-        .json(&booking_for(
+        .json(&slot_booking_for(
             &court,
             &email,
             &format!("{DAY}T10:00:00+01:00"),
             &format!("{DAY}T11:00:00+01:00"),
+            "none",
         ))
         .send()
         .await

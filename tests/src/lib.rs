@@ -577,6 +577,23 @@ pub fn slot_booking(resource_id: &str, start: &str, end: &str, provider: &str) -
            "payment_provider": provider})
 }
 
+/// An address no other test mails, so that a test counts only its own mail.
+pub fn unique_email(name: &str) -> String {
+    format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+/// A booking body for a slot resource, for the customer at `email`.
+pub fn slot_booking_for(
+    resource_id: &str,
+    email: &str,
+    start: &str,
+    end: &str,
+    provider: &str,
+) -> Value {
+    json!({"resource_id": resource_id, "start": start, "end": end, "payment_provider": provider,
+           "customer": {"name": "Ana Ruiz", "email": email}})
+}
+
 /// A booking body for a nights resource.
 pub fn stay_booking(resource_id: &str, check_in: &str, check_out: &str) -> Value {
     json!({"resource_id": resource_id, "check_in": check_in, "check_out": check_out,

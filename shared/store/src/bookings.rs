@@ -301,26 +301,18 @@ impl Store {
         now: Timestamp,
         limit: usize,
     ) -> Result<Vec<Result<Booking, ItemError>>, StoreError> {
-        let mut due = Vec::new();
-        for shard in 0..index::HELD_SHARDS {
-            let remaining = limit.saturating_sub(due.len());
-            if remaining == 0 {
-                break;
-            }
-            let query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index::REMINDERS)
-                .key_condition_expression("gsi4pk = :shard AND gsi4sk < :now")
-                .expression_attribute_values(":shard", s(keys::reminders(shard)))
-                .expression_attribute_values(":now", s(format!("{}~", format_utc(now))))
-                .limit(i32::try_from(remaining).unwrap_or(i32::MAX));
-            for item in self.query_items(query, remaining).await? {
-                due.push(Booking::try_from(&item));
-            }
-        }
-        Ok(due)
+        let shards = (0..index::HELD_SHARDS).map(keys::reminders);
+        let before = format!("{}~", format_utc(now));
+        let items = self
+            .sorted_before(
+                Some(index::REMINDERS),
+                ("gsi4pk", "gsi4sk"),
+                shards,
+                &before,
+                limit,
+            )
+            .await?;
+        Ok(items.iter().map(Booking::try_from).collect())
     }
 
     /// Takes a booking's reminder off the due list: with its notice when it is still useful,
@@ -363,26 +355,17 @@ impl Store {
         now: Timestamp,
         limit: usize,
     ) -> Result<Vec<Result<Booking, ItemError>>, StoreError> {
-        let mut lapsed = Vec::new();
-        for shard in 0..index::HELD_SHARDS {
-            let remaining = limit.saturating_sub(lapsed.len());
-            if remaining == 0 {
-                break;
-            }
-            let query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index::HELD)
-                .key_condition_expression("gsi3pk = :shard AND gsi3sk < :now")
-                .expression_attribute_values(":shard", s(format!("HELD#{shard}")))
-                .expression_attribute_values(":now", s(format_utc(now)))
-                .limit(i32::try_from(remaining).unwrap_or(i32::MAX));
-            for item in self.query_items(query, remaining).await? {
-                lapsed.push(Booking::try_from(&item));
-            }
-        }
-        Ok(lapsed)
+        let shards = (0..index::HELD_SHARDS).map(|shard| format!("HELD#{shard}"));
+        let items = self
+            .sorted_before(
+                Some(index::HELD),
+                ("gsi3pk", "gsi3sk"),
+                shards,
+                &format_utc(now),
+                limit,
+            )
+            .await?;
+        Ok(items.iter().map(Booking::try_from).collect())
     }
 
     pub async fn booking(&self, booking_id: &str) -> Result<Option<Booking>, StoreError> {

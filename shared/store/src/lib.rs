@@ -114,6 +114,41 @@ impl Store {
         }
     }
 
+    /// The items of each partition in `partitions` whose sort key is below `before`, in order,
+    /// at most `limit` in all: how the jobs read their sharded work lists (held bookings, due
+    /// reminders, the outbox) without a scan. `index` is `None` for the table itself.
+    pub(crate) async fn sorted_before(
+        &self,
+        index: Option<&str>,
+        (partition_key, sort_key): (&str, &str),
+        partitions: impl Iterator<Item = String>,
+        before: &str,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
+        for partition in partitions {
+            let remaining = limit.saturating_sub(found.len());
+            if remaining == 0 {
+                break;
+            }
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_string))
+                .key_condition_expression("#pk = :pk AND #sk < :before")
+                .expression_attribute_names("#pk", partition_key)
+                .expression_attribute_names("#sk", sort_key)
+                .expression_attribute_values(":pk", item::s(partition))
+                .expression_attribute_values(":before", item::s(before))
+                // Only the table is read consistently; an index never is.
+                .set_consistent_read(index.is_none().then_some(true))
+                .limit(i32::try_from(remaining).unwrap_or(i32::MAX));
+            found.extend(self.query_items(query, remaining).await?);
+        }
+        Ok(found)
+    }
+
     /// Whether the table answers, within `timeout`.
     pub async fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
         let call = self.client.describe_table().table_name(&self.table).send();

@@ -76,27 +76,11 @@ impl Store {
         before: Timestamp,
         limit: usize,
     ) -> Result<Vec<Result<Notice, ItemError>>, StoreError> {
-        let cutoff = millis(before);
-        let mut pending = Vec::new();
-        for shard in 0..OUTBOX_SHARDS {
-            let remaining = limit.saturating_sub(pending.len());
-            if remaining == 0 {
-                break;
-            }
-            let query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk < :cutoff")
-                .expression_attribute_values(":pk", s(keys::outbox(shard)))
-                .expression_attribute_values(":cutoff", s(&cutoff))
-                .consistent_read(true)
-                .limit(i32::try_from(remaining).unwrap_or(i32::MAX));
-            for item in self.query_items(query, remaining).await? {
-                pending.push(Notice::try_from(&item));
-            }
-        }
-        Ok(pending)
+        let shards = (0..OUTBOX_SHARDS).map(keys::outbox);
+        let items = self
+            .sorted_before(None, ("pk", "sk"), shards, &millis(before), limit)
+            .await?;
+        Ok(items.iter().map(Notice::try_from).collect())
     }
 
     /// Takes `notice` out of the outbox: the queue has it.
