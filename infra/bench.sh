@@ -17,7 +17,7 @@ start_dynamodb "$DDB_PORT" -inMemory
 start_moto "$MOTO_PORT"
 export HOLDFAST_DEV_JWT_SECRET=bench-secret
 HOLDFAST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT" HOLDFAST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
-  HOLDFAST_API_PORT="$API_PORT" HOLDFAST_JOBS=off \
+  HOLDFAST_API_PORT="$API_PORT" \
   RUST_LOG=warn target/profiling/holdfast-local serve &
 SERVER_PID=$!
 wait_for_port "$API_PORT" "the local server"

@@ -407,6 +407,8 @@ async fn a_booking_made_while_the_queue_is_frozen_is_still_mailed_once() {
         .send()
         .await
         .expect(201);
+    // Long enough for the request's own attempt to give up (1.5 s).
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     moto.thaw();
     // The outbox sweep sends what the request could not; the mail arrives, once.
     stack.clock.advance(60);

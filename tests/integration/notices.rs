@@ -113,6 +113,8 @@ async fn a_change_committed_while_the_queue_is_frozen_is_sent_by_the_sweep() {
         .send()
         .await
         .expect(201);
+    // Long enough for the request's own attempt to give up (1.5 s).
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     moto.thaw();
     let booking = id(&booking);
     // The queue may yet take the request it held while frozen; the request could not know, so

@@ -84,7 +84,7 @@ pub async fn create_booking(
     {
         Ok(notice) => {
             tracing::info!(booking_id = %booking.booking_id, status = %booking.status, units = booking.units.len(), "booked");
-            notices::tell(app, notice.as_slice()).await;
+            notices::tell_soon(app, notice.into_iter().collect());
             Ok((StatusCode::CREATED, view))
         }
         Err(BookError::Taken(units)) => Err(slot_taken(&resource, venue.zone.tz(), &units)),
@@ -209,7 +209,7 @@ pub async fn cancel_booking(
         .status
         .after(holdfast_domain::BookingEvent::Cancel)?;
     match app.store.cancel_booking(&booking, now).await {
-        Ok(notice) => notices::tell(app, &[notice]).await,
+        Ok(notice) => notices::tell_soon(app, vec![notice]),
         Err(CancelError::NoLongerHeld) => {
             let status = match app.store.booking(booking_id).await? {
                 Some(current) => shown(current, app).status,

@@ -55,8 +55,9 @@ pub async fn create_resource(
     Ok(views::resource(&resource, venue.zone.tz()))
 }
 
-/// How many times a PATCH that lost a race to another admin's change is applied afresh.
-const PATCH_ATTEMPTS: u32 = 5;
+/// How many times a PATCH that lost a race to another admin's change is applied afresh: each
+/// loss means another change landed, so this many admins may patch one thing at once.
+const PATCH_ATTEMPTS: u32 = 10;
 
 /// Runs `attempt` (read, apply, replace on the version read) until it lands: a change made
 /// meanwhile by someone else is read again and kept, never overwritten.
@@ -65,10 +66,12 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<Value>, ApiError>>,
 {
-    for _ in 0..PATCH_ATTEMPTS {
+    for tried in 1..=PATCH_ATTEMPTS {
         if let Some(landed) = attempt().await? {
             return Ok(landed);
         }
+        // Let the change that won settle before reading again.
+        tokio::time::sleep(std::time::Duration::from_millis(u64::from(tried) * 5)).await;
     }
     Err(ApiError::InvalidState(format!(
         "the {what} kept changing while this change was applied; read it and try again"

@@ -19,6 +19,17 @@ const SWEEP_AFTER: SignedDuration = SignedDuration::from_secs(30);
 /// How many notices one sweep sends; the next takes the rest.
 const SWEEP_BATCH: usize = 500;
 
+/// Hands `notices` to the queue without making the request that wrote them wait for it: the
+/// answer never depends on the queue's speed. What the queue has not taken by the time the
+/// function is frozen or stopped, the sweep sends.
+pub fn tell_soon(app: &App, notices: Vec<Notice>) {
+    if notices.is_empty() || app.publisher.is_none() {
+        return;
+    }
+    let app = app.clone();
+    tokio::spawn(async move { tell(&app, &notices).await });
+}
+
 /// Sends `notices` to the queue and takes those it took out of the outbox. Never fails the
 /// change that made them: what is not sent now, the sweep sends.
 pub async fn tell(app: &App, notices: &[Notice]) {
