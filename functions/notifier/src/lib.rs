@@ -11,16 +11,27 @@ pub async fn handler(
     notifier: &Notifier,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
-    let mut response = SqsBatchResponse::default();
-    for record in event.payload.records {
+    // The batch's notices at once: a slow send holds up no other.
+    let deliveries = event.payload.records.into_iter().map(|record| async move {
         let message_id = record.message_id.unwrap_or_default();
         let body = record.body.unwrap_or_default();
-        if let Err(err) = notifier.deliver(&body).await {
-            tracing::warn!(%message_id, error = %err, "notice not mailed: the queue will deliver it again");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = message_id;
-            response.batch_item_failures.push(failure);
+        match notifier.deliver(&body).await {
+            Ok(_) => None,
+            Err(err) => {
+                tracing::warn!(%message_id, error = %err, "notice not mailed: the queue will deliver it again");
+                Some(message_id)
+            }
         }
+    });
+    let mut response = SqsBatchResponse::default();
+    for message_id in futures_util::future::join_all(deliveries)
+        .await
+        .into_iter()
+        .flatten()
+    {
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = message_id;
+        response.batch_item_failures.push(failure);
     }
     Ok(response)
 }

@@ -16,9 +16,14 @@ pub enum SendError {
     /// will not help, and the notice ends in the dead-letter queue after its receives.
     #[error("SES rejected the mail")]
     Rejected(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// Throttled, timed out or unreachable: another delivery of the notice tries again.
+    /// Throttled or refused for now: SES said it did not take the mail, so another delivery
+    /// of the notice may send it at once.
     #[error("SES did not take the mail this time")]
     Transient(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Timed out or cut off: SES may have taken the mail or not. Sending it again at once could
+    /// mail it twice, so the next try waits for the claim to lapse.
+    #[error("SES did not answer whether it took the mail")]
+    Unknown(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("the mail could not be built")]
     Build(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -72,6 +77,11 @@ impl Mailer {
             .await;
         match result {
             Ok(_) => Ok(()),
+            Err(
+                err @ (aws_sdk_sesv2::error::SdkError::TimeoutError(_)
+                | aws_sdk_sesv2::error::SdkError::DispatchFailure(_)
+                | aws_sdk_sesv2::error::SdkError::ResponseError(_)),
+            ) => Err(SendError::Unknown(Box::new(err))),
             Err(err) => match err.as_service_error() {
                 Some(
                     SendEmailError::MessageRejected(_)

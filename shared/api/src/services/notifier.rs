@@ -10,9 +10,13 @@ use jiff::SignedDuration;
 use crate::app::{App, sdk_config};
 use crate::config::{Config, ConfigError};
 
-/// How long a claim on a mail lasts: far longer than a send takes, short enough that a mail
-/// whose sender died goes out with the next delivery.
-const LEASE: SignedDuration = SignedDuration::from_secs(60);
+/// How long a claim on a mail lasts: longer than a send may take (`SES_SEND_TIMEOUT`), short
+/// enough that a mail whose sender died, or whose send SES did not answer, goes out with a later
+/// delivery (the queue redelivers after its visibility timeout, far longer).
+const LEASE: SignedDuration = SignedDuration::from_secs(10);
+
+/// How long one SES send may take.
+const SES_SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(7);
 
 /// What the notifier builds once at cold start.
 #[derive(Debug)]
@@ -53,7 +57,18 @@ impl Notifier {
                 )))?;
         let shared = sdk_config(config).await;
         let app = App::from_sdk(config, &shared);
-        let mut ses = aws_sdk_sesv2::config::Builder::from(&shared);
+        // SendEmail is not idempotent: no SDK retry (a retry of a send that timed out could mail
+        // twice) and a long attempt, well inside the notifier's 10-second Lambda timeout. The
+        // queue's redelivery is the retry.
+        let mut ses = aws_sdk_sesv2::config::Builder::from(&shared)
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(config.timeouts.connect)
+                    .operation_attempt_timeout(SES_SEND_TIMEOUT)
+                    .operation_timeout(SES_SEND_TIMEOUT)
+                    .build(),
+            );
         if let Some(endpoint) = &config.aws_endpoint {
             ses = ses.endpoint_url(endpoint);
         }
@@ -106,7 +121,11 @@ impl Notifier {
                 Err(err) => Err(err.into()),
             };
             if let Err(err) = result {
-                store.release_mail(&notice.notice_id, to).await?;
+                // A send SES may have taken keeps its claim until the lease lapses: sending it
+                // again at once is what would mail it twice.
+                if !matches!(err, NotifyError::Send(SendError::Unknown(_))) {
+                    store.release_mail(&notice.notice_id, to).await?;
+                }
                 return Err(err);
             }
             store.mail_sent(&notice.notice_id, to).await?;
