@@ -7,6 +7,7 @@ pub mod money;
 pub mod notice;
 pub mod resource;
 pub mod settings;
+pub mod signature;
 pub mod units;
 pub mod venue;
 
