@@ -146,6 +146,35 @@ async fn every_sample_event_runs_through_its_handler() {
         50
     );
 
+    let (status, account) = reply(
+        "put-payment-account",
+        put_payment_account::handler(&app, request("put-payment-account", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, account["key_hint"].as_str()),
+        (200, Some("…4242")),
+        "{account}"
+    );
+    let (status, accounts) = reply(
+        "payment-accounts",
+        payment_accounts::handler(&app, request("payment-accounts", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, accounts["items"][0]["provider"].as_str()),
+        (200, Some("stripe"))
+    );
+    let (status, _) = reply(
+        "delete-payment-account",
+        delete_payment_account::handler(&app, request("delete-payment-account", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(status, 204);
+
     let (status, availability) = reply(
         "availability",
         availability::handler(&app, request("availability", &mut used))

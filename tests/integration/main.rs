@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod access;
+mod accounts;
 mod bad_input;
 mod change;
 mod cursors;

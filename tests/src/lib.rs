@@ -73,6 +73,7 @@ impl Stack {
             aws_endpoint: Some(aws),
             notifications_queue_url: None,
             mail_from: Some("no-reply@holdfast.example".into()),
+            kms_key_id: None,
             timeouts: Timeouts::default(),
         };
         std::thread::spawn(move || {
@@ -93,6 +94,13 @@ impl Stack {
                         panic!("creating the queues at {:?}: {e:?}", config.aws_endpoint)
                     });
                 config.notifications_queue_url = Some(queue);
+                config.kms_key_id = Some(
+                    holdfast_local::emulator_kms_key(
+                        config.aws_endpoint.as_deref().unwrap_or_default(),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}")),
+                );
                 let app = App::from_config(&config).await;
                 template
                     .ensure_table(app.store.client(), &config.table)
@@ -234,6 +242,7 @@ pub fn notifier_config(app: &App) -> Config {
         aws_endpoint: Some(aws_endpoint()),
         notifications_queue_url: app.publisher.as_ref().map(|p| p.queue_url().to_string()),
         mail_from: Some("no-reply@holdfast.example".into()),
+        kms_key_id: None,
         timeouts: Timeouts::default(),
     }
 }
@@ -256,6 +265,11 @@ pub async fn fresh_app() -> App {
         aws_endpoint: Some(aws_endpoint()),
         notifications_queue_url: Some(queue),
         mail_from: Some("no-reply@holdfast.example".into()),
+        kms_key_id: Some(
+            holdfast_local::emulator_kms_key(&aws_endpoint())
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        ),
         timeouts: Timeouts::default(),
     };
     let app = App::from_config(&config).await;
@@ -459,8 +473,34 @@ impl Api {
         self.call(reqwest::Method::PATCH, path)
     }
 
+    pub fn put(&self, path: &str) -> Call {
+        self.call(reqwest::Method::PUT, path)
+    }
+
+    pub fn delete(&self, path: &str) -> Call {
+        self.call(reqwest::Method::DELETE, path)
+    }
+
     /// A venue in Madrid of a new organisation, and its admin.
+    /// A venue of a new organisation that takes Stripe and Mercado Pago, and its admin.
     pub async fn venue(&self, time_zone: &str, currency: &str) -> (Who, String) {
+        let (admin, venue) = self.venue_without_accounts(time_zone, currency).await;
+        for (provider, account) in [
+            ("stripe", stripe_account()),
+            ("mercadopago", mercadopago_account()),
+        ] {
+            self.put(&format!("/v1/venues/{venue}/payment-accounts/{provider}"))
+                .as_(&admin)
+                .json(&account)
+                .send()
+                .await
+                .expect(200);
+        }
+        (admin, venue)
+    }
+
+    /// A venue that takes payment at the desk only, and its admin.
+    pub async fn venue_without_accounts(&self, time_zone: &str, currency: &str) -> (Who, String) {
         let admin = Who::new_admin();
         let venue = self
             .post("/v1/venues")
@@ -575,6 +615,17 @@ pub fn slot_booking(resource_id: &str, start: &str, end: &str, provider: &str) -
     json!({"resource_id": resource_id, "start": start, "end": end,
            "customer": {"name": "Ana Ruiz", "email": "ana@example.com", "phone": "+34600000000"},
            "payment_provider": provider})
+}
+
+/// Stripe credentials of the test mode's shape (the secret ends in 4242).
+pub fn stripe_account() -> Value {
+    json!({"secret_key": "sk_test_holdfastsecret4242", "webhook_secret": "whsec_holdfastwebhooksecret"})
+}
+
+/// Mercado Pago credentials of the test mode's shape.
+pub fn mercadopago_account() -> Value {
+    json!({"access_token": "APP_USR-holdfast-access-1234", "refresh_token": "TG-holdfast-refresh-5678",
+           "expires_at": "2031-01-01T00:00:00Z", "user_id": "987654321"})
 }
 
 /// An address no other test mails, so that a test counts only its own mail.

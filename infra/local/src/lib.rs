@@ -24,6 +24,38 @@ pub fn emulator_sqs(endpoint: &str) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::from_conf(config)
 }
 
+/// A KMS key of the local AWS emulator's, for sealing payment credentials (moto keeps keys in
+/// memory: a new one each start).
+pub async fn emulator_kms_key(endpoint: &str) -> Result<String, String> {
+    let config = aws_sdk_kms::Config::builder()
+        .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+        .region(aws_sdk_kms::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_kms::config::Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "holdfast-local",
+        ))
+        .endpoint_url(endpoint)
+        .build();
+    let created = aws_sdk_kms::Client::from_conf(config)
+        .create_key()
+        .description("holdfast local payment credentials")
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "moto at {endpoint} made no KMS key: {}",
+                aws_sdk_kms::Error::from(e)
+            )
+        })?;
+    created
+        .key_metadata
+        .map(|m| m.key_id)
+        .ok_or_else(|| "moto made a KMS key without an id".to_string())
+}
+
 pub use auth::{DEFAULT_DEV_SECRET, TokenClaims, mint_raw_token, mint_token, verify_token};
 pub use server::{LocalServer, ROUTES, Route, router, run_job, serve};
 pub use template::{Template, TemplateError};

@@ -76,6 +76,9 @@ async fn create_table() -> Result<(App, Config), String> {
             .map_err(|e| format!("{e} (is moto running at {endpoint}?)"))?;
         tracing::info!(%queue, "notifications queue ready");
         config.notifications_queue_url = Some(queue);
+        if config.kms_key_id.is_none() {
+            config.kms_key_id = Some(holdfast_local::emulator_kms_key(endpoint).await?);
+        }
     }
     let app = App::from_config(&config).await;
     let template = Template::parse(TEMPLATE_YAML).map_err(|e| e.to_string())?;

@@ -10,6 +10,7 @@ use holdfast_domain::{Currency, Venue, Zone};
 use aws_config::BehaviorVersion;
 use holdfast_messaging::Publisher;
 use holdfast_store::Store;
+use holdfast_vault::Vault;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::config::{Config, Timeouts};
@@ -98,6 +99,8 @@ pub struct App {
     pub request_timeout: std::time::Duration,
     /// The notifications queue; without one, notices wait in the outbox.
     pub publisher: Option<Publisher>,
+    /// KMS, for payment credentials; without a key, accounts cannot be stored.
+    pub vault: Option<Vault>,
 }
 
 impl App {
@@ -124,6 +127,14 @@ impl App {
             let client = aws_sdk_sqs::Client::from_conf(sqs.build());
             app.publisher = Some(Publisher::new(client, queue_url.clone()));
         }
+        if let Some(key_id) = &config.kms_key_id {
+            let mut kms = aws_sdk_kms::config::Builder::from(shared);
+            if let Some(endpoint) = &config.aws_endpoint {
+                kms = kms.endpoint_url(endpoint);
+            }
+            let client = aws_sdk_kms::Client::from_conf(kms.build());
+            app.vault = Some(Vault::new(client, key_id.clone()));
+        }
         app
     }
 
@@ -140,6 +151,7 @@ impl App {
             venues: VenueFactsCache::default(),
             request_timeout: Timeouts::default().request,
             publisher: None,
+            vault: None,
         }
     }
 }

@@ -17,6 +17,8 @@ pub struct Config {
     pub notifications_queue_url: Option<String>,
     /// `HOLDFAST_MAIL_FROM`: the verified SES sender the notifier mails from.
     pub mail_from: Option<String>,
+    /// `HOLDFAST_KMS_KEY_ID`: the KMS key payment credentials are sealed with.
+    pub kms_key_id: Option<String>,
     pub timeouts: Timeouts,
 }
 
@@ -136,6 +138,10 @@ impl Config {
                     });
                 }
             },
+            kms_key_id: vars
+                .get("HOLDFAST_KMS_KEY_ID")
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
             timeouts: Timeouts::from_vars(vars)?,
         })
     }
@@ -193,6 +199,7 @@ mod tests {
                 aws_endpoint: None,
                 notifications_queue_url: None,
                 mail_from: None,
+                kms_key_id: None,
                 timeouts: Timeouts::default(),
             })
         );

@@ -14,7 +14,8 @@ pub use caller::Caller;
 pub use config::{Config, ConfigError, Timeouts};
 pub use error::ApiError;
 pub use http::{
-    CREATED, OK, Query, body_bytes, json_body, path_param, request_id, respond, respond_json,
+    CREATED, NO_CONTENT, OK, Query, body_bytes, json_body, path_param, request_id, respond,
+    respond_json,
 };
 pub use lambda_http::{Body, Error, Request, Response};
 

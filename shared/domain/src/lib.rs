@@ -1,6 +1,7 @@
 //! Holdfast's booking rules: venues, resources, the units of time they sell, validation and prices.
 //! Pure Rust (no AWS, no async, no HTTP): instants are UTC inside, local time only through the tz database.
 
+pub mod account;
 pub mod booking;
 pub mod error;
 pub mod money;
@@ -11,6 +12,7 @@ pub mod signature;
 pub mod units;
 pub mod venue;
 
+pub use account::{AccountSummary, MercadoPagoAccount, ProviderAccount, Secret, StripeAccount};
 pub use booking::{
     Booking, BookingDraft, BookingEvent, BookingRequest, BookingStatus, Claim, Customer,
     CustomerDraft, NewBooking, Payment, PaymentProvider, PaymentStatus,

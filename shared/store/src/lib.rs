@@ -1,6 +1,7 @@
 //! The DynamoDB adapter: Holdfast's one table, its items, and the lock transactions that keep
 //! a unit of time sold once. Depends on the domain; the domain knows nothing of it.
 
+mod accounts;
 mod bookings;
 mod catalog;
 mod idempotency;

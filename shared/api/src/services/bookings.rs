@@ -2,7 +2,7 @@
 //! sold once: the store's transaction decides, and a taken unit is a 409 that names it.
 
 use holdfast_domain::{
-    Booking, BookingDraft, BookingStatus, NewBooking, Resource, Unit, format_local,
+    Booking, BookingDraft, BookingStatus, NewBooking, PaymentProvider, Resource, Unit, format_local,
 };
 use holdfast_store::{BookError, CancelError, IdempotencyRecord};
 use jiff::SignedDuration;
@@ -55,6 +55,20 @@ pub async fn create_booking(
     let resource = active_resource(app, &draft.resource_id).await?;
     let venue = venue_facts(app, &resource.venue_id).await?;
     let request = draft.read(&resource.schedule)?;
+    if request.provider != PaymentProvider::None
+        && !app
+            .store
+            .has_account(&resource.venue_id, request.provider)
+            .await?
+    {
+        return Err(ApiError::field(
+            "payment_provider",
+            format!(
+                "this venue takes no payments through {}: pay at the desk (none) or with a provider it has set up",
+                request.provider.as_str()
+            ),
+        ));
+    }
     let now = app.clock.now();
     let plan = resource.plan(request.period, venue.zone.tz(), now)?;
     let booking = Booking::new(NewBooking {

@@ -1,6 +1,7 @@
 //! The use cases behind the routes: each takes the app, the caller and checked input, and
 //! answers with a response body or an `ApiError`.
 
+pub mod accounts;
 pub mod availability;
 pub mod bookings;
 pub mod catalog;

@@ -1,0 +1,21 @@
+//! `GET /v1/venues/{venue_id}/payment-accounts`: which providers a venue has set up, with no
+//! secret.
+
+use holdfast_api::services::accounts;
+use holdfast_api::{
+    ApiError, App, Body, Caller, Error, OK, Query, Request, Response, path_param, respond,
+    respond_json,
+};
+
+pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
+    Ok(respond(app, &req, payment_accounts(app, &req)).await)
+}
+
+async fn payment_accounts(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::of(req)?;
+    caller.admin_org()?;
+    Query::of(req, &[])?;
+    let venue_id = path_param(req, "venue_id")?;
+    let accounts = accounts::list_accounts(app, &caller, venue_id).await?;
+    respond_json(OK, &accounts)
+}

@@ -1,0 +1,120 @@
+//! Payment accounts: one item per venue and provider beside the venue (`ACCOUNT#{provider}`),
+//! holding the sealed credentials and what may be shown of them.
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use holdfast_domain::{AccountSummary, PaymentProvider, format_utc};
+
+use crate::item::{Item, ItemError, s};
+use crate::{Store, StoreError, keys};
+
+fn key(venue_id: &str, provider: PaymentProvider) -> (String, String) {
+    (
+        keys::venue(venue_id).0,
+        format!("ACCOUNT#{}", provider.as_str()),
+    )
+}
+
+impl TryFrom<&Item> for AccountSummary {
+    type Error = ItemError;
+
+    fn try_from(item: &Item) -> Result<AccountSummary, ItemError> {
+        Ok(AccountSummary {
+            provider: PaymentProvider::parse(item.string("provider")?)
+                .filter(|p| *p != PaymentProvider::None)
+                .ok_or_else(|| item.error("provider", "is no payment provider"))?,
+            key_hint: item.opt_string("key_hint")?.map(str::to_string),
+            user_id: item.opt_string("user_id")?.map(str::to_string),
+            expires_at: item
+                .opt_string("expires_at")?
+                .map(|t| {
+                    t.parse()
+                        .map_err(|_| item.error("expires_at", "does not parse"))
+                })
+                .transpose()?,
+            last_refresh_error: item.opt_string("last_refresh_error")?.map(str::to_string),
+            updated_at: item.parsed("updated_at")?,
+        })
+    }
+}
+
+impl Store {
+    /// Stores `venue_id`'s account (replacing one of the same provider) as `sealed` credentials
+    /// and their `summary`.
+    pub async fn put_account(
+        &self,
+        venue_id: &str,
+        summary: &AccountSummary,
+        sealed: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        let mut item = Item::keyed(key(venue_id, summary.provider));
+        item.put("type", s("account"));
+        item.put("provider", s(summary.provider.as_str()));
+        item.put("sealed", AttributeValue::B(Blob::new(sealed)));
+        if let Some(hint) = &summary.key_hint {
+            item.put("key_hint", s(hint));
+        }
+        if let Some(user) = &summary.user_id {
+            item.put("user_id", s(user));
+        }
+        if let Some(at) = summary.expires_at {
+            item.put("expires_at", s(format_utc(at)));
+        }
+        item.put("updated_at", s(format_utc(summary.updated_at)));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item.0))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// What may be shown of each of `venue_id`'s accounts.
+    pub async fn accounts(&self, venue_id: &str) -> Result<Vec<AccountSummary>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :accounts)")
+            .expression_attribute_values(":pk", s(keys::venue(venue_id).0))
+            .expression_attribute_values(":accounts", s("ACCOUNT#"))
+            .projection_expression(
+                "provider, key_hint, user_id, expires_at, last_refresh_error, updated_at",
+            )
+            .consistent_read(true);
+        let items = self.query_items(query, 10).await?;
+        Ok(items
+            .iter()
+            .map(AccountSummary::try_from)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Whether `venue_id` takes payments through `provider`.
+    pub async fn has_account(
+        &self,
+        venue_id: &str,
+        provider: PaymentProvider,
+    ) -> Result<bool, StoreError> {
+        Ok(self.get(key(venue_id, provider)).await?.is_some())
+    }
+
+    /// Removes an account; `false` when there was none.
+    pub async fn delete_account(
+        &self,
+        venue_id: &str,
+        provider: PaymentProvider,
+    ) -> Result<bool, StoreError> {
+        let (pk, sk) = key(venue_id, provider);
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+}
