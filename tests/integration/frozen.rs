@@ -59,7 +59,18 @@ async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
         api.get("/v1/me/bookings").as_(&ana),
         api.post(&format!("/v1/bookings/{booking}/cancel")).as_(&ana),
         api.get(&format!("/v1/venues/{venue}/bookings?from={DAY}&to=2031-12-03")).as_(&admin),
+        api.patch(&format!("/v1/venues/{venue}"))
+            .as_(&admin)
+            .json(&json!({"reminder_hours": 2})),
+        api.get(&format!("/v1/venues/{venue}/payment-accounts"))
+            .as_(&admin),
+        api.put(&format!("/v1/venues/{venue}/payment-accounts/stripe"))
+            .as_(&admin)
+            .json(&holdfast_tests::stripe_account()),
+        api.delete(&format!("/v1/venues/{venue}/payment-accounts/mercadopago"))
+            .as_(&admin),
         api.post("/_local/jobs/expire-holds"),
+        api.post("/_local/jobs/send-reminders"),
     ];
     let started = Instant::now();
     let calls: Vec<_> = routes
