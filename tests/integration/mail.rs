@@ -393,23 +393,23 @@ async fn a_booking_made_while_the_queue_is_frozen_is_still_mailed_once() {
     let (_admin, desk, court) = court_with_desk(&api, "Europe/Madrid", "es").await;
     let email = unique_email("frozen");
 
-    // The path between commit and send is cut: the queue does not answer.
-    moto.freeze();
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
-            &court,
-            &email,
-            &format!("{DAY}T10:00:00+01:00"),
-            &format!("{DAY}T11:00:00+01:00"),
-            "none",
-        ))
-        .send()
-        .await
-        .expect(201);
-    // Long enough for the request's own attempt to give up (1.5 s).
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    moto.thaw();
+    // The path between commit and send is cut (the queue does not answer) for longer than the
+    // request tries (1.5 s).
+    moto.while_frozen(std::time::Duration::from_secs(2), async {
+        api.post("/v1/bookings")
+            .as_(&Who::customer())
+            .json(&slot_booking_for(
+                &court,
+                &email,
+                &format!("{DAY}T10:00:00+01:00"),
+                &format!("{DAY}T11:00:00+01:00"),
+                "none",
+            ))
+            .send()
+            .await
+            .expect(201);
+    })
+    .await;
     // The outbox sweep sends what the request could not; the mail arrives, once.
     stack.clock.advance(60);
     api.post("/_local/jobs/publish-notices")

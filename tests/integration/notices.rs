@@ -99,23 +99,23 @@ async fn a_change_committed_while_the_queue_is_frozen_is_sent_by_the_sweep() {
     let (_admin, _venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();
 
-    // The path between commit and send is cut: the queue does not answer.
-    moto.freeze();
-    let booking = api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&slot_booking(
-            &court,
-            &format!("{DAY}T09:00:00+01:00"),
-            &format!("{DAY}T10:00:00+01:00"),
-            "none",
-        ))
-        .send()
-        .await
-        .expect(201);
-    // Long enough for the request's own attempt to give up (1.5 s).
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    moto.thaw();
+    // The path between commit and send is cut (the queue does not answer) for longer than the
+    // request tries (1.5 s).
+    let booking = moto
+        .while_frozen(std::time::Duration::from_secs(2), async {
+            api.post("/v1/bookings")
+                .as_(&ana)
+                .json(&slot_booking(
+                    &court,
+                    &format!("{DAY}T09:00:00+01:00"),
+                    &format!("{DAY}T10:00:00+01:00"),
+                    "none",
+                ))
+                .send()
+                .await
+                .expect(201)
+        })
+        .await;
     let booking = id(&booking);
     // The queue may yet take the request it held while frozen; the request could not know, so
     // the notice stayed in the outbox too.

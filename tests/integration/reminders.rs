@@ -51,10 +51,7 @@ async fn each_booking_is_reminded_once_a_day_before_or_at_once_inside_that_windo
     );
 
     // To a minute past 24 hours before Ana's 10:00 (09:00Z).
-    let due: jiff::Timestamp = "2031-12-01T09:01:00Z".parse().expect("instant");
-    stack
-        .clock
-        .advance(due.duration_since(stack.clock.now()).as_secs());
+    stack.advance_to("2031-12-01T09:01:00Z");
     // Two runs at once: each reminder goes once.
     let (a, b) = tokio::join!(
         api.post("/_local/jobs/send-reminders").send(),
@@ -154,10 +151,7 @@ async fn a_venue_that_wants_no_reminders_sends_none() {
         .send()
         .await
         .expect(201);
-    let due: jiff::Timestamp = "2031-12-02T08:00:00Z".parse().expect("instant");
-    stack
-        .clock
-        .advance(due.duration_since(stack.clock.now()).as_secs());
+    stack.advance_to("2031-12-02T08:00:00Z");
     let run = api
         .post("/_local/jobs/send-reminders")
         .send()

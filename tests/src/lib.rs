@@ -203,6 +203,15 @@ impl Stack {
         }
     }
 
+    /// Moves this stack's clock on to `instant` (RFC 3339), as far as whole seconds go.
+    pub fn advance_to(&self, instant: &str) {
+        let to: jiff::Timestamp = instant
+            .parse()
+            .unwrap_or_else(|e| panic!("{instant} is not an instant: {e}"));
+        self.clock
+            .advance(to.duration_since(self.clock.now()).as_secs());
+    }
+
     /// How many items this stack's table holds.
     pub async fn item_count(&self) -> usize {
         scan_table(&self.app().await, &self.table).await.len()
@@ -742,6 +751,21 @@ impl OwnService {
 
     pub fn thaw(&self) {
         self.signal("-CONT");
+    }
+
+    /// Runs `work` with the service frozen, and keeps it frozen for at least `at_least`, so
+    /// that whatever the work started against it gives up before it answers again.
+    pub async fn while_frozen<T>(
+        &self,
+        at_least: std::time::Duration,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        self.freeze();
+        let started = std::time::Instant::now();
+        let done = work.await;
+        tokio::time::sleep(at_least.saturating_sub(started.elapsed())).await;
+        self.thaw();
+        done
     }
 
     /// Ends the process: its port refuses connections from now on.

@@ -6,40 +6,26 @@ pub mod mail;
 mod server;
 mod template;
 
-/// An SQS client of the local AWS emulator (moto) at `endpoint`, with its stand-in region and
-/// key, for setting up and looking into the local queues.
-pub fn emulator_sqs(endpoint: &str) -> aws_sdk_sqs::Client {
-    let config = aws_sdk_sqs::Config::builder()
-        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
-        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "holdfast-local",
-        ))
+/// AWS settings for the local emulator (moto) at `endpoint`: its stand-in region and key.
+fn emulator(endpoint: &str) -> aws_config::SdkConfig {
+    let key = aws_sdk_sqs::config::Credentials::new("local", "local", None, None, "holdfast-local");
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::SharedCredentialsProvider::new(key))
         .endpoint_url(endpoint)
-        .build();
-    aws_sdk_sqs::Client::from_conf(config)
+        .build()
 }
 
-/// A KMS key of the local AWS emulator's, for sealing payment credentials (moto keeps keys in
+/// An SQS client of the local emulator, for setting up and looking into the local queues.
+pub fn emulator_sqs(endpoint: &str) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(&emulator(endpoint))
+}
+
+/// A KMS key of the local emulator's, for sealing payment credentials (moto keeps keys in
 /// memory: a new one each start).
 pub async fn emulator_kms_key(endpoint: &str) -> Result<String, String> {
-    let config = aws_sdk_kms::Config::builder()
-        .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
-        .region(aws_sdk_kms::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_kms::config::Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "holdfast-local",
-        ))
-        .endpoint_url(endpoint)
-        .build();
-    let created = aws_sdk_kms::Client::from_conf(config)
+    let created = aws_sdk_kms::Client::new(&emulator(endpoint))
         .create_key()
         .description("holdfast local payment credentials")
         .send()

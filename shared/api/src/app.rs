@@ -112,6 +112,8 @@ impl App {
 
     /// The app's clients from AWS settings already loaded.
     pub fn from_sdk(config: &Config, shared: &aws_config::SdkConfig) -> App {
+        // DynamoDB may have an endpoint of its own (DynamoDB Local); every other service uses
+        // the shared one (moto locally, AWS's own when none is set).
         let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(shared);
         if let Some(endpoint) = &config.dynamodb_endpoint {
             dynamodb = dynamodb.endpoint_url(endpoint);
@@ -120,19 +122,11 @@ impl App {
         let mut app = App::with_store(Store::new(client, config.table.clone()), Clock::default());
         app.request_timeout = config.timeouts.request;
         if let Some(queue_url) = &config.notifications_queue_url {
-            let mut sqs = aws_sdk_sqs::config::Builder::from(shared);
-            if let Some(endpoint) = &config.aws_endpoint {
-                sqs = sqs.endpoint_url(endpoint);
-            }
-            let client = aws_sdk_sqs::Client::from_conf(sqs.build());
+            let client = aws_sdk_sqs::Client::new(shared);
             app.publisher = Some(Publisher::new(client, queue_url.clone()));
         }
         if let Some(key_id) = &config.kms_key_id {
-            let mut kms = aws_sdk_kms::config::Builder::from(shared);
-            if let Some(endpoint) = &config.aws_endpoint {
-                kms = kms.endpoint_url(endpoint);
-            }
-            let client = aws_sdk_kms::Client::from_conf(kms.build());
+            let client = aws_sdk_kms::Client::new(shared);
             app.vault = Some(Vault::new(client, key_id.clone()));
         }
         app
@@ -162,6 +156,9 @@ pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12())
         .timeout_config(sdk_timeouts(&config.timeouts))
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+    if let Some(endpoint) = &config.aws_endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
     if config.dynamodb_endpoint.is_some() || config.aws_endpoint.is_some() {
         // The local stand-ins take any region and key; these stand in when the machine has
         // none, so that a fresh checkout runs without AWS settings.

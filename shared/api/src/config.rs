@@ -10,7 +10,8 @@ pub struct Config {
     pub table: String,
     /// `HOLDFAST_DYNAMODB_ENDPOINT`: DynamoDB Local's URL; unset in AWS.
     pub dynamodb_endpoint: Option<String>,
-    /// `HOLDFAST_AWS_ENDPOINT`: where every other AWS service is (moto locally); unset in AWS.
+    /// `HOLDFAST_AWS_ENDPOINT`: where the AWS services are (moto locally), but for DynamoDB when
+    /// it has an endpoint of its own; unset in AWS.
     pub aws_endpoint: Option<String>,
     /// `HOLDFAST_NOTIFICATIONS_QUEUE_URL`: the queue notices go to. Without it they wait in the
     /// outbox for a function that has one.

@@ -58,9 +58,9 @@ impl Notifier {
         let shared = sdk_config(config).await;
         let app = App::from_sdk(config, &shared);
         // SendEmail is not idempotent: no SDK retry (a retry of a send that timed out could mail
-        // twice) and a long attempt, well inside the notifier's 10-second Lambda timeout. The
+        // twice) and a long attempt, well inside the notifier's 30-second Lambda timeout. The
         // queue's redelivery is the retry.
-        let mut ses = aws_sdk_sesv2::config::Builder::from(&shared)
+        let ses = aws_sdk_sesv2::config::Builder::from(&shared)
             .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
             .timeout_config(
                 aws_config::timeout::TimeoutConfig::builder()
@@ -69,9 +69,6 @@ impl Notifier {
                     .operation_timeout(SES_SEND_TIMEOUT)
                     .build(),
             );
-        if let Some(endpoint) = &config.aws_endpoint {
-            ses = ses.endpoint_url(endpoint);
-        }
         Ok(Notifier {
             app,
             mailer: Mailer::new(aws_sdk_sesv2::Client::from_conf(ses.build()), from),
