@@ -9,12 +9,24 @@ install_dynamodb_local
 install_python_tools
 say "building the local server and the bench (optimised; the first build takes minutes)"
 cargo build -q --profile profiling -p holdfast-local -p holdfast-tests --bin holdfast-local --bin bench
+cargo build -q -p holdfast-mercadopago
 
-DYNAMODB_PID=""; SERVER_PID=""; MOTO_PID=""
-trap 'stop_pid "$SERVER_PID"; stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"' EXIT
+DYNAMODB_PID=""; SERVER_PID=""; MOTO_PID=""; LOCALSTRIPE_PID=""; MERCADOPAGO_PID=""
+trap 'stop_pid "$SERVER_PID"; stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"; stop_pid "$LOCALSTRIPE_PID"; stop_pid "$MERCADOPAGO_PID"' EXIT
 DDB_PORT=$(free_port); API_PORT=$(free_port); MOTO_PORT=$(free_port)
 start_dynamodb "$DDB_PORT" -inMemory
 start_moto "$MOTO_PORT"
+LOCALSTRIPE_PORT=$(free_port)
+say "starting localstripe (Stripe) on port $LOCALSTRIPE_PORT"
+start_localstripe "$LOCALSTRIPE_PORT"
+export HOLDFAST_TEST_STRIPE_API_BASE="http://127.0.0.1:$LOCALSTRIPE_PORT"
+MERCADOPAGO_PORT=$(free_port)
+say "starting the Mercado Pago stand-in on 127.0.0.1:$MERCADOPAGO_PORT"
+start_mercadopago "$MERCADOPAGO_PORT"
+export HOLDFAST_TEST_MERCADOPAGO_API_BASE="http://127.0.0.1:$MERCADOPAGO_PORT"
+# Tests that stop a payment provider of their own start it from the same install and build.
+export HOLDFAST_LOCALSTRIPE_SERVER="$HOLDFAST_STATE/venv/bin/localstripe"
+export HOLDFAST_MERCADOPAGO_STANDIN="$HOLDFAST_ROOT/target/debug/holdfast-mercadopago"
 export HOLDFAST_DEV_JWT_SECRET=bench-secret
 HOLDFAST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT" HOLDFAST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
   HOLDFAST_API_PORT="$API_PORT" \

@@ -6,14 +6,26 @@ source "$(dirname "$0")/stack.sh"
 cd "$HOLDFAST_ROOT"
 install_dynamodb_local
 install_python_tools
-DYNAMODB_PID=""; MOTO_PID=""
-trap 'stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"' EXIT
+cargo build -q -p holdfast-mercadopago
+DYNAMODB_PID=""; MOTO_PID=""; LOCALSTRIPE_PID=""; MERCADOPAGO_PID=""
+trap 'stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"; stop_pid "$LOCALSTRIPE_PID"; stop_pid "$MERCADOPAGO_PID"' EXIT
 DDB_PORT=$(free_port)
 start_dynamodb "$DDB_PORT" -inMemory
 export HOLDFAST_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
 MOTO_PORT=$(free_port)
 start_moto "$MOTO_PORT"
 export HOLDFAST_TEST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+LOCALSTRIPE_PORT=$(free_port)
+say "starting localstripe (Stripe) on port $LOCALSTRIPE_PORT"
+start_localstripe "$LOCALSTRIPE_PORT"
+export HOLDFAST_TEST_STRIPE_API_BASE="http://127.0.0.1:$LOCALSTRIPE_PORT"
+MERCADOPAGO_PORT=$(free_port)
+say "starting the Mercado Pago stand-in on 127.0.0.1:$MERCADOPAGO_PORT"
+start_mercadopago "$MERCADOPAGO_PORT"
+export HOLDFAST_TEST_MERCADOPAGO_API_BASE="http://127.0.0.1:$MERCADOPAGO_PORT"
+# Tests that stop a payment provider of their own start it from the same install and build.
+export HOLDFAST_LOCALSTRIPE_SERVER="$HOLDFAST_STATE/venv/bin/localstripe"
+export HOLDFAST_MERCADOPAGO_STANDIN="$HOLDFAST_ROOT/target/debug/holdfast-mercadopago"
 cargo build -q -p holdfast-tests --tests
 for run in $(seq 1 "${RUNS:-10}"); do
   say "race run $run"

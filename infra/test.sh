@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, checks format and template, starts its own DynamoDB
-# Local on a free port, runs every test tier, runs clippy, and stops what it started.
+# Local, moto, localstripe and Mercado Pago stand-in on free ports, runs every test tier, runs
+# clippy, and stops what it started.
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 cd "$HOLDFAST_ROOT"
 
 install_dynamodb_local
 install_python_tools
+say "building the Mercado Pago stand-in"
+cargo build -q -p holdfast-mercadopago
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -14,8 +17,8 @@ cargo fmt --all -- --check
 say "cfn-lint template.yaml"
 "$HOLDFAST_STATE/venv/bin/cfn-lint" template.yaml
 
-DYNAMODB_PID=""; MOTO_PID=""
-trap 'stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"' EXIT
+DYNAMODB_PID=""; MOTO_PID=""; LOCALSTRIPE_PID=""; MERCADOPAGO_PID=""
+trap 'stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"; stop_pid "$LOCALSTRIPE_PID"; stop_pid "$MERCADOPAGO_PID"' EXIT
 DDB_PORT=$(free_port)
 say "starting DynamoDB Local (in memory) on 127.0.0.1:$DDB_PORT"
 start_dynamodb "$DDB_PORT" -inMemory
@@ -28,6 +31,17 @@ export HOLDFAST_TEST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 export HOLDFAST_MOTO_SERVER="$HOLDFAST_STATE/venv/bin/moto_server"
 # Tests that stop a DynamoDB Local of their own (SIGSTOP) start it from the same jar.
 export HOLDFAST_DYNAMODB_JAR_DIR="$(dynamodb_jar_dir)"
+LOCALSTRIPE_PORT=$(free_port)
+say "starting localstripe (Stripe) on port $LOCALSTRIPE_PORT"
+start_localstripe "$LOCALSTRIPE_PORT"
+export HOLDFAST_TEST_STRIPE_API_BASE="http://127.0.0.1:$LOCALSTRIPE_PORT"
+MERCADOPAGO_PORT=$(free_port)
+say "starting the Mercado Pago stand-in on 127.0.0.1:$MERCADOPAGO_PORT"
+start_mercadopago "$MERCADOPAGO_PORT"
+export HOLDFAST_TEST_MERCADOPAGO_API_BASE="http://127.0.0.1:$MERCADOPAGO_PORT"
+# Tests that stop a payment provider of their own start it from the same install and build.
+export HOLDFAST_LOCALSTRIPE_SERVER="$HOLDFAST_STATE/venv/bin/localstripe"
+export HOLDFAST_MERCADOPAGO_STANDIN="$HOLDFAST_ROOT/target/debug/holdfast-mercadopago"
 
 say "cargo test (unit, handler and integration tests)"
 cargo test --workspace --all-targets ${HOLDFAST_TEST_ARGS:-}

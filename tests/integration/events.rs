@@ -79,7 +79,7 @@ async fn seed(app: &App) {
             now,
         });
         app.store
-            .create_booking(&booking, 1, None, now)
+            .create_booking(&booking, 1, None, &[], now)
             .await
             .expect("seed booking");
     }

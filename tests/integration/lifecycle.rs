@@ -133,9 +133,17 @@ async fn a_lapsed_hold_is_taken_over_and_then_expired_by_the_job() {
         .await
         .expect(201);
     assert_eq!(hold["status"], "held");
-    assert_eq!(
-        hold["payment"],
-        json!({"provider": "stripe", "status": "pending"})
+    assert_eq!(hold["payment"]["provider"], "stripe");
+    assert_eq!(hold["payment"]["status"], "pending");
+    assert_eq!(hold["payment"]["amount"], hold["price"]);
+    let intent = hold["payment"]["payment_intent_id"].as_str().unwrap();
+    assert!(intent.starts_with("pi_"), "{hold}");
+    assert!(
+        hold["payment"]["client_secret"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{intent}_secret_")),
+        "{hold}"
     );
     assert!(hold["hold_expires_at"].as_str().is_some());
     let hold_id = hold["booking_id"].as_str().expect("id").to_string();

@@ -16,4 +16,5 @@ mod mail;
 mod notices;
 mod race;
 mod reminders;
+mod report_counters;
 mod settings;

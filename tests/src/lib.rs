@@ -10,8 +10,10 @@
 use std::sync::{Arc, OnceLock, mpsc};
 
 use holdfast_api::services::notifier::Notifier;
-use holdfast_api::{App, Clock, Config, Timeouts};
+use holdfast_api::{App, Clock, Config, PaymentsConfig, Timeouts};
+use holdfast_domain::Secret;
 use holdfast_local::{LocalServer, TEMPLATE_YAML, Template, TokenClaims, mint_token};
+use holdfast_payments::ProviderTimeouts;
 use serde_json::{Value, json};
 
 const SECRET: &str = "holdfast-test-secret";
@@ -75,6 +77,7 @@ impl Stack {
             mail_from: Some("no-reply@holdfast.example".into()),
             kms_key_id: None,
             timeouts: Timeouts::default(),
+            payments: payments_config(None),
         };
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -101,6 +104,12 @@ impl Stack {
                     .await
                     .unwrap_or_else(|e| panic!("{e}")),
                 );
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind a free port");
+                let address = listener.local_addr().expect("local address");
+                // Providers call this stack back (Mercado Pago's notification_url).
+                config.payments.public_base_url = Some(format!("http://{address}"));
                 let app = App::from_config(&config).await;
                 template
                     .ensure_table(app.store.client(), &config.table)
@@ -111,10 +120,6 @@ impl Stack {
                             config.table, config.dynamodb_endpoint
                         )
                     });
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind a free port");
-                let address = listener.local_addr().expect("local address");
                 let clock = app.clock.clone();
                 let notifier = Notifier::from_config(&config)
                     .await
@@ -253,6 +258,44 @@ pub fn notifier_config(app: &App) -> Config {
         mail_from: Some("no-reply@holdfast.example".into()),
         kms_key_id: None,
         timeouts: Timeouts::default(),
+        payments: payments_config(None),
+    }
+}
+
+/// The secret the Mercado Pago stand-in signs its notifications with, as `make test` starts it.
+pub const MERCADOPAGO_WEBHOOK_SECRET: &str = "holdfast-dev-webhook-secret";
+
+/// localstripe, as `make test` starts it.
+pub fn stripe_api_base() -> String {
+    std::env::var("HOLDFAST_TEST_STRIPE_API_BASE").unwrap_or_else(|_| {
+        panic!("HOLDFAST_TEST_STRIPE_API_BASE is not set: run the tests with `make test`, which starts localstripe")
+    })
+}
+
+/// The Mercado Pago stand-in, as `make test` starts it.
+pub fn mercadopago_api_base() -> String {
+    std::env::var("HOLDFAST_TEST_MERCADOPAGO_API_BASE").unwrap_or_else(|_| {
+        panic!("HOLDFAST_TEST_MERCADOPAGO_API_BASE is not set: run the tests with `make test`, which starts the Mercado Pago stand-in")
+    })
+}
+
+/// The providers' local stand-ins, with short limits so that a test of one that does not
+/// answer is quick; `public_base_url` is where they call back.
+pub fn payments_config(public_base_url: Option<String>) -> PaymentsConfig {
+    PaymentsConfig {
+        stripe_api_base: stripe_api_base(),
+        mercadopago_api_base: mercadopago_api_base(),
+        mercadopago_auth_base: mercadopago_api_base(),
+        public_base_url,
+        mercadopago_webhook_secret: Some(Secret::new(MERCADOPAGO_WEBHOOK_SECRET)),
+        mercadopago_client_id: Some("holdfast-dev-client".into()),
+        mercadopago_client_secret: Some(Secret::new("holdfast-dev-client-secret")),
+        timeouts: ProviderTimeouts {
+            connect: std::time::Duration::from_millis(1000),
+            attempt: std::time::Duration::from_millis(2000),
+            total: std::time::Duration::from_millis(3000),
+            attempts: 3,
+        },
     }
 }
 
@@ -280,6 +323,7 @@ pub async fn fresh_app() -> App {
                 .unwrap_or_else(|e| panic!("{e}")),
         ),
         timeouts: Timeouts::default(),
+        payments: payments_config(None),
     };
     let app = App::from_config(&config).await;
     template

@@ -102,6 +102,18 @@ pub const ROUTES: &[Route] = &[
         "venue-bookings",
         true,
     ),
+    route(
+        "POST",
+        "/webhooks/stripe/{venue_id}",
+        "stripe-webhook",
+        false,
+    ),
+    route(
+        "POST",
+        "/webhooks/mercadopago",
+        "mercadopago-webhook",
+        false,
+    ),
     route("GET", "/health", "health", false),
 ];
 
@@ -197,6 +209,8 @@ async fn call(
         "cancel-booking" => cancel_booking::handler(app, req).await,
         "venue-bookings" => venue_bookings::handler(app, req).await,
         "health" => health::handler(app, req).await,
+        "stripe-webhook" => stripe_webhook::handler(app, req).await,
+        "mercadopago-webhook" => mercadopago_webhook::handler(app, req).await,
         other => Err(format!("no function {other}").into()),
     }
 }

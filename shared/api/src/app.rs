@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use holdfast_domain::{Currency, Venue, Zone};
+use holdfast_domain::{CancellationPolicy, Currency, Venue, Zone};
 
 use aws_config::BehaviorVersion;
 use holdfast_messaging::Publisher;
@@ -13,7 +13,11 @@ use holdfast_store::Store;
 use holdfast_vault::Vault;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::config::{Config, Timeouts};
+use holdfast_payments::mercadopago::MercadoPago;
+use holdfast_payments::stripe::Stripe;
+use holdfast_payments::{ClientError, ProviderHttp};
+
+use crate::config::{Config, PaymentsConfig, Timeouts};
 
 /// The time as Holdfast sees it. In AWS it is the system clock; the local stack can move it
 /// forward (`POST /_local/clock`) so that holds lapse without waiting.
@@ -36,7 +40,8 @@ impl Clock {
 }
 
 /// What a booking needs of its venue: what never changes once created (organisation, zone,
-/// currency) and how long before a booking its customer is reminded.
+/// currency), how long before a booking its customer is reminded and what a cancellation
+/// refunds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VenueFacts {
     pub venue_id: String,
@@ -44,6 +49,8 @@ pub struct VenueFacts {
     pub zone: Zone,
     pub currency: Currency,
     pub reminder_hours: u32,
+    /// What a customer's cancellation refunds.
+    pub cancellation_policy: CancellationPolicy,
 }
 
 impl From<&Venue> for VenueFacts {
@@ -54,13 +61,14 @@ impl From<&Venue> for VenueFacts {
             zone: venue.zone.clone(),
             currency: venue.currency,
             reminder_hours: venue.settings.reminder_hours,
+            cancellation_policy: venue.settings.cancellation_policy.clone(),
         }
     }
 }
 
 /// Venue facts a warm function has read in the last minute: every booking after the first
 /// skips one read of the table. The immutable facts never go stale; a changed `reminder_hours`
-/// applies to bookings made a minute later at most.
+/// or cancellation policy applies a minute later at most.
 #[derive(Debug, Clone, Default)]
 pub struct VenueFactsCache(Arc<RwLock<HashMap<String, CachedFacts>>>);
 
@@ -101,6 +109,27 @@ pub struct App {
     pub publisher: Option<Publisher>,
     /// KMS, for payment credentials; without a key, accounts cannot be stored.
     pub vault: Option<Vault>,
+    /// Stripe and Mercado Pago, and how Holdfast is known to them.
+    pub providers: Option<Providers>,
+}
+
+/// The payment providers' clients, built once.
+#[derive(Debug, Clone)]
+pub struct Providers {
+    pub stripe: Stripe,
+    pub mercadopago: MercadoPago,
+    pub config: PaymentsConfig,
+}
+
+impl Providers {
+    pub fn from_config(config: &PaymentsConfig) -> Result<Providers, ClientError> {
+        let http = ProviderHttp::new(config.timeouts)?;
+        Ok(Providers {
+            stripe: Stripe::new(http.clone(), &config.stripe_api_base),
+            mercadopago: MercadoPago::new(http, &config.mercadopago_api_base),
+            config: config.clone(),
+        })
+    }
 }
 
 impl App {
@@ -129,6 +158,13 @@ impl App {
             let client = aws_sdk_kms::Client::new(shared);
             app.vault = Some(Vault::new(client, key_id.clone()));
         }
+        match Providers::from_config(&config.payments) {
+            Ok(providers) => app.providers = Some(providers),
+            // Only a TLS backend that cannot start gets here: online payments answer 500.
+            Err(err) => {
+                tracing::error!(error = %err, "the payment providers' client did not build")
+            }
+        }
         app
     }
 
@@ -146,6 +182,7 @@ impl App {
             request_timeout: Timeouts::default().request,
             publisher: None,
             vault: None,
+            providers: None,
         }
     }
 }
@@ -203,6 +240,7 @@ mod tests {
             zone: Zone::parse("Europe/Madrid").unwrap(),
             currency: Currency::parse("EUR").unwrap(),
             reminder_hours: 24,
+            cancellation_policy: CancellationPolicy::default(),
         })
     }
 

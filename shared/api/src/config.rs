@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use holdfast_domain::Secret;
+use holdfast_payments::ProviderTimeouts;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// `HOLDFAST_TABLE`: the DynamoDB table.
@@ -21,6 +24,28 @@ pub struct Config {
     /// `HOLDFAST_KMS_KEY_ID`: the KMS key payment credentials are sealed with.
     pub kms_key_id: Option<String>,
     pub timeouts: Timeouts,
+    pub payments: PaymentsConfig,
+}
+
+/// Where the payment providers are and how Holdfast is known to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentsConfig {
+    /// `HOLDFAST_STRIPE_API_BASE`: Stripe's API (localstripe locally).
+    pub stripe_api_base: String,
+    /// `HOLDFAST_MERCADOPAGO_API_BASE`: Mercado Pago's API (the stand-in locally).
+    pub mercadopago_api_base: String,
+    /// `HOLDFAST_MERCADOPAGO_AUTH_BASE`: where sellers authorize Holdfast (OAuth).
+    pub mercadopago_auth_base: String,
+    /// `HOLDFAST_PUBLIC_BASE_URL`: this API's public URL, for webhook and OAuth return URLs.
+    pub public_base_url: Option<String>,
+    /// `HOLDFAST_MERCADOPAGO_WEBHOOK_SECRET`: the platform's secret Mercado Pago signs with.
+    pub mercadopago_webhook_secret: Option<Secret>,
+    /// `HOLDFAST_MERCADOPAGO_CLIENT_ID` and `_CLIENT_SECRET`: the platform's application, for
+    /// OAuth; the secret also signs OAuth `state`.
+    pub mercadopago_client_id: Option<String>,
+    pub mercadopago_client_secret: Option<Secret>,
+    /// `HOLDFAST_PROVIDER_CONNECT_TIMEOUT_MS`, `_ATTEMPT_TIMEOUT_MS`, `_TIMEOUT_MS`.
+    pub timeouts: ProviderTimeouts,
 }
 
 /// How long anything may wait, sized well inside the functions' 10-second Lambda timeout: a
@@ -52,19 +77,7 @@ impl Timeouts {
     fn from_vars(vars: &HashMap<String, String>) -> Result<Timeouts, ConfigError> {
         let defaults = Timeouts::default();
         let read = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
-            match vars.get(name).filter(|v| !v.trim().is_empty()) {
-                None => Ok(default),
-                Some(raw) => raw
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|ms| (1..=900_000).contains(ms))
-                    .map(Duration::from_millis)
-                    .ok_or(ConfigError::Invalid {
-                        name,
-                        reason: "must be a whole number of milliseconds from 1 to 900000",
-                    }),
-            }
+            milliseconds(vars, name).map(|ms| ms.unwrap_or(default))
         };
         let timeouts = Timeouts {
             connect: read("HOLDFAST_DYNAMODB_CONNECT_TIMEOUT_MS", defaults.connect)?,
@@ -85,6 +98,46 @@ impl Timeouts {
             });
         }
         Ok(timeouts)
+    }
+}
+
+fn provider_timeouts(vars: &HashMap<String, String>) -> Result<ProviderTimeouts, ConfigError> {
+    let defaults = ProviderTimeouts::default();
+    let read = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+        milliseconds(vars, name).map(|ms| ms.unwrap_or(default))
+    };
+    let timeouts = ProviderTimeouts {
+        connect: read("HOLDFAST_PROVIDER_CONNECT_TIMEOUT_MS", defaults.connect)?,
+        attempt: read("HOLDFAST_PROVIDER_ATTEMPT_TIMEOUT_MS", defaults.attempt)?,
+        total: read("HOLDFAST_PROVIDER_TIMEOUT_MS", defaults.total)?,
+        attempts: defaults.attempts,
+    };
+    if timeouts.attempt > timeouts.total {
+        return Err(ConfigError::Invalid {
+            name: "HOLDFAST_PROVIDER_ATTEMPT_TIMEOUT_MS",
+            reason: "must not exceed HOLDFAST_PROVIDER_TIMEOUT_MS",
+        });
+    }
+    Ok(timeouts)
+}
+
+/// A variable in milliseconds, 1 to 900000; `None` when unset.
+fn milliseconds(
+    vars: &HashMap<String, String>,
+    name: &'static str,
+) -> Result<Option<Duration>, ConfigError> {
+    match vars.get(name).filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| (1..=900_000).contains(ms))
+            .map(|ms| Some(Duration::from_millis(ms)))
+            .ok_or(ConfigError::Invalid {
+                name,
+                reason: "must be a whole number of milliseconds from 1 to 900000",
+            }),
     }
 }
 
@@ -122,7 +175,28 @@ impl Config {
                 None => Ok(None),
             }
         };
+        let text = |name: &'static str| {
+            vars.get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let payments = PaymentsConfig {
+            stripe_api_base: url("HOLDFAST_STRIPE_API_BASE")?
+                .unwrap_or_else(|| "https://api.stripe.com".into()),
+            mercadopago_api_base: url("HOLDFAST_MERCADOPAGO_API_BASE")?
+                .unwrap_or_else(|| "https://api.mercadopago.com".into()),
+            mercadopago_auth_base: url("HOLDFAST_MERCADOPAGO_AUTH_BASE")?
+                .unwrap_or_else(|| "https://auth.mercadopago.com".into()),
+            public_base_url: url("HOLDFAST_PUBLIC_BASE_URL")?
+                .map(|u| u.trim_end_matches('/').to_string()),
+            mercadopago_webhook_secret: text("HOLDFAST_MERCADOPAGO_WEBHOOK_SECRET")
+                .map(Secret::new),
+            mercadopago_client_id: text("HOLDFAST_MERCADOPAGO_CLIENT_ID"),
+            mercadopago_client_secret: text("HOLDFAST_MERCADOPAGO_CLIENT_SECRET").map(Secret::new),
+            timeouts: provider_timeouts(vars)?,
+        };
         Ok(Config {
+            payments,
             table,
             dynamodb_endpoint: url("HOLDFAST_DYNAMODB_ENDPOINT")?,
             aws_endpoint: url("HOLDFAST_AWS_ENDPOINT")?,
@@ -202,8 +276,49 @@ mod tests {
                 mail_from: None,
                 kms_key_id: None,
                 timeouts: Timeouts::default(),
+                payments: PaymentsConfig {
+                    stripe_api_base: "https://api.stripe.com".into(),
+                    mercadopago_api_base: "https://api.mercadopago.com".into(),
+                    mercadopago_auth_base: "https://auth.mercadopago.com".into(),
+                    public_base_url: None,
+                    mercadopago_webhook_secret: None,
+                    mercadopago_client_id: None,
+                    mercadopago_client_secret: None,
+                    timeouts: ProviderTimeouts::default(),
+                },
             })
         );
+    }
+
+    #[test]
+    fn the_providers_read_from_their_own_variables() {
+        let config = Config::from_vars(&vars(&[
+            ("HOLDFAST_TABLE", "t"),
+            ("HOLDFAST_STRIPE_API_BASE", "http://127.0.0.1:8420/"),
+            ("HOLDFAST_PUBLIC_BASE_URL", "https://api.holdfast.example/"),
+            ("HOLDFAST_MERCADOPAGO_WEBHOOK_SECRET", "whsec-mp"),
+            ("HOLDFAST_PROVIDER_TIMEOUT_MS", "4000"),
+        ]))
+        .unwrap();
+        assert_eq!(config.payments.stripe_api_base, "http://127.0.0.1:8420/");
+        assert_eq!(
+            config.payments.public_base_url.as_deref(),
+            Some("https://api.holdfast.example")
+        );
+        assert_eq!(
+            config.payments.mercadopago_webhook_secret,
+            Some(Secret::new("whsec-mp"))
+        );
+        assert!(
+            !format!("{config:?}").contains("whsec-mp"),
+            "secrets never print"
+        );
+        assert_eq!(config.payments.timeouts.total, Duration::from_secs(4));
+        let refused = Config::from_vars(&vars(&[
+            ("HOLDFAST_TABLE", "t"),
+            ("HOLDFAST_PROVIDER_ATTEMPT_TIMEOUT_MS", "9000"),
+        ]));
+        assert!(matches!(refused, Err(ConfigError::Invalid { .. })));
     }
 
     #[test]

@@ -11,6 +11,9 @@ pub enum ApiError {
     Validation(FieldErrors),
     #[error("sign in first: this needs a valid bearer token")]
     Unauthenticated,
+    /// A webhook or OAuth return whose signature (or state) does not verify.
+    #[error("{0}")]
+    BadSignature(&'static str),
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("no such {0}")]
@@ -42,7 +45,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Validation(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated | ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::SlotTaken { .. } | ApiError::InvalidState(_) => StatusCode::CONFLICT,
@@ -57,7 +60,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Validation(_) => "VALIDATION_ERROR",
-            ApiError::Unauthenticated => "UNAUTHENTICATED",
+            ApiError::Unauthenticated | ApiError::BadSignature(_) => "UNAUTHENTICATED",
             ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::SlotTaken { .. } => "SLOT_TAKEN",
@@ -122,6 +125,16 @@ impl From<DomainError> for ApiError {
             transition @ DomainError::InvalidTransition { .. } => {
                 ApiError::InvalidState(transition.to_string())
             }
+        }
+    }
+}
+
+impl From<holdfast_payments::ProviderError> for ApiError {
+    fn from(err: holdfast_payments::ProviderError) -> ApiError {
+        if err.is_unavailable() {
+            ApiError::Unavailable(Box::new(err))
+        } else {
+            ApiError::Internal(Box::new(err))
         }
     }
 }

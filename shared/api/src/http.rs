@@ -178,6 +178,12 @@ impl<'a> Query<'a> {
         Ok(Query { req })
     }
 
+    /// The query string of a caller that adds parameters of its own (a provider's webhook):
+    /// nothing is refused, only what is asked for is read.
+    pub fn lenient(req: &'a Request) -> Query<'a> {
+        Query { req }
+    }
+
     pub fn get(&self, name: &str) -> Option<&'a str> {
         self.req
             .query_string_parameters_ref()

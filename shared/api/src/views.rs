@@ -1,9 +1,12 @@
 //! The JSON bodies API.md promises, built from the domain's types: instants at the venue's
 //! offset, money in minor units, no customer data where none may go.
 
-use holdfast_domain::{Booking, Money, Period, Resource, Schedule, Venue, format_local};
+use holdfast_domain::{
+    Booking, Checkout, Customer, Money, Payment, Period, Resource, Schedule, Venue, format_local,
+};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 pub fn money(money: &Money) -> Value {
@@ -59,33 +62,132 @@ pub fn zone_of(booking: &Booking) -> TimeZone {
     TimeZone::get(&booking.time_zone).unwrap_or(TimeZone::UTC)
 }
 
-pub fn booking(booking: &Booking) -> Value {
-    let zone = zone_of(booking);
-    let local = |t: Timestamp| format_local(t, &zone);
-    let mut body = json!({
-        "booking_id": booking.booking_id,
-        "resource_id": booking.resource_id,
-        "venue_id": booking.venue_id,
-        "status": booking.status.as_str(),
-        "start": local(booking.start),
-        "end": local(booking.end),
-        "units": booking.units.len(),
-        "price": money(&booking.price),
-        "hold_expires_at": booking.hold_expires_at.map(local),
-        "payment": booking.payment.map(|p| json!({"provider": p.provider.as_str(), "status": p.status.as_str()})),
-        "customer": booking.customer,
-        "created_at": local(booking.created_at),
-        "updated_at": local(booking.updated_at),
-    });
-    if let Period::Nights {
-        check_in,
-        check_out,
-    } = booking.period
-    {
-        body["check_in"] = json!(check_in.to_string());
-        body["check_out"] = json!(check_out.to_string());
+/// A booking as API.md shows it.
+#[derive(Debug, Serialize)]
+pub struct BookingView<'a> {
+    pub booking_id: &'a str,
+    pub resource_id: &'a str,
+    pub venue_id: &'a str,
+    pub status: &'static str,
+    pub start: String,
+    pub end: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_in: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_out: Option<String>,
+    pub units: usize,
+    pub price: Money,
+    pub hold_expires_at: Option<String>,
+    pub payment: Option<PaymentView<'a>>,
+    /// What a cancellation refunds, once one decided it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund: Option<RefundView>,
+    pub customer: &'a Customer,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PaymentView<'a> {
+    pub provider: &'static str,
+    pub status: &'static str,
+    pub amount: Money,
+    /// Refunded so far.
+    pub refunded: Money,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_intent_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preference_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkout_url: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RefundView {
+    pub amount: Money,
+    pub percent: u8,
+}
+
+impl<'a> From<&'a Payment> for PaymentView<'a> {
+    fn from(payment: &'a Payment) -> PaymentView<'a> {
+        let (mut intent, mut secret, mut preference, mut url) = (None, None, None, None);
+        match &payment.checkout {
+            Some(Checkout::Stripe {
+                payment_intent_id,
+                client_secret,
+            }) => {
+                intent = Some(payment_intent_id.as_str());
+                secret = Some(client_secret.as_str());
+            }
+            Some(Checkout::MercadoPago {
+                preference_id,
+                checkout_url,
+            }) => {
+                preference = Some(preference_id.as_str());
+                url = Some(checkout_url.as_str());
+            }
+            None => {}
+        }
+        PaymentView {
+            provider: payment.provider.as_str(),
+            status: payment.status().as_str(),
+            amount: payment.amount,
+            refunded: payment.refunded_money(),
+            payment_intent_id: intent,
+            client_secret: secret,
+            preference_id: preference,
+            checkout_url: url,
+        }
     }
-    body
+}
+
+impl<'a> BookingView<'a> {
+    pub fn of(booking: &'a Booking) -> BookingView<'a> {
+        let zone = zone_of(booking);
+        let local = |t: Timestamp| format_local(t, &zone);
+        let (check_in, check_out) = match booking.period {
+            Period::Nights {
+                check_in,
+                check_out,
+            } => (Some(check_in.to_string()), Some(check_out.to_string())),
+            Period::Slots { .. } => (None, None),
+        };
+        let refund = booking.payment.as_ref().and_then(|p| {
+            let percent = p.refund_percent?;
+            Some(RefundView {
+                amount: Money {
+                    amount: p.refund_due,
+                    currency: p.refunded_money().currency,
+                },
+                percent,
+            })
+        });
+        BookingView {
+            booking_id: &booking.booking_id,
+            resource_id: &booking.resource_id,
+            venue_id: &booking.venue_id,
+            status: booking.status.as_str(),
+            start: local(booking.start),
+            end: local(booking.end),
+            check_in,
+            check_out,
+            units: booking.units.len(),
+            price: booking.price,
+            hold_expires_at: booking.hold_expires_at.map(local),
+            payment: booking.payment.as_ref().map(PaymentView::from),
+            refund,
+            customer: &booking.customer,
+            created_at: local(booking.created_at),
+            updated_at: local(booking.updated_at),
+        }
+    }
+}
+
+/// The booking as JSON, for bodies kept as values (idempotent replays, lists).
+pub fn booking(booking: &Booking) -> Value {
+    serde_json::to_value(BookingView::of(booking)).unwrap_or(Value::Null)
 }
 
 pub fn page(items: Vec<Value>, next: Option<String>) -> Value {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, FieldErrors};
 use crate::money::Money;
+use crate::payment::Payment;
 use crate::resource::Schedule;
 use crate::units::{Period, Plan, Unit};
 use crate::venue::{checked_name, is_email};
@@ -131,33 +132,6 @@ impl PaymentProvider {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaymentStatus {
-    Pending,
-    Paid,
-    Refunded,
-}
-
-impl PaymentStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            PaymentStatus::Pending => "pending",
-            PaymentStatus::Paid => "paid",
-            PaymentStatus::Refunded => "refunded",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<PaymentStatus> {
-        [
-            PaymentStatus::Pending,
-            PaymentStatus::Paid,
-            PaymentStatus::Refunded,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-    }
-}
-
 /// How a booking holds each of its units: the whole unit (a court, a cabin) or one of its
 /// places (a class of several). Fixed when booked, so that releasing the units never guesses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,12 +162,6 @@ impl Claim {
             .into_iter()
             .find(|c| c.as_str() == raw)
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Payment {
-    pub provider: PaymentProvider,
-    pub status: PaymentStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -412,10 +380,7 @@ impl Booking {
                         new.resource.hold_minutes,
                     )))
                     .ok(),
-                Some(Payment {
-                    provider,
-                    status: PaymentStatus::Pending,
-                }),
+                Some(Payment::pending(provider, new.plan.price)),
             ),
         };
         Booking {

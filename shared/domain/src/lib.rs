@@ -6,6 +6,8 @@ pub mod booking;
 pub mod error;
 pub mod money;
 pub mod notice;
+pub mod payment;
+pub mod report;
 pub mod resource;
 pub mod settings;
 pub mod signature;
@@ -15,11 +17,19 @@ pub mod venue;
 pub use account::{AccountSummary, MercadoPagoAccount, ProviderAccount, Secret, StripeAccount};
 pub use booking::{
     Booking, BookingDraft, BookingEvent, BookingRequest, BookingStatus, Claim, Customer,
-    CustomerDraft, NewBooking, Payment, PaymentProvider, PaymentStatus,
+    CustomerDraft, NewBooking, PaymentProvider,
 };
 pub use error::{DomainError, FieldErrors};
 pub use money::{Currency, Money, MoneyDraft};
 pub use notice::{Notice, NoticeKind, Recipient};
+pub use payment::{
+    Checkout, LockWork, MoneyMoved, Paid, Payment, PaymentFact, PaymentStatus, Settlement, cancel,
+    cancellation_refund, refund_asked, settle, settle_conflict,
+};
+pub use report::{
+    BookingCounts, Counter, Month, MonthlyReport, ProviderLine, ReportDelta, ResourceLine, Tally,
+    merge_deltas, payment_deltas, refund_deltas, status_deltas,
+};
 pub use resource::{
     LocalTime, MAX_UNITS_PER_BOOKING, NightRules, Opening, OpeningHours, OpeningHoursDraft,
     Resource, ResourceDraft, ResourcePatch, Schedule, SlotRules,

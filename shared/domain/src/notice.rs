@@ -20,14 +20,24 @@ pub enum NoticeKind {
     Expired,
     /// The booking starts in `reminder_hours`.
     Reminder,
+    /// Paid after the hold lapsed and the units were taken: refunded in full.
+    PaymentConflict,
+    /// Refunded in full from the provider's side: the units are freed.
+    Refunded,
+    /// A payment of another amount or currency than the price: it confirms nothing and is
+    /// refunded; staff must know.
+    PaymentMismatch,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 4] = [
+    pub const ALL: [NoticeKind; 7] = [
         NoticeKind::Confirmed,
         NoticeKind::Cancelled,
         NoticeKind::Expired,
         NoticeKind::Reminder,
+        NoticeKind::PaymentConflict,
+        NoticeKind::Refunded,
+        NoticeKind::PaymentMismatch,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -36,6 +46,9 @@ impl NoticeKind {
             NoticeKind::Cancelled => "cancelled",
             NoticeKind::Expired => "expired",
             NoticeKind::Reminder => "reminder",
+            NoticeKind::PaymentConflict => "payment_conflict",
+            NoticeKind::Refunded => "refunded",
+            NoticeKind::PaymentMismatch => "payment_mismatch",
         }
     }
 
@@ -50,15 +63,24 @@ impl NoticeKind {
             BookingStatus::Confirmed => Some(NoticeKind::Confirmed),
             BookingStatus::Cancelled => Some(NoticeKind::Cancelled),
             BookingStatus::Expired => Some(NoticeKind::Expired),
-            BookingStatus::Held | BookingStatus::PaymentConflict | BookingStatus::Refunded => None,
+            BookingStatus::PaymentConflict => Some(NoticeKind::PaymentConflict),
+            BookingStatus::Refunded => Some(NoticeKind::Refunded),
+            BookingStatus::Held => None,
         }
     }
 
-    /// Who hears of it: always the customer; staff, when the venue wants alerts, of new
-    /// bookings and cancellations.
+    /// Who hears of it: the customer of all but a mismatched payment; staff, when the venue
+    /// wants alerts, of new bookings and cancellations, and always of money that needs them.
     pub fn recipients(&self, staff_alerts: bool) -> Vec<Recipient> {
-        let staff = staff_alerts && matches!(self, NoticeKind::Confirmed | NoticeKind::Cancelled);
-        let mut to = vec![Recipient::Customer];
+        let mut to = Vec::new();
+        if *self != NoticeKind::PaymentMismatch {
+            to.push(Recipient::Customer);
+        }
+        let staff = match self {
+            NoticeKind::Confirmed | NoticeKind::Cancelled => staff_alerts,
+            NoticeKind::PaymentConflict | NoticeKind::PaymentMismatch => true,
+            NoticeKind::Expired | NoticeKind::Reminder | NoticeKind::Refunded => false,
+        };
         if staff {
             to.push(Recipient::Staff);
         }
@@ -143,6 +165,12 @@ mod tests {
         assert_eq!(NoticeKind::Cancelled.recipients(true), [Customer, Staff]);
         assert_eq!(NoticeKind::Expired.recipients(true), [Customer]);
         assert_eq!(NoticeKind::Reminder.recipients(true), [Customer]);
+        assert_eq!(
+            NoticeKind::PaymentConflict.recipients(false),
+            [Customer, Staff]
+        );
+        assert_eq!(NoticeKind::PaymentMismatch.recipients(false), [Staff]);
+        assert_eq!(NoticeKind::Refunded.recipients(true), [Customer]);
         for kind in NoticeKind::ALL {
             assert_eq!(NoticeKind::parse(kind.as_str()), Some(kind));
         }

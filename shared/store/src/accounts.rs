@@ -99,6 +99,22 @@ impl Store {
         Ok(self.get(key(venue_id, provider)).await?.is_some())
     }
 
+    /// `venue_id`'s sealed credentials at `provider`, to be opened for the one call that uses
+    /// them.
+    pub async fn sealed_account(
+        &self,
+        venue_id: &str,
+        provider: PaymentProvider,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(item) = self.get(key(venue_id, provider)).await? else {
+            return Ok(None);
+        };
+        match item.0.get("sealed") {
+            Some(AttributeValue::B(blob)) => Ok(Some(blob.as_ref().to_vec())),
+            _ => Err(item.error("sealed", "is not sealed credentials").into()),
+        }
+    }
+
     /// Removes an account; `false` when there was none.
     pub async fn delete_account(
         &self,

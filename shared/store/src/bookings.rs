@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
-use holdfast_domain::{Booking, BookingStatus, Claim, Notice, NoticeKind, Unit, format_utc};
+use holdfast_domain::{
+    Booking, BookingStatus, Claim, Notice, NoticeKind, ReportDelta, Unit, format_utc,
+};
 use jiff::Timestamp;
 
 use crate::idempotency::IdempotencyRecord;
@@ -22,15 +24,6 @@ pub enum BookError {
     Store(#[from] StoreError),
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CancelError {
-    /// The booking changed (cancelled, expired, its hold lapsed and was taken over) meanwhile.
-    #[error("the booking no longer holds its units")]
-    NoLongerHeld,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 /// How many places of a unit are taken now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockState {
@@ -38,11 +31,11 @@ pub struct LockState {
     pub taken: u32,
 }
 
-fn epoch(t: Timestamp) -> AttributeValue {
+pub(crate) fn epoch(t: Timestamp) -> AttributeValue {
     n(t.as_second())
 }
 
-fn lock_key(resource_id: &str, unit: &Unit) -> HashMap<String, AttributeValue> {
+pub(crate) fn lock_key(resource_id: &str, unit: &Unit) -> HashMap<String, AttributeValue> {
     HashMap::from([
         ("pk".to_string(), s(keys::locks(resource_id))),
         ("sk".to_string(), s(unit.key())),
@@ -50,7 +43,8 @@ fn lock_key(resource_id: &str, unit: &Unit) -> HashMap<String, AttributeValue> {
 }
 
 impl Store {
-    /// Writes `booking`, one lock per unit and its notice in one transaction. A unit is free
+    /// Writes `booking`, one lock per unit, its notice and its month's counters in one
+    /// transaction. A unit is free
     /// when no lock holds it or its hold has lapsed (then it is taken over); with `capacity >
     /// 1`, a unit counts its places instead. Answers the notice written, if any is due.
     pub async fn create_booking(
@@ -58,6 +52,7 @@ impl Store {
         booking: &Booking,
         capacity: u32,
         idempotency: Option<&IdempotencyRecord>,
+        tally: &[ReportDelta],
         now: Timestamp,
     ) -> Result<Option<Notice>, BookError> {
         let mut actions = vec![
@@ -88,6 +83,7 @@ impl Store {
         if let Some(notice) = &notice {
             actions.push(self.put_notice(notice)?);
         }
+        actions.extend(self.tally_actions(&booking.venue_id, &booking.booking_id, tally)?);
 
         match self.transact(actions).await {
             Ok(()) => Ok(notice),
@@ -123,7 +119,7 @@ impl Store {
             .is_some_and(|stored| stored.owner == booking.owner && stored.units == booking.units))
     }
 
-    fn take_unit(
+    pub(crate) fn take_unit(
         &self,
         booking: &Booking,
         unit: &Unit,
@@ -160,7 +156,7 @@ impl Store {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn release_unit(
+    pub(crate) fn release_unit(
         &self,
         booking: &Booking,
         unit: &Unit,
@@ -207,9 +203,13 @@ impl Store {
             .table_name(&self.table)
             .key("pk", s(pk))
             .key("sk", s(sk))
-            .update_expression(
-                "SET #status = :to, updated_at = :now_s REMOVE gsi3pk, gsi3sk, gsi4pk, gsi4sk",
-            )
+            .update_expression(if booking.status == BookingStatus::Confirmed {
+                // A confirmed booking's gsi4 is its reminder; a hold's is a refund still owed.
+                "SET #status = :to, updated_at = :now_s REMOVE gsi3pk, gsi3sk, gsi4pk, gsi4sk ADD version :one"
+            } else {
+                "SET #status = :to, updated_at = :now_s REMOVE gsi3pk, gsi3sk ADD version :one"
+            })
+            .expression_attribute_values(":one", n(1))
             .condition_expression(condition)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":from", s(booking.status.as_str()))
@@ -218,36 +218,12 @@ impl Store {
         Ok(update.build()?)
     }
 
-    /// Cancels a held or confirmed booking, frees its units and writes its notice, in one
-    /// transaction.
-    pub async fn cancel_booking(
-        &self,
-        booking: &Booking,
-        now: Timestamp,
-    ) -> Result<Notice, CancelError> {
-        let live_hold = (booking.status == BookingStatus::Held).then_some(true);
-        let mut actions = vec![
-            TransactWriteItem::builder()
-                .update(self.status_change(booking, BookingStatus::Cancelled, now, live_hold)?)
-                .build(),
-        ];
-        for unit in &booking.units {
-            actions.push(self.release_unit(booking, unit)?);
-        }
-        let notice = Notice::new(NoticeKind::Cancelled, &booking.booking_id, now);
-        actions.push(self.put_notice(&notice)?);
-        match self.transact(actions).await {
-            Ok(()) => Ok(notice),
-            Err(Refused::Conditions(_)) => Err(CancelError::NoLongerHeld),
-            Err(Refused::Store(err)) => Err(err.into()),
-        }
-    }
-
     /// Marks a lapsed hold expired with its notice and tidies its locks; `None` when it was
     /// not a lapsed hold any more (paid, cancelled or expired meanwhile).
     pub async fn expire_booking(
         &self,
         booking: &Booking,
+        tally: &[ReportDelta],
         now: Timestamp,
     ) -> Result<Option<Notice>, StoreError> {
         let change = self.status_change(booking, BookingStatus::Expired, now, Some(false))?;
@@ -256,6 +232,7 @@ impl Store {
             TransactWriteItem::builder().update(change).build(),
             self.put_notice(&notice)?,
         ];
+        actions.extend(self.tally_actions(&booking.venue_id, &booking.booking_id, tally)?);
         if booking.claim == Claim::Place {
             // Counted places are not taken over: they come back only here, with the status, at once.
             for unit in &booking.units {
@@ -270,8 +247,16 @@ impl Store {
         if booking.claim == Claim::Place {
             return Ok(Some(notice));
         }
-        // A lapsed lock is free already; deleting it only tidies, and one taken over by a new
-        // booking is not ours to delete.
+        self.tidy_locks(booking).await?;
+        Ok(Some(notice))
+    }
+
+    /// Deletes what is left of a lapsed hold's own locks. A lapsed lock is free already;
+    /// deleting it only tidies, and one taken over by a new booking is not ours to delete.
+    pub(crate) async fn tidy_locks(&self, booking: &Booking) -> Result<(), StoreError> {
+        if booking.claim == Claim::Place {
+            return Ok(());
+        }
         for unit in &booking.units {
             let deleted = self
                 .client
@@ -291,7 +276,7 @@ impl Store {
                 }
             }
         }
-        Ok(Some(notice))
+        Ok(())
     }
 
     /// Confirmed bookings whose reminder is due by `now`, at most `limit`, from every shard; an
@@ -328,7 +313,10 @@ impl Store {
             .table_name(&self.table)
             .key("pk", s(pk))
             .key("sk", s(sk))
-            .update_expression("SET reminder_settled_at = :now REMOVE gsi4pk, gsi4sk")
+            .update_expression(
+                "SET reminder_settled_at = :now REMOVE gsi4pk, gsi4sk ADD version :one",
+            )
+            .expression_attribute_values(":one", n(1))
             .condition_expression("#status = :confirmed AND attribute_exists(gsi4pk)")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":confirmed", s(BookingStatus::Confirmed.as_str()))

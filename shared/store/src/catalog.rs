@@ -9,7 +9,7 @@ use crate::{Store, StoreError, index, keys};
 /// A resource item's version: every replace names the version it read, so that two admins
 /// patching at once never overwrite each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Version(u64);
+pub struct Version(pub(crate) u64);
 
 /// `item` as the version after `read`.
 fn versioned(mut item: Item, read: Version) -> Item {
@@ -62,7 +62,7 @@ impl Store {
         self.put_versioned(Item::from(resource), read).await
     }
 
-    async fn read_versioned<T>(
+    pub(crate) async fn read_versioned<T>(
         &self,
         key: (String, String),
     ) -> Result<Option<(T, Version)>, StoreError>

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use holdfast_domain::{
-    Booking, BookingStatus, CancellationPolicy, Claim, Currency, Customer, FieldErrors, Language,
-    LocalTime, Money, NightRules, OpeningHours, OpeningHoursDraft, Payment, PaymentProvider,
-    PaymentStatus, Period, RefundRule, Resource, Schedule, SlotRules, Unit, Venue, VenueSettings,
+    Booking, BookingStatus, CancellationPolicy, Checkout, Claim, Currency, Customer, FieldErrors,
+    Language, LocalTime, Money, NightRules, OpeningHours, OpeningHoursDraft, Paid, Payment,
+    PaymentProvider, Period, RefundRule, Resource, Schedule, SlotRules, Unit, Venue, VenueSettings,
     Zone, format_utc,
 };
 use jiff::Timestamp;
@@ -97,6 +97,14 @@ impl Item {
                 .map(Some)
                 .map_err(|_| self.error(name, "is not a valid number")),
             Some(_) => Err(self.error(name, "is not a number")),
+        }
+    }
+
+    fn opt_bool(&self, name: &str) -> Result<Option<bool>, ItemError> {
+        match self.0.get(name) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(AttributeValue::Bool(v)) => Ok(Some(*v)),
+            Some(_) => Err(self.error(name, "is not a boolean")),
         }
     }
 
@@ -473,9 +481,8 @@ impl From<&Booking> for Item {
             "hold_expires_at",
             booking.hold_expires_at.map(|t| s(format_utc(t))),
         );
-        if let Some(payment) = booking.payment {
-            item.put("payment_provider", s(payment.provider.as_str()));
-            item.put("payment_status", s(payment.status.as_str()));
+        if let Some(payment) = &booking.payment {
+            put_payment(&mut item, booking, payment);
         }
         item.put("customer_name", s(&booking.customer.name));
         item.put("customer_email", s(&booking.customer.email));
@@ -485,6 +492,94 @@ impl From<&Booking> for Item {
         item.put("updated_at", s(format_utc(booking.updated_at)));
         item
     }
+}
+
+/// A booking's payment: what the provider holds, what was paid, refunds decided, asked and
+/// made. A refund still to ask for puts the booking on the refunds-owed list (`gsi4`, which a
+/// booking owing a refund never uses for a reminder: it is not confirmed).
+fn put_payment(item: &mut Item, booking: &Booking, payment: &Payment) {
+    item.put("payment_provider", s(payment.provider.as_str()));
+    item.put("payment_status", s(payment.status().as_str()));
+    match &payment.checkout {
+        Some(Checkout::Stripe {
+            payment_intent_id,
+            client_secret,
+        }) => {
+            item.put("checkout_id", s(payment_intent_id));
+            item.put("checkout_secret", s(client_secret));
+        }
+        Some(Checkout::MercadoPago {
+            preference_id,
+            checkout_url,
+        }) => {
+            item.put("checkout_id", s(preference_id));
+            item.put("checkout_url", s(checkout_url));
+        }
+        None => {}
+    }
+    if let Some(paid) = &payment.paid {
+        item.put("paid_id", s(&paid.payment_id));
+        item.put("paid_amount", n(paid.amount.amount));
+        item.put("paid_currency", s(paid.amount.currency.as_str()));
+        item.put("paid_at", s(format_utc(paid.at)));
+    }
+    if payment.failed {
+        item.put("payment_failed", AttributeValue::Bool(true));
+    }
+    item.put("refund_due", n(payment.refund_due));
+    item.put("refund_requested", n(payment.refund_requested));
+    item.put("refunded", n(payment.refunded));
+    item.put_opt("refund_percent", payment.refund_percent.map(n));
+    if payment.refund_to_request(&booking.booking_id).is_some() {
+        item.put(
+            "gsi4pk",
+            s(keys::refunds_owed(held_shard(&booking.booking_id))),
+        );
+        item.put(
+            "gsi4sk",
+            s(format!(
+                "{}#{}",
+                format_utc(booking.updated_at),
+                booking.booking_id
+            )),
+        );
+    }
+}
+
+fn read_payment(item: &Item, provider: &str, price: Money) -> Result<Payment, ItemError> {
+    let provider = PaymentProvider::parse(provider)
+        .ok_or_else(|| item.error("payment_provider", "is unknown"))?;
+    let mut payment = Payment::pending(provider, price);
+    if let Some(id) = item.opt_string("checkout_id")? {
+        payment.checkout = match (
+            provider,
+            item.opt_string("checkout_secret")?,
+            item.opt_string("checkout_url")?,
+        ) {
+            (PaymentProvider::Stripe, Some(secret), _) => Some(Checkout::Stripe {
+                payment_intent_id: id.to_string(),
+                client_secret: secret.to_string(),
+            }),
+            (PaymentProvider::MercadoPago, _, Some(url)) => Some(Checkout::MercadoPago {
+                preference_id: id.to_string(),
+                checkout_url: url.to_string(),
+            }),
+            _ => return Err(item.error("checkout_id", "has no secret or url of its provider")),
+        };
+    }
+    if let Some(id) = item.opt_string("paid_id")? {
+        payment.paid = Some(Paid {
+            payment_id: id.to_string(),
+            amount: item.money("paid_amount", "paid_currency")?,
+            at: item.parsed("paid_at")?,
+        });
+    }
+    payment.failed = item.opt_bool("payment_failed")?.unwrap_or(false);
+    payment.refund_due = item.opt_number("refund_due")?.unwrap_or(0);
+    payment.refund_requested = item.opt_number("refund_requested")?.unwrap_or(0);
+    payment.refunded = item.opt_number("refunded")?.unwrap_or(0);
+    payment.refund_percent = item.opt_number("refund_percent")?;
+    Ok(payment)
 }
 
 impl TryFrom<&Item> for Booking {
@@ -510,14 +605,10 @@ impl TryFrom<&Item> for Booking {
                 Unit::from_key(k).ok_or_else(|| item.error("units", "holds an unreadable unit"))
             })
             .collect::<Result<_, _>>()?;
+        let price = item.money("price", "currency")?;
         let payment = match item.opt_string("payment_provider")? {
             None => None,
-            Some(provider) => Some(Payment {
-                provider: PaymentProvider::parse(provider)
-                    .ok_or_else(|| item.error("payment_provider", "is unknown"))?,
-                status: PaymentStatus::parse(item.string("payment_status")?)
-                    .ok_or_else(|| item.error("payment_status", "is unknown"))?,
-            }),
+            Some(provider) => Some(read_payment(item, provider, price)?),
         };
         Ok(Booking {
             booking_id: item.string("booking_id")?.to_string(),
@@ -532,9 +623,13 @@ impl TryFrom<&Item> for Booking {
             units,
             claim: Claim::parse(item.string("claim")?)
                 .ok_or_else(|| item.error("claim", "is neither whole nor place"))?,
-            price: item.money("price", "currency")?,
+            price,
             hold_expires_at: item.opt_parsed("hold_expires_at")?,
-            remind_at: item.opt_parsed("remind_at")?,
+            // A reminder taken off the due list is due no more.
+            remind_at: match item.opt_string("reminder_settled_at")? {
+                Some(_) => None,
+                None => item.opt_parsed("remind_at")?,
+            },
             payment,
             customer: Customer {
                 name: item.string("customer_name")?.to_string(),

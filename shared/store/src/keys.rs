@@ -17,6 +17,20 @@ pub fn venue(venue_id: &str) -> (String, String) {
     (format!("VENUE#{venue_id}"), "VENUE".into())
 }
 
+/// A venue-month's report counters: beside the venue, one item per month.
+/// One shard of a venue-month's report counters.
+pub fn report(venue_id: &str, month: &holdfast_domain::Month, shard: u32) -> (String, String) {
+    (
+        format!("VENUE#{venue_id}"),
+        format!("REPORT#{month}#{shard:02}"),
+    )
+}
+
+/// The partition and sort-key prefix of every shard of a venue-month's counters.
+pub fn report_shards(venue_id: &str, month: &holdfast_domain::Month) -> (String, String) {
+    (format!("VENUE#{venue_id}"), format!("REPORT#{month}#"))
+}
+
 pub fn resource(resource_id: &str) -> (String, String) {
     (format!("RESOURCE#{resource_id}"), "RESOURCE".into())
 }
@@ -48,12 +62,25 @@ pub fn reminders(shard: u32) -> String {
     format!("REMIND#{shard}")
 }
 
+/// Bookings owing a refund the provider has not been asked for yet, sharded.
+pub fn refunds_owed(shard: u32) -> String {
+    format!("REFUND#{shard}")
+}
+
 pub fn outbox(shard: u32) -> String {
     format!("OUTBOX#{shard}")
 }
 
 pub fn locks(resource_id: &str) -> String {
     format!("LOCKS#{resource_id}")
+}
+
+/// A payment provider's event (webhook) id: recorded once, with the change it made.
+pub fn provider_event(provider: &str, event_id: &str) -> (String, String) {
+    (
+        format!("EVENT#{provider}#{}", part(event_id)),
+        "EVENT".into(),
+    )
 }
 
 pub fn idempotency(caller: &str, key: &str) -> (String, String) {

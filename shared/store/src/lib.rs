@@ -4,6 +4,7 @@
 mod accounts;
 mod bookings;
 mod catalog;
+mod changes;
 mod idempotency;
 mod item;
 mod keys;
@@ -11,6 +12,7 @@ mod lists;
 mod mail;
 mod outbox;
 mod page;
+mod reports;
 mod transact;
 
 use std::time::Duration;
@@ -18,8 +20,9 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{BuildError, SdkError};
 
-pub use bookings::{BookError, CancelError, LockState};
+pub use bookings::{BookError, LockState};
 pub use catalog::Version;
+pub use changes::{BookingChange, ChangeError, ProviderEvent};
 pub use idempotency::IdempotencyRecord;
 pub use item::{Item, ItemError};
 pub use mail::MailClaim;

@@ -2,9 +2,10 @@
 //! sold once: the store's transaction decides, and a taken unit is a 409 that names it.
 
 use holdfast_domain::{
-    Booking, BookingDraft, BookingStatus, NewBooking, PaymentProvider, Resource, Unit, format_local,
+    Booking, BookingDraft, BookingStatus, NewBooking, PaymentProvider, Resource, Unit, cancel,
+    format_local, status_deltas,
 };
-use holdfast_store::{BookError, CancelError, IdempotencyRecord};
+use holdfast_store::{BookError, ChangeError, IdempotencyRecord};
 use jiff::SignedDuration;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -13,12 +14,15 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::availability::checked_range;
-use super::{active_resource, administered_venue, new_id, notices, venue_facts};
+use super::{active_resource, administered_venue, new_id, notices, payments, venue_facts};
 use crate::app::App;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::http::parse_json;
 use crate::views;
+
+/// How often a cancellation that raced another change of the booking is tried again.
+const CANCEL_ATTEMPTS: u32 = 6;
 
 /// How long a replayable first response is kept.
 const IDEMPOTENCY_TTL: SignedDuration = SignedDuration::from_hours(24);
@@ -55,23 +59,25 @@ pub async fn create_booking(
     let resource = active_resource(app, &draft.resource_id).await?;
     let venue = venue_facts(app, &resource.venue_id).await?;
     let request = draft.read(&resource.schedule)?;
-    if request.provider != PaymentProvider::None
-        && !app
-            .store
-            .has_account(&resource.venue_id, request.provider)
-            .await?
-    {
-        return Err(ApiError::field(
-            "payment_provider",
-            format!(
-                "this venue takes no payments through {}: pay at the desk (none) or with a provider it has set up",
-                request.provider.as_str()
-            ),
-        ));
-    }
+    let account = match request.provider {
+        PaymentProvider::None => None,
+        provider => Some(
+            payments::open_account(app, &resource.venue_id, provider)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "payment_provider",
+                        format!(
+                            "this venue takes no payments through {}: pay at the desk (none) or with a provider it has set up",
+                            provider.as_str()
+                        ),
+                    )
+                })?,
+        ),
+    };
     let now = app.clock.now();
     let plan = resource.plan(request.period, venue.zone.tz(), now)?;
-    let booking = Booking::new(NewBooking {
+    let mut booking = Booking::new(NewBooking {
         booking_id: new_id("bkg"),
         owner: caller.sub.clone(),
         resource: &resource,
@@ -81,6 +87,18 @@ pub async fn create_booking(
         reminder_hours: venue.reminder_hours,
         now,
     });
+    if let Some(account) = &account {
+        // A checkout for units already taken would be opened for nothing: look first. The
+        // transaction below still decides.
+        let taken = taken_now(app, &resource, &booking, now).await?;
+        if !taken.is_empty() {
+            return Err(slot_taken(&resource, venue.zone.tz(), &taken));
+        }
+        let checkout = payments::open_checkout(app, account, &booking, &resource.name).await?;
+        if let Some(payment) = booking.payment.as_mut() {
+            payment.checkout = Some(checkout);
+        }
+    }
     let view = views::booking(&booking);
     let record = idempotency.as_ref().map(|(key, hash)| IdempotencyRecord {
         caller: caller.sub.clone(),
@@ -90,12 +108,18 @@ pub async fn create_booking(
         body: view.to_string(),
         expires_at: now.checked_add(IDEMPOTENCY_TTL).unwrap_or(now).as_second(),
     });
+    let tally = status_deltas(&booking, None, booking.status);
 
-    match app
+    let created = app
         .store
-        .create_booking(&booking, resource.capacity, record.as_ref(), now)
-        .await
-    {
+        .create_booking(&booking, resource.capacity, record.as_ref(), &tally, now)
+        .await;
+    if created.is_err() {
+        if let Some(checkout) = booking.payment.as_ref().and_then(|p| p.checkout.as_ref()) {
+            payments::abandon_checkout(app, &booking.venue_id, checkout);
+        }
+    }
+    match created {
         Ok(notice) => {
             tracing::info!(booking_id = %booking.booking_id, status = %booking.status, units = booking.units.len(), "booked");
             notices::tell_soon(app, notice.into_iter().collect());
@@ -112,6 +136,27 @@ pub async fn create_booking(
         }
         Err(BookError::Store(err)) => Err(err.into()),
     }
+}
+
+/// The units of `booking` another booking holds at `now` (for counted places: those full).
+async fn taken_now(
+    app: &App,
+    resource: &Resource,
+    booking: &Booking,
+    now: jiff::Timestamp,
+) -> Result<Vec<Unit>, ApiError> {
+    let (Some(first), Some(last)) = (booking.units.first(), booking.units.last()) else {
+        return Ok(Vec::new());
+    };
+    let locks = app
+        .store
+        .taken_units(&resource.resource_id, &first.key(), &last.key(), now)
+        .await?;
+    Ok(locks
+        .into_iter()
+        .filter(|lock| lock.taken >= resource.capacity && booking.units.contains(&lock.unit))
+        .map(|lock| lock.unit)
+        .collect())
 }
 
 /// SHA-256 of the body in canonical form, so that key order and spacing do not matter.
@@ -211,37 +256,57 @@ fn shown(mut booking: Booking, app: &App) -> Booking {
     booking
 }
 
+/// Cancels for `caller` (the owner, or an admin of the venue): the units are freed and what
+/// was paid is refunded, in full for an admin, else by the venue's cancellation policy.
 pub async fn cancel_booking(
     app: &App,
     caller: &Caller,
     booking_id: &str,
 ) -> Result<Value, ApiError> {
-    let booking = visible_booking(app, caller, booking_id).await?;
-    let now = app.clock.now();
-    let booking = shown(booking, app);
-    booking
-        .status
-        .after(holdfast_domain::BookingEvent::Cancel)?;
-    match app.store.cancel_booking(&booking, now).await {
-        Ok(notice) => notices::tell_soon(app, vec![notice]),
-        Err(CancelError::NoLongerHeld) => {
-            let status = match app.store.booking(booking_id).await? {
-                Some(current) => shown(current, app).status,
-                None => BookingStatus::Cancelled,
-            };
-            return Err(ApiError::InvalidState(format!(
-                "a booking that is {status} cannot be cancelled"
-            )));
+    for _ in 0..CANCEL_ATTEMPTS {
+        let (booking, version) = app
+            .store
+            .booking_version(booking_id)
+            .await?
+            .ok_or(ApiError::NotFound("booking"))?;
+        let venue = match venue_facts(app, &booking.venue_id).await {
+            Ok(venue) => Some(venue),
+            Err(ApiError::NotFound(_)) => None,
+            Err(err) => return Err(err),
+        };
+        let admin = venue
+            .as_ref()
+            .is_some_and(|v| caller.is_admin_of(&v.org_id));
+        if !admin && booking.owner != caller.sub {
+            return Err(ApiError::NotFound("booking"));
         }
-        Err(CancelError::Store(err)) => return Err(err.into()),
+        let now = app.clock.now();
+        shown(booking.clone(), app)
+            .status
+            .after(holdfast_domain::BookingEvent::Cancel)?;
+        let percent = match (&venue, admin) {
+            (_, true) => 100,
+            (Some(venue), false) => venue.cancellation_policy.refund_percent(booking.start, now),
+            (None, false) => 0,
+        };
+        let settled = cancel(&booking, percent, now);
+        match payments::write(app, &booking, version, &settled, None, now).await {
+            Ok(cancelled) => {
+                tracing::info!(booking_id, percent, "cancelled");
+                let unpaid = cancelled.payment.as_ref().filter(|p| p.paid.is_none());
+                if let Some(checkout) = unpaid.and_then(|p| p.checkout.as_ref()) {
+                    payments::abandon_checkout(app, &cancelled.venue_id, checkout);
+                }
+                return Ok(views::booking(&cancelled));
+            }
+            // Changed meanwhile (paid, expired, taken over): look again.
+            Err(ChangeError::Stale | ChangeError::Taken | ChangeError::Duplicate) => continue,
+            Err(ChangeError::Store(err)) => return Err(err.into()),
+        }
     }
-    tracing::info!(booking_id, "cancelled");
-    let cancelled = Booking {
-        status: BookingStatus::Cancelled,
-        updated_at: now,
-        ..booking
-    };
-    Ok(views::booking(&cancelled))
+    Err(ApiError::Unavailable(
+        "the booking kept changing while it was cancelled".into(),
+    ))
 }
 
 pub async fn my_bookings(

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use holdfast_domain::{BookingStatus, status_deltas};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
@@ -59,7 +60,8 @@ pub async fn expire_holds(app: &App) -> Result<ExpiryRun, ApiError> {
             let Some(booking) = holds.next() else { break };
             let store = app.store.clone();
             running.spawn(async move {
-                let result = store.expire_booking(&booking, now).await;
+                let tally = status_deltas(&booking, Some(booking.status), BookingStatus::Expired);
+                let result = store.expire_booking(&booking, &tally, now).await;
                 (booking.booking_id, result)
             });
         }

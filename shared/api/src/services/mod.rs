@@ -8,6 +8,8 @@ pub mod catalog;
 pub mod jobs;
 pub mod notices;
 pub mod notifier;
+pub mod payments;
+pub mod webhooks;
 
 use std::sync::Arc;
 
