@@ -28,6 +28,9 @@ pub struct MailFacts {
     pub customer_email: String,
     pub time_zone: String,
     pub price: String,
+    /// What reached the venue's account for it, if anything did: all of it goes back when a
+    /// payment is refunded in full, and it differs from `price` when a payment mismatched.
+    pub paid: Option<String>,
     /// For slots: the local date and times.
     pub date: Option<String>,
     pub start: Option<String>,
@@ -77,6 +80,11 @@ impl MailFacts {
             customer_email: booking.customer.email.clone(),
             time_zone: venue.zone.name().to_string(),
             price: booking.price.to_string(),
+            paid: booking
+                .payment
+                .as_ref()
+                .and_then(|p| p.paid.as_ref())
+                .map(|p| p.amount.to_string()),
             date,
             start,
             end,
@@ -157,6 +165,7 @@ mod tests {
             customer_email: "ana@example.com".into(),
             time_zone: "Europe/Madrid".into(),
             price: "18.00 EUR".into(),
+            paid: Some("18.00 EUR".into()),
             date: Some("2031-12-02".into()),
             start: Some("10:00".into()),
             end: Some("11:30".into()),
@@ -190,6 +199,51 @@ mod tests {
                         mail.html
                     );
                     assert!(!mail.subject.contains('\n'));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refunds_name_what_goes_back_and_a_mismatch_shows_both_amounts() {
+        let templates = Templates::new().unwrap();
+        let mismatched = MailFacts {
+            paid: Some("15.00 USD".into()),
+            ..facts()
+        };
+        for language in templates.languages() {
+            let mail = templates
+                .render(
+                    language,
+                    NoticeKind::PaymentMismatch,
+                    Recipient::Staff,
+                    &mismatched,
+                )
+                .unwrap();
+            for body in [&mail.text, &mail.html] {
+                assert!(
+                    body.contains("15.00 USD") && body.contains("18.00 EUR"),
+                    "{language}: {body}"
+                );
+            }
+            for (kind, to) in [
+                (NoticeKind::PaymentConflict, Recipient::Customer),
+                (NoticeKind::PaymentConflict, Recipient::Staff),
+                (NoticeKind::Refunded, Recipient::Customer),
+            ] {
+                // Nothing recorded as paid: the price stands for what goes back.
+                let unpaid = MailFacts {
+                    paid: None,
+                    ..facts()
+                };
+                for facts in [&mismatched, &unpaid] {
+                    let mail = templates.render(language, kind, to, facts).unwrap();
+                    let amount = facts.paid.as_deref().unwrap_or(&facts.price);
+                    assert!(
+                        mail.text.contains(amount) && mail.html.contains(amount),
+                        "{language} {kind}: {}",
+                        mail.text
+                    );
                 }
             }
         }
