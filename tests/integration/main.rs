@@ -14,6 +14,7 @@ mod frozen;
 mod lifecycle;
 mod mail;
 mod notices;
+mod payments;
 mod race;
 mod reminders;
 mod report_counters;

@@ -44,6 +44,45 @@ pub fn aws_endpoint() -> String {
     })
 }
 
+/// The DynamoDB Local `make test` starts.
+pub fn dynamodb_endpoint() -> String {
+    std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
+        panic!("HOLDFAST_TEST_DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local")
+    })
+}
+
+/// Every log line a logged stack wrote.
+#[derive(Debug, Clone, Default)]
+pub struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync {
+        let buffer = self.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_ansi(false)
+            .with_writer(move || buffer.clone())
+            .finish()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().map(|b| b.clone()).unwrap_or_default()).into_owned()
+    }
+}
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut buffer) = self.0.lock() {
+            buffer.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The stack most tests share (one table for the test binary).
 pub fn shared() -> &'static Stack {
     static SHARED: OnceLock<Stack> = OnceLock::new();
@@ -53,10 +92,7 @@ pub fn shared() -> &'static Stack {
 impl Stack {
     /// Starts a server on a free port with a table of its own.
     pub fn start() -> Stack {
-        let endpoint = std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
-            panic!("HOLDFAST_TEST_DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local")
-        });
-        Stack::start_on(endpoint)
+        Stack::start_on(dynamodb_endpoint())
     }
 
     /// Starts a server on a free port in front of the DynamoDB Local at `endpoint`.
@@ -67,6 +103,42 @@ impl Stack {
     /// Starts a server in front of the DynamoDB Local at `endpoint` and the AWS emulator at
     /// `aws`; with `Notify::Queue` nothing takes notices off the queue, for tests that read it.
     pub fn start_with(endpoint: String, aws: String, notify: Notify) -> Stack {
+        Stack::launch(endpoint, aws, notify, payments_config(None), None)
+    }
+
+    /// Starts a server whose payment providers are at `payments` (a localstripe or stand-in
+    /// of the test's own, say).
+    pub fn start_paying(payments: PaymentsConfig) -> Stack {
+        Stack::launch(
+            dynamodb_endpoint(),
+            aws_endpoint(),
+            Notify::Mail,
+            payments,
+            None,
+        )
+    }
+
+    /// Starts a server on one thread whose every log line, at debug level and above, lands in
+    /// the returned buffer: for tests of what is logged.
+    pub fn start_logged() -> (Stack, LogBuffer) {
+        let logs = LogBuffer::default();
+        let stack = Stack::launch(
+            dynamodb_endpoint(),
+            aws_endpoint(),
+            Notify::Mail,
+            payments_config(None),
+            Some(logs.clone()),
+        );
+        (stack, logs)
+    }
+
+    fn launch(
+        endpoint: String,
+        aws: String,
+        notify: Notify,
+        payments: PaymentsConfig,
+        logs: Option<LogBuffer>,
+    ) -> Stack {
         let table = format!("holdfast-test-{}", uuid::Uuid::new_v4().simple());
         let (sent, received) = mpsc::channel();
         let mut config = Config {
@@ -77,14 +149,22 @@ impl Stack {
             mail_from: Some("no-reply@holdfast.example".into()),
             kms_key_id: None,
             timeouts: Timeouts::default(),
-            payments: payments_config(None),
+            payments,
         };
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
+            // A logged stack runs every task on this one thread, where its subscriber is.
+            let _logging = logs.map(|logs| tracing::subscriber::set_default(logs.subscriber()));
+            let runtime = if _logging.is_some() {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+            } else {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+            }
+            .expect("runtime");
             runtime.block_on(async move {
                 let template = Template::parse(TEMPLATE_YAML).expect("template.yaml parses");
                 let sqs = holdfast_local::emulator_sqs(
@@ -760,6 +840,28 @@ impl OwnService {
         OwnService::spawn(command, port)
     }
 
+    /// A localstripe of the test's own.
+    pub fn localstripe() -> OwnService {
+        let server = std::env::var("HOLDFAST_LOCALSTRIPE_SERVER").unwrap_or_else(|_| {
+            panic!("HOLDFAST_LOCALSTRIPE_SERVER is not set: run the tests with `make test`")
+        });
+        let port = free_port();
+        let mut command = std::process::Command::new(server);
+        command.args(["--port", &port.to_string()]);
+        OwnService::spawn(command, port)
+    }
+
+    /// A Mercado Pago stand-in of the test's own.
+    pub fn mercadopago() -> OwnService {
+        let server = std::env::var("HOLDFAST_MERCADOPAGO_STANDIN").unwrap_or_else(|_| {
+            panic!("HOLDFAST_MERCADOPAGO_STANDIN is not set: run the tests with `make test`")
+        });
+        let port = free_port();
+        let mut command = std::process::Command::new(server);
+        command.args(["--port", &port.to_string()]);
+        OwnService::spawn(command, port)
+    }
+
     fn spawn(mut command: std::process::Command, port: u16) -> OwnService {
         let child = command
             .stdout(std::process::Stdio::null())
@@ -895,4 +997,93 @@ pub async fn assert_locks_consistent(app: &App, table: &str) {
             );
         }
     }
+}
+
+/// The webhook secret of [`stripe_account`], which every test venue's Stripe account has.
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_holdfastwebhooksecret";
+
+fn hmac_hex(secret: &str, message: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key");
+    mac.update(message);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `Stripe-Signature` for `body` signed at `t` (epoch seconds), in Stripe's exact format.
+pub fn stripe_signature(secret: &str, t: i64, body: &str) -> String {
+    format!(
+        "t={t},v1={}",
+        hmac_hex(secret, format!("{t}.{body}").as_bytes())
+    )
+}
+
+/// `x-signature` for a Mercado Pago notification about `data_id`, as Mercado Pago signs it.
+pub fn mercadopago_signature(secret: &str, ts: i64, data_id: &str, request_id: &str) -> String {
+    let manifest = format!("id:{data_id};request-id:{request_id};ts:{ts};");
+    format!("ts={ts},v1={}", hmac_hex(secret, manifest.as_bytes()))
+}
+
+/// A Stripe event of `kind` about `object`, as Stripe sends it.
+pub fn stripe_event(kind: &str, object: Value) -> String {
+    json!({"id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event",
+           "api_version": "2024-06-20", "created": jiff::Timestamp::now().as_second(),
+           "type": kind, "livemode": false, "pending_webhooks": 1,
+           "data": {"object": object}})
+    .to_string()
+}
+
+/// The customer's side of paying a PaymentIntent at localstripe: a card, attached and
+/// confirmed, as Stripe.js would.
+pub async fn pay_at_localstripe(payment_intent_id: &str) {
+    let base = stripe_api_base();
+    let key = stripe_account()["secret_key"]
+        .as_str()
+        .expect("a key")
+        .to_string();
+    let client = reqwest::Client::new();
+    let method: Value = client
+        .post(format!("{base}/v1/payment_methods"))
+        .basic_auth(&key, Some(""))
+        .form(&[
+            ("type", "card"),
+            ("card[number]", "4242424242424242"),
+            ("card[exp_month]", "12"),
+            ("card[exp_year]", "2034"),
+            ("card[cvc]", "123"),
+        ])
+        .send()
+        .await
+        .expect("localstripe answers")
+        .json()
+        .await
+        .expect("a payment method");
+    let method = method["id"].as_str().expect("a payment method id");
+    let attached = client
+        .post(format!("{base}/v1/payment_intents/{payment_intent_id}"))
+        .basic_auth(&key, Some(""))
+        .form(&[("payment_method", method)])
+        .send()
+        .await
+        .expect("localstripe answers");
+    assert!(
+        attached.status().is_success(),
+        "{:?}",
+        attached.text().await
+    );
+    let confirmed: Value = client
+        .post(format!(
+            "{base}/v1/payment_intents/{payment_intent_id}/confirm"
+        ))
+        .basic_auth(&key, Some(""))
+        .send()
+        .await
+        .expect("localstripe answers")
+        .json()
+        .await
+        .expect("a payment intent");
+    assert_eq!(confirmed["status"], "succeeded", "{confirmed}");
 }

@@ -103,6 +103,12 @@ pub const ROUTES: &[Route] = &[
         true,
     ),
     route(
+        "GET",
+        "/v1/venues/{venue_id}/reports/monthly",
+        "monthly-report",
+        true,
+    ),
+    route(
         "POST",
         "/webhooks/stripe/{venue_id}",
         "stripe-webhook",
@@ -209,6 +215,7 @@ async fn call(
         "cancel-booking" => cancel_booking::handler(app, req).await,
         "venue-bookings" => venue_bookings::handler(app, req).await,
         "health" => health::handler(app, req).await,
+        "monthly-report" => monthly_report::handler(app, req).await,
         "stripe-webhook" => stripe_webhook::handler(app, req).await,
         "mercadopago-webhook" => mercadopago_webhook::handler(app, req).await,
         other => Err(format!("no function {other}").into()),

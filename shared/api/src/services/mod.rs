@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod notices;
 pub mod notifier;
 pub mod payments;
+pub mod reports;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! Telling: a notice written with its booking change goes to the notifications queue at once
-//! when it can, and with the next sweep of the outbox when it cannot. Either way it goes.
+//! when it can, and with the next sweep of the outbox when it cannot. Either way it goes; the
+//! same sweep asks providers for refunds decided but not yet asked for.
 
 use std::time::Duration;
 
@@ -15,6 +16,9 @@ const TELL_BUDGET: Duration = Duration::from_millis(1500);
 
 /// Notices younger than this may still be on their way by the request that wrote them.
 const SWEEP_AFTER: SignedDuration = SignedDuration::from_secs(30);
+
+/// How long one sweep spends asking providers for refunds still owed; the next asks the rest.
+const REFUND_BUDGET: Duration = Duration::from_secs(30);
 
 /// How many notices one sweep sends; the next takes the rest.
 const SWEEP_BATCH: usize = 500;
@@ -78,6 +82,8 @@ pub struct SweepRun {
     pub sent: usize,
     /// Items that did not read as notices: logged and skipped.
     pub unreadable: usize,
+    /// Refunds decided and not yet asked of the provider: the other effect that must leave.
+    pub refunds: super::payments::RefundSweep,
 }
 
 /// Sends every notice that waited in the outbox longer than a request would take to send it.
@@ -108,10 +114,16 @@ pub async fn publish_notices(app: &App) -> Result<SweepRun, ApiError> {
             "the queue did not take every notice"
         );
     }
+    let refunds = if app.providers.is_some() {
+        super::payments::sweep_refunds(app, REFUND_BUDGET).await?
+    } else {
+        super::payments::RefundSweep::default()
+    };
     Ok(SweepRun {
         job: "publish-notices",
         pending: notices.len() + unreadable,
         sent,
         unreadable,
+        refunds,
     })
 }

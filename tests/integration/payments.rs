@@ -1,0 +1,705 @@
+//! Money through the providers against localstripe and the Mercado Pago stand-in: holds paid
+//! and confirmed once, signatures refused, deliveries repeated and reordered, late payments,
+//! refunds by policy, providers that do not answer, and the month's report adding up.
+
+use std::time::Duration;
+
+use holdfast_tests::{
+    Api, DAY, MERCADOPAGO_WEBHOOK_SECRET, OwnService, STRIPE_WEBHOOK_SECRET, Stack, Who,
+    assert_locks_consistent, mercadopago_api_base, mercadopago_signature, pay_at_localstripe,
+    payments_config, scan_table, slot_booking_for, stripe_event, stripe_signature, unique_email,
+};
+use serde_json::{Value, json};
+
+/// A Stripe hold on `court` from `start` to `end` (local times on DAY), for a new customer.
+async fn stripe_hold(api: &Api, court: &str, start: &str, end: &str) -> (Who, Value) {
+    let ana = Who::customer();
+    let booking = api
+        .post("/v1/bookings")
+        .as_(&ana)
+        .json(&slot_booking_for(
+            court,
+            &unique_email("ana"),
+            &format!("{DAY}T{start}:00+01:00"),
+            &format!("{DAY}T{end}:00+01:00"),
+            "stripe",
+        ))
+        .send()
+        .await
+        .expect(201);
+    assert_eq!(booking["status"], "held", "{booking}");
+    (ana, booking)
+}
+
+fn intent_of(booking: &Value) -> String {
+    booking["payment"]["payment_intent_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no PaymentIntent: {booking}"))
+        .to_string()
+}
+
+/// The PaymentIntent of `booking` as Stripe puts it in an event.
+fn intent_object(booking: &Value, status: &str) -> Value {
+    json!({"id": intent_of(booking), "object": "payment_intent",
+           "amount": booking["price"]["amount"], "currency": "eur", "status": status,
+           "client_secret": booking["payment"]["client_secret"], "livemode": false,
+           "metadata": {"booking_id": booking["booking_id"]}})
+}
+
+/// A charge of `booking`'s intent with `refunded` of it refunded (no metadata: Stripe does not
+/// copy the intent's onto its charges).
+fn refunded_charge(booking: &Value, refunded: i64) -> Value {
+    let amount = booking["price"]["amount"].as_i64().expect("a price");
+    json!({"id": format!("ch_{}", uuid::Uuid::new_v4().simple()), "object": "charge",
+           "amount": amount, "amount_refunded": refunded, "currency": "eur",
+           "payment_intent": intent_of(booking), "refunded": refunded == amount,
+           "status": "succeeded", "metadata": {}})
+}
+
+/// Posts `body` to the venue's Stripe webhook, signed now by the stack's clock.
+async fn deliver(stack: &Stack, venue: &str, body: &str) -> Value {
+    let t = stack.clock.now().as_second();
+    stack
+        .api()
+        .post(&format!("/webhooks/stripe/{venue}"))
+        .header(
+            "stripe-signature",
+            &stripe_signature(STRIPE_WEBHOOK_SECRET, t, body),
+        )
+        .raw("application/json", body.to_string())
+        .send()
+        .await
+        .expect(200)
+}
+
+async fn booking(api: &Api, who: &Who, id: &Value) -> Value {
+    api.get(&format!("/v1/bookings/{}", id.as_str().expect("an id")))
+        .as_(who)
+        .send()
+        .await
+        .expect(200)
+}
+
+#[tokio::test]
+async fn bad_missing_stale_or_altered_signatures_are_401_and_change_nothing() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let (_, venue, court) = api.madrid_court(json!({})).await;
+    let (ana, hold) = stripe_hold(&api, &court, "10:00", "11:00").await;
+    let body = stripe_event(
+        "payment_intent.succeeded",
+        intent_object(&hold, "succeeded"),
+    );
+    let now = stack.clock.now().as_second();
+    let altered = body.replacen("succeeded", "succeedeD", 1);
+    let good = stripe_signature(STRIPE_WEBHOOK_SECRET, now, &body);
+    let cases: [(&str, Option<String>, &str); 6] = [
+        ("missing header", None, &body),
+        (
+            "another secret",
+            Some(stripe_signature("whsec_other", now, &body)),
+            &body,
+        ),
+        (
+            "stale by 301 s",
+            Some(stripe_signature(STRIPE_WEBHOOK_SECRET, now - 301, &body)),
+            &body,
+        ),
+        ("one byte altered", Some(good.clone()), &altered),
+        ("no v1", Some(format!("t={now}")), &body),
+        ("not hex", Some(format!("t={now},v1=zz")), &body),
+    ];
+    for (case, signature, body) in cases {
+        let mut call = api.post(&format!("/webhooks/stripe/{venue}"));
+        if let Some(signature) = &signature {
+            call = call.header("stripe-signature", signature);
+        }
+        let reply = call.raw("application/json", body.to_string()).send().await;
+        assert_eq!(reply.status, 401, "{case}: {}", reply.text);
+        reply.expect_error(401, "UNAUTHENTICATED");
+    }
+    let still = booking(&api, &ana, &hold["booking_id"]).await;
+    assert_eq!(still["status"], "held");
+    assert_eq!(still["payment"]["status"], "pending");
+
+    // Mercado Pago's: missing, wrong and stale.
+    let (mp_id, request_id) = ("1000000999", "req-1");
+    for (case, signature) in [
+        ("missing", None),
+        (
+            "wrong secret",
+            Some(mercadopago_signature("nope", now, mp_id, request_id)),
+        ),
+        (
+            "stale",
+            Some(mercadopago_signature(
+                MERCADOPAGO_WEBHOOK_SECRET,
+                now - 400,
+                mp_id,
+                request_id,
+            )),
+        ),
+        (
+            "other id",
+            Some(mercadopago_signature(
+                MERCADOPAGO_WEBHOOK_SECRET,
+                now,
+                "1000000998",
+                request_id,
+            )),
+        ),
+    ] {
+        let mut call = api
+            .post(&format!(
+                "/webhooks/mercadopago?venue_id={venue}&data.id={mp_id}&type=payment"
+            ))
+            .header("x-request-id", request_id);
+        if let Some(signature) = &signature {
+            call = call.header("x-signature", signature);
+        }
+        let reply = call
+            .raw(
+                "application/json",
+                json!({"type": "payment", "data": {"id": mp_id}}).to_string(),
+            )
+            .send()
+            .await;
+        assert_eq!(reply.status, 401, "Mercado Pago, {case}: {}", reply.text);
+    }
+
+    // The genuine article still lands: nothing above was recorded.
+    let answer = deliver(&stack, &venue, &body).await;
+    assert_eq!(answer["effect"], "applied", "{answer}");
+    assert_eq!(
+        booking(&api, &ana, &hold["booking_id"]).await["status"],
+        "confirmed"
+    );
+}
+
+#[tokio::test]
+async fn one_event_delivered_five_times_at_once_has_one_effect() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let (admin, venue, court) = api.madrid_court(json!({})).await;
+    let (ana, hold) = stripe_hold(&api, &court, "12:00", "13:30").await;
+    let email = hold["customer"]["email"]
+        .as_str()
+        .expect("an email")
+        .to_string();
+    let body = stripe_event(
+        "payment_intent.succeeded",
+        intent_object(&hold, "succeeded"),
+    );
+    let deliveries: Vec<_> = (0..5)
+        .map(|_| {
+            let (stack_api, venue, body) = (stack.api(), venue.clone(), body.clone());
+            let signature =
+                stripe_signature(STRIPE_WEBHOOK_SECRET, stack.clock.now().as_second(), &body);
+            tokio::spawn(async move {
+                stack_api
+                    .post(&format!("/webhooks/stripe/{venue}"))
+                    .header("stripe-signature", &signature)
+                    .raw("application/json", body)
+                    .send()
+                    .await
+            })
+        })
+        .collect();
+    let mut effects = Vec::new();
+    for delivery in deliveries {
+        let reply = delivery.await.expect("a delivery");
+        effects.push(
+            reply.expect(200)["effect"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    assert_eq!(
+        effects.iter().filter(|e| *e == "applied").count(),
+        1,
+        "{effects:?}"
+    );
+    let confirmed = booking(&api, &ana, &hold["booking_id"]).await;
+    assert_eq!(confirmed["status"], "confirmed");
+    assert_eq!(confirmed["payment"]["status"], "paid");
+    let mail = api.mail_to(&email, 1).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mail = if mail.len() == 1 {
+        api.mail_to(&email, 1).await
+    } else {
+        mail
+    };
+    assert_eq!(mail.len(), 1, "one confirmation: {mail:?}");
+    let month = stack
+        .clock
+        .now()
+        .in_tz("Europe/Madrid")
+        .expect("a zone")
+        .strftime("%Y-%m")
+        .to_string();
+    let report = api
+        .get(&format!("/v1/venues/{venue}/reports/monthly?month={month}"))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(
+        report["by_provider"][0]["payments"], 1,
+        "one payment counted: {report}"
+    );
+    assert_eq!(report["revenue"], hold["price"], "{report}");
+    assert_locks_consistent(&stack.app().await, &stack.table).await;
+}
+
+#[tokio::test]
+async fn a_refund_told_before_its_payment_ends_refunded_and_frees_the_units() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let (_, venue, court) = api.madrid_court(json!({})).await;
+    let (ana, hold) = stripe_hold(&api, &court, "15:00", "16:00").await;
+    let price = hold["price"]["amount"].as_i64().expect("a price");
+    let refund = deliver(
+        &stack,
+        &venue,
+        &stripe_event("charge.refunded", refunded_charge(&hold, price)),
+    )
+    .await;
+    assert_eq!(refund["effect"], "applied", "{refund}");
+    let success = deliver(
+        &stack,
+        &venue,
+        &stripe_event(
+            "payment_intent.succeeded",
+            intent_object(&hold, "succeeded"),
+        ),
+    )
+    .await;
+    assert_eq!(success["effect"], "nothing", "{success}");
+    let ended = booking(&api, &ana, &hold["booking_id"]).await;
+    assert_eq!(ended["status"], "refunded", "{ended}");
+    assert_eq!(ended["payment"]["status"], "refunded");
+    assert_eq!(ended["payment"]["refunded"]["amount"], price);
+    // Its units are free: another customer takes them.
+    api.post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&slot_booking_for(
+            &court,
+            &unique_email("bea"),
+            &format!("{DAY}T15:00:00+01:00"),
+            &format!("{DAY}T16:00:00+01:00"),
+            "none",
+        ))
+        .send()
+        .await
+        .expect(201);
+    assert_locks_consistent(&stack.app().await, &stack.table).await;
+}
+
+#[tokio::test]
+async fn a_payment_after_the_hold_lapsed_confirms_if_free_and_otherwise_is_refunded_in_full() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let (admin, venue, court) = api.madrid_court(json!({})).await;
+    let (ana, free_hold) = stripe_hold(&api, &court, "09:00", "10:00").await;
+    let (bea, taken_hold) = stripe_hold(&api, &court, "18:00", "19:00").await;
+    let bea_email = taken_hold["customer"]["email"]
+        .as_str()
+        .expect("email")
+        .to_string();
+    pay_at_localstripe(&intent_of(&free_hold)).await;
+    pay_at_localstripe(&intent_of(&taken_hold)).await;
+    stack.clock.advance(20 * 60);
+
+    // 18:00 is taken over by another customer once the hold lapsed.
+    api.post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&slot_booking_for(
+            &court,
+            &unique_email("carla"),
+            &format!("{DAY}T18:00:00+01:00"),
+            &format!("{DAY}T19:00:00+01:00"),
+            "none",
+        ))
+        .send()
+        .await
+        .expect(201);
+
+    let free = deliver(
+        &stack,
+        &venue,
+        &stripe_event(
+            "payment_intent.succeeded",
+            intent_object(&free_hold, "succeeded"),
+        ),
+    )
+    .await;
+    assert_eq!(free["status"], "confirmed", "{free}");
+    // Confirmed for good: the lapsed hold's locks are permanent now.
+    api.post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&slot_booking_for(
+            &court,
+            &unique_email("dani"),
+            &format!("{DAY}T09:00:00+01:00"),
+            &format!("{DAY}T10:00:00+01:00"),
+            "none",
+        ))
+        .send()
+        .await
+        .expect_error(409, "SLOT_TAKEN");
+
+    let taken = deliver(
+        &stack,
+        &venue,
+        &stripe_event(
+            "payment_intent.succeeded",
+            intent_object(&taken_hold, "succeeded"),
+        ),
+    )
+    .await;
+    assert_eq!(taken["status"], "payment_conflict", "{taken}");
+    let conflict = booking(&api, &bea, &taken_hold["booking_id"]).await;
+    assert_eq!(conflict["payment"]["status"], "refunded", "{conflict}");
+    assert_eq!(conflict["payment"]["refunded"], conflict["price"]);
+    assert_eq!(
+        booking(&api, &ana, &free_hold["booking_id"]).await["status"],
+        "confirmed"
+    );
+    let told = api.mail_to(&bea_email, 1).await;
+    assert!(
+        told.iter().any(|m| m["text"]
+            .as_str()
+            .is_some_and(|t| t.contains(taken_hold["booking_id"].as_str().unwrap_or("?")))),
+        "the customer hears of the conflict: {told:?}"
+    );
+    let desk = api.mail_to("desk@padelnorte.example", 1).await;
+    assert!(!desk.is_empty());
+    let _ = admin;
+    assert_locks_consistent(&stack.app().await, &stack.table).await;
+}
+
+#[tokio::test]
+async fn cancelling_a_paid_booking_refunds_by_the_policy_and_each_refund_counts_once() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let (admin, venue, court) = api.madrid_court(json!({})).await;
+    api.patch(&format!("/v1/venues/{venue}"))
+        .as_(&admin)
+        .json(&json!({"cancellation_policy": {"refund_rules": [
+            {"hours_before": 48, "percent": 100}, {"hours_before": 24, "percent": 50}]}}))
+        .send()
+        .await
+        .expect(200);
+    let (ana, customers) = stripe_hold(&api, &court, "10:00", "11:00").await;
+    let (_, admins) = stripe_hold(&api, &court, "11:00", "12:00").await;
+    for hold in [&customers, &admins] {
+        pay_at_localstripe(&intent_of(hold)).await;
+        deliver(
+            &stack,
+            &venue,
+            &stripe_event("payment_intent.succeeded", intent_object(hold, "succeeded")),
+        )
+        .await;
+    }
+    let paid_in = stack
+        .clock
+        .now()
+        .in_tz("Europe/Madrid")
+        .expect("a zone")
+        .strftime("%Y-%m")
+        .to_string();
+    // 30 hours before the start: the 24-hour rule, half back.
+    stack.advance_to(&format!("{}T03:00:00Z", "2031-12-01"));
+    let cancelled = api
+        .post(&format!(
+            "/v1/bookings/{}/cancel",
+            customers["booking_id"].as_str().unwrap()
+        ))
+        .as_(&ana)
+        .send()
+        .await
+        .expect(200);
+    let price = customers["price"]["amount"].as_i64().unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(
+        cancelled["refund"],
+        json!({"amount": {"amount": price / 2, "currency": "EUR"}, "percent": 50})
+    );
+    assert_eq!(
+        cancelled["payment"]["status"], "partially_refunded",
+        "{cancelled}"
+    );
+    // Stripe tells of the refund, three times: counted once.
+    for _ in 0..3 {
+        deliver(
+            &stack,
+            &venue,
+            &stripe_event("charge.refunded", refunded_charge(&customers, price / 2)),
+        )
+        .await;
+    }
+    let after = booking(&api, &ana, &customers["booking_id"]).await;
+    assert_eq!(after["payment"]["refunded"]["amount"], price / 2);
+    assert_eq!(after["status"], "cancelled");
+
+    // An admin's cancellation refunds in full, whatever the policy says.
+    let by_admin = api
+        .post(&format!(
+            "/v1/bookings/{}/cancel",
+            admins["booking_id"].as_str().unwrap()
+        ))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(by_admin["refund"]["percent"], 100);
+    assert_eq!(by_admin["payment"]["status"], "refunded");
+
+    // The months add up to what was paid (now) and refunded (in December 2031).
+    let mut totals = (0, 0, 0);
+    for month in [paid_in.as_str(), "2031-12"] {
+        let report = api
+            .get(&format!("/v1/venues/{venue}/reports/monthly?month={month}"))
+            .as_(&admin)
+            .send()
+            .await
+            .expect(200);
+        totals.0 += report["revenue"]["amount"].as_i64().unwrap();
+        totals.1 += report["refunds"]["amount"].as_i64().unwrap();
+        totals.2 += report["net"]["amount"].as_i64().unwrap();
+        if month == "2031-12" {
+            assert_eq!(report["bookings"]["cancelled"], 2, "{report}");
+            assert_eq!(report["bookings"]["confirmed"], 0, "{report}");
+            assert_eq!(report["by_resource"][0]["booked_units"], 0, "{report}");
+        }
+    }
+    let refunded = price / 2 + price;
+    assert_eq!(totals, (2 * price, refunded, 2 * price - refunded));
+    let csv = api
+        .get(&format!("/v1/venues/{venue}/reports/monthly?month=2031-12"))
+        .as_(&admin)
+        .header("accept", "text/csv")
+        .send()
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.text.starts_with("resource_id,"), "{}", csv.text);
+    assert!(csv.text.contains("\r\ntotal,"), "{}", csv.text);
+}
+
+#[tokio::test]
+async fn a_provider_that_does_not_answer_is_503_and_holds_nothing() {
+    let localstripe = OwnService::localstripe();
+    let standin = OwnService::mercadopago();
+    let mut payments = payments_config(None);
+    payments.stripe_api_base = localstripe.endpoint.clone();
+    payments.mercadopago_api_base = standin.endpoint.clone();
+    let stack = Stack::start_paying(payments);
+    let api = stack.api();
+    let (_, _, court) = api.madrid_court(json!({})).await;
+    for (provider, service) in [("stripe", &localstripe), ("mercadopago", &standin)] {
+        let started = std::time::Instant::now();
+        let reply = service
+            .while_frozen(Duration::from_millis(100), async {
+                api.post("/v1/bookings")
+                    .as_(&Who::customer())
+                    .json(&slot_booking_for(
+                        &court,
+                        &unique_email("ana"),
+                        &format!("{DAY}T10:00:00+01:00"),
+                        &format!("{DAY}T11:00:00+01:00"),
+                        provider,
+                    ))
+                    .send()
+                    .await
+            })
+            .await;
+        reply.expect_error(503, "UNAVAILABLE");
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "{provider}: {:?}",
+            started.elapsed()
+        );
+    }
+    let bookings = scan_table(&stack.app().await, &stack.table)
+        .await
+        .into_iter()
+        .filter(|item| {
+            item.get("type")
+                .and_then(|t| t.as_s().ok())
+                .map(String::as_str)
+                == Some("booking")
+        })
+        .count();
+    assert_eq!(bookings, 0, "nothing half-written");
+    let units = api
+        .get(&format!(
+            "/v1/resources/{court}/availability?from={DAY}&to=2031-12-03"
+        ))
+        .send()
+        .await
+        .expect(200);
+    assert!(
+        units["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["status"] == "free"),
+        "nothing held"
+    );
+}
+
+/// The mail to `to` that names `booking_id`, waiting up to 15 s for some.
+async fn mail_about(api: &Api, to: &str, booking_id: &str) -> Vec<Value> {
+    let started = std::time::Instant::now();
+    loop {
+        let about: Vec<Value> = api
+            .mail_to(to, 0)
+            .await
+            .into_iter()
+            .filter(|m| m["text"].as_str().is_some_and(|t| t.contains(booking_id)))
+            .collect();
+        if !about.is_empty() || started.elapsed() > Duration::from_secs(15) {
+            return about;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// The stand-in's control route: the customer pays a preference (or pays another amount).
+async fn pay_preference(preference: &str, amount: Option<f64>) -> Value {
+    let mut body = json!({"status": "approved"});
+    if let Some(amount) = amount {
+        body["transaction_amount"] = json!(amount);
+    }
+    reqwest::Client::new()
+        .post(format!(
+            "{}/_standin/preferences/{preference}/pay",
+            mercadopago_api_base()
+        ))
+        .json(&body)
+        .send()
+        .await
+        .expect("the stand-in answers")
+        .json()
+        .await
+        .expect("a payment")
+}
+
+#[tokio::test]
+async fn mercado_pago_confirms_its_price_and_nothing_of_another_amount() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let (_, _, court) = api.madrid_court(json!({})).await;
+    let mut holds = Vec::new();
+    for (start, end) in [("10:00", "11:00"), ("12:00", "13:00")] {
+        let ana = Who::customer();
+        let hold = api
+            .post("/v1/bookings")
+            .as_(&ana)
+            .json(&slot_booking_for(
+                &court,
+                &unique_email("ana"),
+                &format!("{DAY}T{start}:00+01:00"),
+                &format!("{DAY}T{end}:00+01:00"),
+                "mercadopago",
+            ))
+            .send()
+            .await
+            .expect(201);
+        assert!(hold["payment"]["checkout_url"].as_str().is_some(), "{hold}");
+        holds.push((ana, hold));
+    }
+    let (ana, right) = &holds[0];
+    let paid = pay_preference(right["payment"]["preference_id"].as_str().unwrap(), None).await;
+    assert_eq!(paid["notification"]["status"], 200, "{paid}");
+    let confirmed = booking(&api, ana, &right["booking_id"]).await;
+    assert_eq!(confirmed["status"], "confirmed", "{confirmed}");
+
+    let (bea, wrong) = &holds[1];
+    let paid = pay_preference(
+        wrong["payment"]["preference_id"].as_str().unwrap(),
+        Some(1.0),
+    )
+    .await;
+    assert_eq!(paid["notification"]["status"], 200, "{paid}");
+    let still = booking(&api, bea, &wrong["booking_id"]).await;
+    assert_eq!(still["status"], "held", "confirms nothing: {still}");
+    assert_eq!(
+        still["payment"]["status"], "refunded",
+        "refunded in full: {still}"
+    );
+    assert_eq!(still["payment"]["refunded"]["amount"], 100);
+    let desk = api.mail_to("desk@padelnorte.example", 2).await;
+    assert!(
+        desk.iter().any(|m| m["text"]
+            .as_str()
+            .is_some_and(|t| t.contains(wrong["booking_id"].as_str().unwrap()))),
+        "staff hear of it: {desk:?}"
+    );
+}
+
+#[tokio::test]
+async fn no_secret_or_token_reaches_a_log_line() {
+    let (stack, logs) = Stack::start_logged();
+    let api = stack.api();
+    let (admin, venue, court) = api.madrid_court(json!({})).await;
+    let (ana, hold) = stripe_hold(&api, &court, "10:00", "11:00").await;
+    pay_at_localstripe(&intent_of(&hold)).await;
+    deliver(
+        &stack,
+        &venue,
+        &stripe_event(
+            "payment_intent.succeeded",
+            intent_object(&hold, "succeeded"),
+        ),
+    )
+    .await;
+    api.post(&format!(
+        "/v1/bookings/{}/cancel",
+        hold["booking_id"].as_str().unwrap()
+    ))
+    .as_(&ana)
+    .send()
+    .await
+    .expect(200);
+    let mp = api
+        .post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&slot_booking_for(
+            &court,
+            &unique_email("bea"),
+            &format!("{DAY}T12:00:00+01:00"),
+            &format!("{DAY}T13:00:00+01:00"),
+            "mercadopago",
+        ))
+        .send()
+        .await
+        .expect(201);
+    pay_preference(mp["payment"]["preference_id"].as_str().unwrap(), None).await;
+    api.post(&format!("/webhooks/stripe/{venue}"))
+        .header("stripe-signature", "t=1,v1=00")
+        .raw("application/json", "{}")
+        .send()
+        .await
+        .expect(401);
+    api.get(&format!("/v1/venues/{venue}/payment-accounts"))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    let text = logs.text();
+    assert!(text.lines().count() > 20, "the logs were captured: {text}");
+    for secret in [
+        "sk_test_holdfastsecret4242",
+        STRIPE_WEBHOOK_SECRET,
+        "APP_USR-holdfast-access-1234",
+        "TG-holdfast-refresh-5678",
+        MERCADOPAGO_WEBHOOK_SECRET,
+        "holdfast-dev-client-secret",
+        hold["payment"]["client_secret"].as_str().unwrap(),
+    ] {
+        let leaks: Vec<&str> = text.lines().filter(|l| l.contains(secret)).collect();
+        assert!(leaks.is_empty(), "{secret} was logged: {leaks:?}");
+    }
+}
