@@ -189,7 +189,7 @@ async fn bad_requests_are_refused_and_write_nothing() {
         .await;
     refused(&reply, 400, "VALIDATION_ERROR", Some("max_nights"));
     assert!(
-        reply.text.contains("97"),
+        reply.text.contains("92"),
         "the limit is said: {}",
         reply.text
     );

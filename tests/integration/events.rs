@@ -6,8 +6,15 @@ use std::collections::BTreeSet;
 use aws_lambda_events::event::sqs::SqsEvent;
 use holdfast_api::App;
 use holdfast_api::services::notifier::Notifier;
-use holdfast_domain::{Booking, BookingDraft, NewBooking, ResourceDraft, VenueDraft};
-use holdfast_tests::{fresh_app, notifier_config};
+use holdfast_domain::{
+    Booking, BookingDraft, Checkout, MercadoPagoAccount, NewBooking, ProviderAccount,
+    ResourceDraft, Secret, VenueDraft,
+};
+use holdfast_payments::mercadopago::PreferenceRequest;
+use holdfast_tests::{
+    MERCADOPAGO_WEBHOOK_SECRET, fresh_app, mercadopago_api_base, mercadopago_signature,
+    notifier_config, stripe_signature,
+};
 use serde_json::{Value, json};
 
 fn read_event(name: &str, used: &mut BTreeSet<String>) -> String {
@@ -60,6 +67,8 @@ async fn seed(app: &App) {
     for (id, owner, hour, provider) in [
         ("bkg_demo", "user-demo", 12, "none"),
         ("bkg_lapsing", "user-other", 16, "stripe"),
+        ("bkg_paying", "user-payer", 18, "stripe"),
+        ("bkg_mp", "user-payer", 20, "mercadopago"),
     ] {
         let draft: BookingDraft = serde_json::from_value(json!({"resource_id": "res_demo_court",
             "start": format!("2031-12-02T{hour}:00:00+01:00"), "end": format!("2031-12-02T{}:00:00+01:00", hour + 1),
@@ -68,7 +77,7 @@ async fn seed(app: &App) {
         let plan = court
             .plan(request.period, venue.zone.tz(), now)
             .expect("plan");
-        let booking = Booking::new(NewBooking {
+        let mut booking = Booking::new(NewBooking {
             booking_id: id.into(),
             owner: owner.into(),
             resource: &court,
@@ -78,11 +87,84 @@ async fn seed(app: &App) {
             reminder_hours: 24,
             now,
         });
+        if let (Some(checkout), Some(payment)) =
+            (checkout_for(app, &booking).await, booking.payment.as_mut())
+        {
+            payment.checkout = Some(checkout);
+        }
         app.store
             .create_booking(&booking, 1, None, &[], now)
             .await
             .expect("seed booking");
     }
+}
+
+const DEMO_STRIPE_KEY: &str = "sk_test_51Demo0000000000004242";
+const DEMO_STRIPE_WEBHOOK_SECRET: &str = "whsec_demo0000000000000000";
+const DEMO_MP_TOKEN: &str = "APP_USR-demo-access-1234";
+
+/// The provider's side of the seeded holds that wait to be paid: a real PaymentIntent at
+/// localstripe, a real preference at the stand-in.
+async fn checkout_for(app: &App, booking: &Booking) -> Option<Checkout> {
+    let providers = app.providers.as_ref().expect("providers");
+    match booking.booking_id.as_str() {
+        "bkg_paying" => {
+            let intent = providers
+                .stripe
+                .create_payment_intent(
+                    &Secret::new(DEMO_STRIPE_KEY),
+                    &booking.price,
+                    &booking.booking_id,
+                    "seed-bkg_paying",
+                )
+                .await
+                .expect("localstripe makes an intent");
+            Some(Checkout::Stripe {
+                payment_intent_id: intent.id,
+                client_secret: intent.client_secret.expect("a client secret"),
+            })
+        }
+        "bkg_mp" => {
+            let preference = providers
+                .mercadopago
+                .create_preference(
+                    &Secret::new(DEMO_MP_TOKEN),
+                    &PreferenceRequest {
+                        booking_id: &booking.booking_id,
+                        title: "Court 1",
+                        amount: &booking.price,
+                        notification_url: "https://api.holdfast.example/webhooks/mercadopago?venue_id=ven_demo",
+                        expires_at: booking.hold_expires_at,
+                    },
+                    "seed-bkg_mp",
+                )
+                .await
+                .expect("the stand-in makes a preference");
+            Some(Checkout::MercadoPago {
+                preference_id: preference.id,
+                checkout_url: preference.init_point,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The sample webhook `name` with `replace`d placeholders, signed now as Stripe signs.
+fn stripe_delivery(
+    name: &str,
+    used: &mut BTreeSet<String>,
+    replace: (&str, &str),
+    now: i64,
+) -> lambda_http::Request {
+    let mut event: Value = serde_json::from_str(&read_event(name, used)).expect("JSON");
+    let body = event["body"]
+        .as_str()
+        .expect("a body")
+        .replace(replace.0, replace.1);
+    event["headers"]["stripe-signature"] =
+        json!(stripe_signature(DEMO_STRIPE_WEBHOOK_SECRET, now, &body));
+    event["body"] = json!(body);
+    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
 }
 
 #[tokio::test]
@@ -195,7 +277,11 @@ async fn every_sample_event_runs_through_its_handler() {
             "2031-12-02T12:00:00+01:00",
             "2031-12-02T12:30:00+01:00",
             "2031-12-02T16:00:00+01:00",
-            "2031-12-02T16:30:00+01:00"
+            "2031-12-02T16:30:00+01:00",
+            "2031-12-02T18:00:00+01:00",
+            "2031-12-02T18:30:00+01:00",
+            "2031-12-02T20:00:00+01:00",
+            "2031-12-02T20:30:00+01:00"
         ]
     );
 
@@ -266,6 +352,168 @@ async fn every_sample_event_runs_through_its_handler() {
             .expect("handler"),
     );
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+
+    let (status, report) = reply(
+        "monthly-report",
+        monthly_report::handler(&app, request("monthly-report", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(status, 200, "{report}");
+    let court = report["by_resource"]
+        .as_array()
+        .expect("by_resource")
+        .iter()
+        .find(|r| r["resource_id"] == "res_demo_court")
+        .unwrap_or_else(|| panic!("the demo court is reported: {report}"));
+    assert_eq!(court["open_units"], 5 * 28, "five Tuesdays of 08:00-22:00");
+
+    // Stripe's word on bkg_paying, each sample signed now with the venue's secret.
+    put_payment_account::handler(&app, request("put-payment-account", &mut used))
+        .await
+        .expect("handler");
+    let paying = app
+        .store
+        .booking("bkg_paying")
+        .await
+        .expect("read")
+        .expect("seeded");
+    let Some(Checkout::Stripe {
+        payment_intent_id, ..
+    }) = paying.payment.as_ref().and_then(|p| p.checkout.clone())
+    else {
+        panic!("bkg_paying has no intent");
+    };
+    let now = app.clock.now().as_second();
+    for (name, effect, payment) in [
+        (
+            "stripe-webhook-payment-intent-payment-failed",
+            "applied",
+            "failed",
+        ),
+        ("stripe-webhook-payment-intent-succeeded", "applied", "paid"),
+        (
+            "stripe-webhook-charge-refunded",
+            "applied",
+            "partially_refunded",
+        ),
+        (
+            "stripe-webhook-payment-intent-canceled",
+            "nothing",
+            "partially_refunded",
+        ),
+    ] {
+        let delivery = stripe_delivery(
+            name,
+            &mut used,
+            ("pi_3QdemoHoldfast0001", &payment_intent_id),
+            now,
+        );
+        let (status, answer) = reply(
+            name,
+            stripe_webhook::handler(&app, delivery)
+                .await
+                .expect("handler"),
+        );
+        assert_eq!(
+            (status, answer["effect"].as_str()),
+            (200, Some(effect)),
+            "{name}: {answer}"
+        );
+        let paying = app
+            .store
+            .booking("bkg_paying")
+            .await
+            .expect("read")
+            .expect("seeded");
+        assert_eq!(
+            paying.payment.as_ref().map(|p| p.status().as_str()),
+            Some(payment),
+            "{name}"
+        );
+    }
+
+    // Mercado Pago's notification of bkg_mp's payment, made at the stand-in.
+    let account = ProviderAccount::MercadoPago(MercadoPagoAccount {
+        access_token: Secret::new(DEMO_MP_TOKEN),
+        refresh_token: Secret::new("TG-demo-refresh"),
+        expires_at: "2031-06-01T00:00:00Z".parse().expect("an instant"),
+        user_id: "1234".into(),
+    });
+    let owner = holdfast_vault::Owner {
+        venue_id: "ven_demo",
+        provider: "mercadopago",
+    };
+    let sealed = app
+        .vault
+        .as_ref()
+        .expect("a vault")
+        .seal(&account.to_sealable(), owner)
+        .await
+        .expect("sealed");
+    app.store
+        .put_account("ven_demo", &account.summary(app.clock.now()), sealed)
+        .await
+        .expect("stored");
+    let mp = app
+        .store
+        .booking("bkg_mp")
+        .await
+        .expect("read")
+        .expect("seeded");
+    let Some(Checkout::MercadoPago { preference_id, .. }) =
+        mp.payment.as_ref().and_then(|p| p.checkout.clone())
+    else {
+        panic!("bkg_mp has no preference");
+    };
+    let paid: Value = reqwest::Client::new()
+        .post(format!(
+            "{}/_standin/preferences/{preference_id}/pay",
+            mercadopago_api_base()
+        ))
+        .json(&json!({"status": "approved", "notify": false}))
+        .send()
+        .await
+        .expect("the stand-in answers")
+        .json()
+        .await
+        .expect("a payment");
+    let payment_id = paid["payment"]["id"].to_string();
+    let mut event: Value =
+        serde_json::from_str(&read_event("mercadopago-webhook", &mut used)).expect("JSON");
+    let request_id = event["headers"]["x-request-id"]
+        .as_str()
+        .expect("x-request-id")
+        .to_string();
+    event["queryStringParameters"]["data.id"] = json!(payment_id);
+    event["rawQueryString"] = json!(format!(
+        "venue_id=ven_demo&data.id={payment_id}&type=payment"
+    ));
+    event["body"] = json!(
+        event["body"]
+            .as_str()
+            .expect("a body")
+            .replace("1000000001", &payment_id)
+    );
+    event["headers"]["x-signature"] = json!(mercadopago_signature(
+        MERCADOPAGO_WEBHOOK_SECRET,
+        now,
+        &payment_id,
+        &request_id
+    ));
+    let delivery =
+        lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event");
+    let (status, answer) = reply(
+        "mercadopago-webhook",
+        mercadopago_webhook::handler(&app, delivery)
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, answer["status"].as_str()),
+        (200, Some("confirmed")),
+        "{answer}"
+    );
 
     app.clock.advance(16 * 60);
     let event: Value =

@@ -6,6 +6,7 @@ pub mod booking;
 pub mod error;
 pub mod money;
 pub mod notice;
+pub mod oauth;
 pub mod payment;
 pub mod report;
 pub mod resource;
@@ -22,6 +23,10 @@ pub use booking::{
 pub use error::{DomainError, FieldErrors};
 pub use money::{Currency, Money, MoneyDraft};
 pub use notice::{Notice, NoticeKind, Recipient};
+pub use oauth::{
+    OAuthError, Pkce, StateClaims, code_challenge, needs_refresh, redact, refresh_due_before,
+    should_alert, sign_state, verify_state,
+};
 pub use payment::{
     Checkout, LockWork, MoneyMoved, Paid, Payment, PaymentFact, PaymentStatus, Settlement, cancel,
     cancellation_refund, refund_asked, settle, settle_conflict,

@@ -12,9 +12,11 @@ use crate::error::{DomainError, FieldErrors};
 use crate::money::{Currency, Money, MoneyDraft};
 use crate::venue::checked_name;
 
-/// The most units one booking may cover. Creating a booking is one DynamoDB transaction of at
-/// most 100 actions: the booking, its idempotency record, its notice and one lock per unit.
-pub const MAX_UNITS_PER_BOOKING: usize = 97;
+/// The most units one booking may cover. A booking's change is one DynamoDB transaction of at
+/// most 100 actions; the largest, a late payment's, writes the booking, the provider's event
+/// id, one lock per unit, a notice and the monthly counters of up to five months (92 nights
+/// span at most four, and the payment's month may be a fifth): 8 + 92.
+pub const MAX_UNITS_PER_BOOKING: usize = 92;
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -626,7 +628,7 @@ mod tests {
         let json = serde_json::json!({"name": "Cabaña", "kind": "nights", "max_nights": 120,
             "unit_price": {"amount": 150000, "currency": "EUR"}});
         let errors = field_errors(build(json));
-        assert!(errors.get("max_nights").unwrap().contains("97"), "{errors}");
+        assert!(errors.get("max_nights").unwrap().contains("92"), "{errors}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use holdfast_domain::{AccountSummary, PaymentProvider, format_utc};
 
 use crate::item::{Item, ItemError, s};
+use crate::oauth::tokens_shard;
 use crate::{Store, StoreError, keys};
 
 fn key(venue_id: &str, provider: PaymentProvider) -> (String, String) {
@@ -38,6 +39,32 @@ impl TryFrom<&Item> for AccountSummary {
     }
 }
 
+/// The item of `venue_id`'s account: `sealed` credentials and their `summary`. A Mercado Pago
+/// account is filed on the refresh job's list (`gsi3`, `TOKENS#{shard}`) by when its tokens
+/// expire; a new item has no refresh failures, so writing one clears them.
+pub(crate) fn account_item(venue_id: &str, summary: &AccountSummary, sealed: Vec<u8>) -> Item {
+    let mut item = Item::keyed(key(venue_id, summary.provider));
+    item.put("type", s("account"));
+    item.put("venue_id", s(venue_id));
+    item.put("provider", s(summary.provider.as_str()));
+    item.put("sealed", AttributeValue::B(Blob::new(sealed)));
+    if let Some(hint) = &summary.key_hint {
+        item.put("key_hint", s(hint));
+    }
+    if let Some(user) = &summary.user_id {
+        item.put("user_id", s(user));
+    }
+    if let Some(at) = summary.expires_at {
+        item.put("expires_at", s(format_utc(at)));
+        if summary.provider == PaymentProvider::MercadoPago {
+            item.put("gsi3pk", s(keys::tokens_due(tokens_shard(venue_id))));
+            item.put("gsi3sk", s(format!("{}#{venue_id}", format_utc(at))));
+        }
+    }
+    item.put("updated_at", s(format_utc(summary.updated_at)));
+    item
+}
+
 impl Store {
     /// Stores `venue_id`'s account (replacing one of the same provider) as `sealed` credentials
     /// and their `summary`.
@@ -47,24 +74,10 @@ impl Store {
         summary: &AccountSummary,
         sealed: Vec<u8>,
     ) -> Result<(), StoreError> {
-        let mut item = Item::keyed(key(venue_id, summary.provider));
-        item.put("type", s("account"));
-        item.put("provider", s(summary.provider.as_str()));
-        item.put("sealed", AttributeValue::B(Blob::new(sealed)));
-        if let Some(hint) = &summary.key_hint {
-            item.put("key_hint", s(hint));
-        }
-        if let Some(user) = &summary.user_id {
-            item.put("user_id", s(user));
-        }
-        if let Some(at) = summary.expires_at {
-            item.put("expires_at", s(format_utc(at)));
-        }
-        item.put("updated_at", s(format_utc(summary.updated_at)));
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item.0))
+            .set_item(Some(account_item(venue_id, summary, sealed).0))
             .send()
             .await?;
         Ok(())
@@ -132,5 +145,55 @@ impl Store {
             .send()
             .await?;
         Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(provider: PaymentProvider, expires_at: Option<&str>) -> AccountSummary {
+        AccountSummary {
+            provider,
+            key_hint: None,
+            user_id: Some("987654321".into()),
+            expires_at: expires_at.map(|t| t.parse().unwrap()),
+            last_refresh_error: None,
+            updated_at: "2026-11-22T10:00:00Z".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn mercadopago_accounts_are_filed_by_token_expiry() {
+        let item = account_item(
+            "ven_1",
+            &summary(PaymentProvider::MercadoPago, Some("2027-05-21T10:00:00Z")),
+            vec![1, 2, 3],
+        );
+        assert_eq!(
+            item.string("gsi3pk").unwrap(),
+            keys::tokens_due(tokens_shard("ven_1"))
+        );
+        assert_eq!(item.string("gsi3sk").unwrap(), "2027-05-21T10:00:00Z#ven_1");
+        assert_eq!(item.string("venue_id").unwrap(), "ven_1");
+        assert!(!item.0.contains_key("refresh_failures"));
+        assert!(!item.0.contains_key("last_refresh_error"));
+        let read = AccountSummary::try_from(&item).unwrap();
+        assert_eq!(
+            read,
+            summary(PaymentProvider::MercadoPago, Some("2027-05-21T10:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn other_accounts_stay_off_the_refresh_list() {
+        let stripe = account_item("ven_1", &summary(PaymentProvider::Stripe, None), vec![1]);
+        assert!(!stripe.0.contains_key("gsi3pk") && !stripe.0.contains_key("gsi3sk"));
+        let no_expiry = account_item(
+            "ven_1",
+            &summary(PaymentProvider::MercadoPago, None),
+            vec![1],
+        );
+        assert!(!no_expiry.0.contains_key("gsi3pk"));
     }
 }

@@ -90,6 +90,16 @@ pub fn idempotency(caller: &str, key: &str) -> (String, String) {
     )
 }
 
+/// A Mercado Pago connect in progress, by its state's nonce: taken once, on the way back.
+pub fn oauth_state(nonce: &str) -> (String, String) {
+    (format!("OAUTH#{}", part(nonce)), "OAUTH".into())
+}
+
+/// Mercado Pago accounts by when their tokens expire, sharded: the refresh job's work list.
+pub fn tokens_due(shard: u32) -> String {
+    format!("TOKENS#{shard}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ mod item;
 mod keys;
 mod lists;
 mod mail;
+mod oauth;
 mod outbox;
 mod page;
 mod reports;
@@ -26,6 +27,7 @@ pub use changes::{BookingChange, ChangeError, ProviderEvent};
 pub use idempotency::IdempotencyRecord;
 pub use item::{Item, ItemError};
 pub use mail::MailClaim;
+pub use oauth::{DueAccount, PENDING_CONNECT_LIFETIME, PendingConnect, TOKEN_SHARDS};
 pub use page::Page;
 
 /// The table's indexes, as template.yaml defines them.
@@ -35,6 +37,7 @@ pub mod index {
     /// A venue's bookings by local day (`VENUE#{id}#DAY#{date}`): one partition per venue-day.
     pub const BY_VENUE_DAY: &str = "gsi2";
     /// Held bookings by hold expiry, sharded (`HELD#{0..7}`).
+    /// Also Mercado Pago accounts by token expiry (`TOKENS#{0..3}`), for the refresh job.
     pub const HELD: &str = "gsi3";
     /// Confirmed bookings by when their reminder is due, sharded (`REMIND#{0..7}`).
     pub const REMINDERS: &str = "gsi4";

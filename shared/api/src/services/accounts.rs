@@ -2,7 +2,7 @@
 //! never shown again), lists what is set up, or removes one.
 
 use holdfast_domain::{AccountSummary, PaymentProvider, ProviderAccount, format_local};
-use holdfast_vault::{Owner, VaultError};
+use holdfast_vault::{Owner, Vault, VaultError};
 use serde::Serialize;
 
 use super::administered_venue;
@@ -30,7 +30,7 @@ pub struct AccountList {
     pub items: Vec<AccountView>,
 }
 
-fn view(summary: &AccountSummary, zone: &jiff::tz::TimeZone) -> AccountView {
+pub(crate) fn view(summary: &AccountSummary, zone: &jiff::tz::TimeZone) -> AccountView {
     let mercadopago = summary.provider == PaymentProvider::MercadoPago;
     AccountView {
         provider: summary.provider.as_str(),
@@ -58,6 +58,65 @@ impl From<VaultError> for ApiError {
     }
 }
 
+fn vault(app: &App) -> Result<&Vault, ApiError> {
+    app.vault
+        .as_ref()
+        .ok_or_else(|| ApiError::Internal("payment accounts need HOLDFAST_KMS_KEY_ID".into()))
+}
+
+/// Credentials are sealed for their venue and provider: they open for that account alone.
+fn owner<'a>(venue_id: &'a str, provider: PaymentProvider) -> Owner<'a> {
+    Owner {
+        venue_id,
+        provider: provider.as_str(),
+    }
+}
+
+/// Fails unless accounts can be sealed here: checked before anything is asked of a provider.
+pub(crate) fn can_seal(app: &App) -> Result<(), ApiError> {
+    vault(app).map(|_| ())
+}
+
+/// `account` sealed for `venue_id` with KMS: the only form credentials are stored in.
+pub(crate) async fn seal(
+    app: &App,
+    venue_id: &str,
+    account: &ProviderAccount,
+) -> Result<Vec<u8>, ApiError> {
+    let owner = owner(venue_id, account.provider());
+    Ok(vault(app)?.seal(&account.to_sealable(), owner).await?)
+}
+
+/// The credentials `sealed` holds, for the one call at hand.
+pub(crate) async fn open(
+    app: &App,
+    venue_id: &str,
+    provider: PaymentProvider,
+    sealed: &[u8],
+) -> Result<ProviderAccount, ApiError> {
+    let plain = vault(app)?.open(sealed, owner(venue_id, provider)).await?;
+    ProviderAccount::from_sealed(provider, &plain)
+        .ok_or_else(|| ApiError::Internal("a sealed payment account does not read".into()))
+}
+
+/// Stores `account` as `venue_id`'s account at its provider, sealed, replacing any before it
+/// (and its refresh failures): what an admin's PUT and a finished OAuth connect both do.
+pub(crate) async fn store_account(
+    app: &App,
+    venue_id: &str,
+    account: &ProviderAccount,
+) -> Result<AccountSummary, ApiError> {
+    let sealed = seal(app, venue_id, account).await?;
+    let summary = account.summary(app.clock.now());
+    app.store.put_account(venue_id, &summary, sealed).await?;
+    tracing::info!(
+        venue_id,
+        provider = account.provider().as_str(),
+        "payment account stored"
+    );
+    Ok(summary)
+}
+
 pub async fn put_account(
     app: &App,
     caller: &Caller,
@@ -67,22 +126,7 @@ pub async fn put_account(
 ) -> Result<AccountView, ApiError> {
     let venue = administered_venue(app, caller, venue_id).await?;
     let account = ProviderAccount::read(provider, body)?;
-    let vault = app
-        .vault
-        .as_ref()
-        .ok_or_else(|| ApiError::Internal("payment accounts need HOLDFAST_KMS_KEY_ID".into()))?;
-    let owner = Owner {
-        venue_id,
-        provider: provider.as_str(),
-    };
-    let sealed = vault.seal(&account.to_sealable(), owner).await?;
-    let summary = account.summary(app.clock.now());
-    app.store.put_account(venue_id, &summary, sealed).await?;
-    tracing::info!(
-        venue_id,
-        provider = provider.as_str(),
-        "payment account stored"
-    );
+    let summary = store_account(app, venue_id, &account).await?;
     Ok(view(&summary, venue.zone.tz()))
 }
 

@@ -1,0 +1,392 @@
+//! Mercado Pago OAuth as stored: a connect in progress (`OAUTH#{nonce}`, taken once or gone in
+//! 15 minutes) and the accounts whose tokens the refresh job renews, with its failures.
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use holdfast_domain::{AccountSummary, PaymentProvider, Secret, format_utc};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::accounts::account_item;
+use crate::item::{Item, ItemError, held_shard, n, s};
+use crate::{Store, StoreError, index, keys};
+
+/// How long a pending connect is kept: longer than its state verifies (10 minutes), so that
+/// a state still good always finds its verifier; DynamoDB's TTL purges it afterwards.
+pub const PENDING_CONNECT_LIFETIME: SignedDuration = SignedDuration::from_secs(15 * 60);
+
+/// How many partitions the refresh list spreads over: few accounts, written rarely.
+pub const TOKEN_SHARDS: u32 = 4;
+
+/// The refresh list shares `gsi3` with the held bookings: its own partitions (`TOKENS#…`),
+/// so neither job ever reads the other's items.
+const TOKENS_INDEX: &str = index::HELD;
+
+/// The refresh-list shard of a venue's account.
+pub(crate) fn tokens_shard(venue_id: &str) -> u32 {
+    // The same stable hash as the held bookings' shards, over fewer partitions.
+    held_shard(venue_id) % TOKEN_SHARDS
+}
+
+/// A connect started by an admin and not yet finished: the venue it is for and the PKCE
+/// verifier that alone can redeem its authorization code. The verifier never leaves the
+/// server: it is sent only to Mercado Pago's token endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingConnect {
+    pub nonce: String,
+    pub venue_id: String,
+    pub code_verifier: Secret,
+    /// The admin who started it (their `sub`), for the log of who connected the account.
+    pub started_by: String,
+    /// When the item is forgotten (DynamoDB TTL).
+    pub expires_at: Timestamp,
+}
+
+impl PendingConnect {
+    pub fn new(
+        nonce: String,
+        venue_id: String,
+        code_verifier: Secret,
+        started_by: String,
+        now: Timestamp,
+    ) -> PendingConnect {
+        PendingConnect {
+            nonce,
+            venue_id,
+            code_verifier,
+            started_by,
+            expires_at: now
+                .checked_add(PENDING_CONNECT_LIFETIME)
+                .unwrap_or(Timestamp::MAX),
+        }
+    }
+}
+
+impl From<&PendingConnect> for Item {
+    fn from(pending: &PendingConnect) -> Item {
+        let mut item = Item::keyed(keys::oauth_state(&pending.nonce));
+        item.put("type", s("oauth_state"));
+        item.put("nonce", s(&pending.nonce));
+        item.put("venue_id", s(&pending.venue_id));
+        item.put("code_verifier", s(pending.code_verifier.expose()));
+        item.put("started_by", s(&pending.started_by));
+        item.put("expires_at", s(format_utc(pending.expires_at)));
+        item.put("ttl", n(pending.expires_at.as_second()));
+        item
+    }
+}
+
+impl TryFrom<&Item> for PendingConnect {
+    type Error = ItemError;
+
+    fn try_from(item: &Item) -> Result<PendingConnect, ItemError> {
+        Ok(PendingConnect {
+            nonce: item.string("nonce")?.to_string(),
+            venue_id: item.string("venue_id")?.to_string(),
+            code_verifier: Secret::new(item.string("code_verifier")?),
+            started_by: item.string("started_by")?.to_string(),
+            expires_at: item.parsed("expires_at")?,
+        })
+    }
+}
+
+/// A Mercado Pago account on the refresh list, as the index shows it (a moment behind the table:
+/// the refresh reads the credentials themselves again before using them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueAccount {
+    pub venue_id: String,
+    pub expires_at: Timestamp,
+    /// When its credentials were last written.
+    pub updated_at: Timestamp,
+    /// Refreshes failed in a row since the credentials were last written.
+    pub refresh_failures: u32,
+}
+
+impl TryFrom<&Item> for DueAccount {
+    type Error = ItemError;
+
+    fn try_from(item: &Item) -> Result<DueAccount, ItemError> {
+        Ok(DueAccount {
+            venue_id: item.string("venue_id")?.to_string(),
+            expires_at: item.parsed("expires_at")?,
+            updated_at: item.parsed("updated_at")?,
+            refresh_failures: item.opt_number("refresh_failures")?.unwrap_or(0),
+        })
+    }
+}
+
+fn account_key(venue_id: &str) -> (String, String) {
+    (
+        keys::venue(venue_id).0,
+        format!("ACCOUNT#{}", PaymentProvider::MercadoPago.as_str()),
+    )
+}
+
+fn blob(bytes: &[u8]) -> AttributeValue {
+    AttributeValue::B(Blob::new(bytes.to_vec()))
+}
+
+impl Store {
+    /// Records a connect just started. Its nonce is fresh: one already taken is an id collision.
+    pub async fn put_oauth_state(&self, pending: &PendingConnect) -> Result<(), StoreError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Item::from(pending).0))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::DuplicateId)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Takes the connect of `nonce` off the table and answers it, once: one conditional delete,
+    /// so of two returns with the same state only one finds it, and a state used before finds
+    /// nothing. Its freshness is the state's to prove (it verifies for 10 minutes, the item is
+    /// kept 15), since DynamoDB purges expired items only eventually.
+    pub async fn take_oauth_state(
+        &self,
+        nonce: &str,
+    ) -> Result<Option<PendingConnect>, StoreError> {
+        let (pk, sk) = keys::oauth_state(nonce);
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression("attribute_exists(pk)")
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        match deleted {
+            Ok(out) => match out.attributes {
+                Some(attributes) if !attributes.is_empty() => {
+                    Ok(Some(PendingConnect::try_from(&Item(attributes))?))
+                }
+                _ => Ok(None),
+            },
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Mercado Pago accounts whose tokens are still alive at `alive_at` and expire before
+    /// `before`, soonest first within each shard, at most `limit`: one query per shard of the
+    /// refresh list, never a scan. Expired tokens cannot be renewed (the seller must connect
+    /// again), so they are not read: they would only crowd out the ones that still can be.
+    /// An item that does not read is handed back as its error, so that one cannot stop the rest.
+    pub async fn mercadopago_accounts_due(
+        &self,
+        alive_at: Timestamp,
+        before: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Result<DueAccount, ItemError>>, StoreError> {
+        let mut found = Vec::new();
+        for shard in 0..TOKEN_SHARDS {
+            let remaining = limit.saturating_sub(found.len());
+            if remaining == 0 {
+                break;
+            }
+            // `{expires_at}#{venue_id}` sorts by expiry; `before` itself sorts below any key of
+            // that instant, so BETWEEN stops short of it.
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(TOKENS_INDEX)
+                .key_condition_expression("gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(keys::tokens_due(shard)))
+                .expression_attribute_values(":from", s(format_utc(alive_at)))
+                .expression_attribute_values(":to", s(format_utc(before)))
+                .projection_expression("pk, sk, venue_id, expires_at, updated_at, refresh_failures")
+                .limit(i32::try_from(remaining).unwrap_or(i32::MAX));
+            found.extend(self.query_items(query, remaining).await?);
+        }
+        Ok(found.iter().map(DueAccount::try_from).collect())
+    }
+
+    /// Stores the tokens a refresh of `venue_id`'s account brought, through the same item as
+    /// [`Store::put_account`] (so its failures are cleared), if the stored credentials are still
+    /// `seen_sealed`, the ones refreshed. Sealed credentials are never sealed twice alike (KMS
+    /// draws a fresh IV each time), so they tell versions apart where a timestamp to the second
+    /// could not. `false` when they changed meanwhile (reconnected, removed, or refreshed by an
+    /// overlapping run): the newer write stands.
+    pub async fn put_refreshed_account(
+        &self,
+        venue_id: &str,
+        summary: &AccountSummary,
+        sealed: Vec<u8>,
+        seen_sealed: &[u8],
+    ) -> Result<bool, StoreError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(account_item(venue_id, summary, sealed).0))
+            .condition_expression("sealed = :seen")
+            .expression_attribute_values(":seen", blob(seen_sealed))
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Counts one more failed refresh of `venue_id`'s Mercado Pago account and keeps `error`
+    /// (already free of any token) to show in its listing, if the stored credentials are still
+    /// `seen_sealed`, the ones that failed. Answers the failures in a row now counted; `None`
+    /// when the account changed or went meanwhile (nothing is held against newer credentials,
+    /// and no item is made up for a removed account).
+    pub async fn record_refresh_failure(
+        &self,
+        venue_id: &str,
+        seen_sealed: &[u8],
+        error: &str,
+        at: Timestamp,
+    ) -> Result<Option<u32>, StoreError> {
+        let (pk, sk) = account_key(venue_id);
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(
+                "SET last_refresh_error = :error, last_refresh_failed_at = :at \
+                 ADD refresh_failures :one",
+            )
+            .condition_expression("sealed = :seen")
+            .expression_attribute_values(":error", s(error))
+            .expression_attribute_values(":at", s(format_utc(at)))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":seen", blob(seen_sealed))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match updated {
+            Ok(out) => {
+                let item = Item(out.attributes.unwrap_or_default());
+                Ok(Some(item.number("refresh_failures")?))
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        "2026-11-22T10:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_pending_connect_reads_back_as_written_and_expires_in_fifteen_minutes() {
+        let pending = PendingConnect::new(
+            "4f0c".into(),
+            "ven_1".into(),
+            Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "staff-1".into(),
+            now(),
+        );
+        let item = Item::from(&pending);
+        assert_eq!(item.string("pk").unwrap(), "OAUTH#4f0c");
+        assert_eq!(item.string("sk").unwrap(), "OAUTH");
+        assert_eq!(
+            item.number::<i64>("ttl").unwrap(),
+            now().as_second() + 15 * 60
+        );
+        assert_eq!(PendingConnect::try_from(&item).unwrap(), pending);
+        assert!(!format!("{pending:?}").contains("dBjftJeZ"));
+    }
+
+    #[test]
+    fn a_pending_connect_missing_its_verifier_does_not_read() {
+        let mut item = Item::from(&PendingConnect::new(
+            "n".into(),
+            "ven_1".into(),
+            Secret::new("v"),
+            "staff-1".into(),
+            now(),
+        ));
+        item.0.remove("code_verifier");
+        assert_eq!(
+            PendingConnect::try_from(&item).unwrap_err().attribute,
+            "code_verifier"
+        );
+    }
+
+    #[test]
+    fn a_due_account_reads_its_failures_zero_when_none_were_counted() {
+        let summary = AccountSummary {
+            provider: PaymentProvider::MercadoPago,
+            key_hint: None,
+            user_id: Some("42".into()),
+            expires_at: Some("2026-12-01T00:00:00Z".parse().unwrap()),
+            last_refresh_error: None,
+            updated_at: now(),
+        };
+        let mut item = account_item("ven_1", &summary, vec![9]);
+        let due = DueAccount::try_from(&item).unwrap();
+        assert_eq!(
+            due,
+            DueAccount {
+                venue_id: "ven_1".into(),
+                expires_at: "2026-12-01T00:00:00Z".parse().unwrap(),
+                updated_at: now(),
+                refresh_failures: 0,
+            }
+        );
+        item.put("refresh_failures", n(2));
+        assert_eq!(DueAccount::try_from(&item).unwrap().refresh_failures, 2);
+        item.put("refresh_failures", s("two"));
+        assert!(DueAccount::try_from(&item).is_err());
+    }
+
+    #[test]
+    fn accounts_spread_over_the_token_shards() {
+        let shards: std::collections::HashSet<u32> = (0..64)
+            .map(|i| tokens_shard(&format!("ven_{i:032x}")))
+            .collect();
+        assert!(shards.iter().all(|s| *s < TOKEN_SHARDS));
+        assert_eq!(shards.len(), TOKEN_SHARDS as usize);
+        assert_eq!(keys::tokens_due(3), "TOKENS#3");
+    }
+
+    #[test]
+    fn nonces_cannot_reach_another_key() {
+        assert_eq!(keys::oauth_state("a#b").0, "OAUTH#a%23b");
+    }
+}
