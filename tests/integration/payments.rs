@@ -7,7 +7,8 @@ use std::time::Duration;
 use holdfast_tests::{
     Api, DAY, MERCADOPAGO_WEBHOOK_SECRET, OwnService, STRIPE_WEBHOOK_SECRET, Stack, Who,
     assert_locks_consistent, mercadopago_api_base, mercadopago_signature, pay_at_localstripe,
-    payments_config, scan_table, slot_booking_for, stripe_event, stripe_signature, unique_email,
+    pay_at_localstripe_on, payments_config, scan_table, slot_booking_for, stripe_event,
+    stripe_signature, unique_email,
 };
 use serde_json::{Value, json};
 
@@ -710,4 +711,164 @@ async fn no_secret_or_token_reaches_a_log_line() {
         let leaks: Vec<&str> = text.lines().filter(|l| l.contains(secret)).collect();
         assert!(leaks.is_empty(), "{secret} was logged: {leaks:?}");
     }
+}
+
+#[tokio::test]
+async fn a_refund_the_provider_could_not_take_is_asked_again_by_the_sweep() {
+    let localstripe = OwnService::localstripe();
+    let mut payments = payments_config(None);
+    payments.stripe_api_base = localstripe.endpoint.clone();
+    let stack = Stack::start_paying(payments);
+    let api = stack.api();
+    let (admin, venue, court) = api.madrid_court(json!({})).await;
+    let (_, hold) = stripe_hold(&api, &court, "10:00", "11:00").await;
+    pay_at_localstripe_on(&localstripe.endpoint, &intent_of(&hold)).await;
+    deliver(
+        &stack,
+        &venue,
+        &stripe_event(
+            "payment_intent.succeeded",
+            intent_object(&hold, "succeeded"),
+        ),
+    )
+    .await;
+    let id = hold["booking_id"].as_str().unwrap();
+    let cancelled = localstripe
+        .while_frozen(Duration::from_millis(100), async {
+            api.post(&format!("/v1/bookings/{id}/cancel"))
+                .as_(&admin)
+                .send()
+                .await
+                .expect(200)
+        })
+        .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(
+        cancelled["payment"]["status"], "refund_pending",
+        "{cancelled}"
+    );
+
+    // Too soon for the sweep: the request that decided it may still be asking.
+    let early = api
+        .post("/_local/jobs/publish-notices")
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(early["refunds"]["owed"], 0, "{early}");
+    stack.clock.advance(60);
+    let sweep = api
+        .post("/_local/jobs/publish-notices")
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(
+        (
+            sweep["refunds"]["owed"].as_u64(),
+            sweep["refunds"]["asked"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{sweep}"
+    );
+    let refunded = booking(&api, &admin, &hold["booking_id"]).await;
+    assert_eq!(refunded["payment"]["status"], "refunded", "{refunded}");
+    let again = api
+        .post("/_local/jobs/publish-notices")
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(again["refunds"]["owed"], 0, "asked once: {again}");
+}
+
+/// Late payments race new bookings for the same units: whatever wins, no instant is sold
+/// twice, and every lock belongs to a booking that holds it.
+#[tokio::test]
+async fn late_payments_racing_new_bookings_never_sell_a_unit_twice() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let (admin, venue, court) = api.madrid_court(json!({})).await;
+    let hours = [9u32, 11, 13, 15, 17];
+    let at = |h: u32, m: u32| format!("{DAY}T{h:02}:{m:02}:00+01:00");
+    let mut holds = Vec::new();
+    for hour in hours {
+        let (_, hold) = stripe_hold(
+            &api,
+            &court,
+            &format!("{hour:02}:00"),
+            &format!("{:02}:00", hour + 1),
+        )
+        .await;
+        holds.push(hold);
+    }
+    stack.clock.advance(16 * 60);
+    let mut racing = Vec::new();
+    for (hour, hold) in hours.iter().zip(&holds) {
+        let body = stripe_event("payment_intent.succeeded", intent_object(hold, "succeeded"));
+        let signature =
+            stripe_signature(STRIPE_WEBHOOK_SECRET, stack.clock.now().as_second(), &body);
+        let (webhook_api, venue) = (stack.api(), venue.clone());
+        racing.push(tokio::spawn(async move {
+            webhook_api
+                .post(&format!("/webhooks/stripe/{venue}"))
+                .header("stripe-signature", &signature)
+                .raw("application/json", body)
+                .send()
+                .await
+        }));
+        // The same hour, and one overlapping its second half.
+        for (start, end) in [
+            (at(*hour, 0), at(hour + 1, 0)),
+            (at(*hour, 30), at(hour + 1, 30)),
+        ] {
+            let (booking_api, court) = (stack.api(), court.clone());
+            let body = slot_booking_for(&court, &unique_email("racer"), &start, &end, "none");
+            racing.push(tokio::spawn(async move {
+                booking_api
+                    .post("/v1/bookings")
+                    .as_(&Who::customer())
+                    .json(&body)
+                    .send()
+                    .await
+            }));
+        }
+    }
+    for call in racing {
+        let reply = call.await.expect("a racing call");
+        assert!(
+            matches!(reply.status, 200 | 201 | 409),
+            "{} {}",
+            reply.status,
+            reply.text
+        );
+    }
+    let listed = api
+        .get(&format!(
+            "/v1/venues/{venue}/bookings?from={DAY}&to=2031-12-03&limit=100"
+        ))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    let live: Vec<(jiff::Timestamp, jiff::Timestamp)> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["status"] == "confirmed")
+        .map(|b| {
+            (
+                b["start"].as_str().unwrap().parse().unwrap(),
+                b["end"].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    for (i, a) in live.iter().enumerate() {
+        for b in &live[i + 1..] {
+            assert!(
+                a.1 <= b.0 || b.1 <= a.0,
+                "sold twice: {a:?} and {b:?} in {listed}"
+            );
+        }
+    }
+    let sold: usize = live.len();
+    assert!(sold >= hours.len(), "each hour went to someone: {listed}");
+    assert_locks_consistent(&stack.app().await, &stack.table).await;
 }

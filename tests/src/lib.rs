@@ -1039,7 +1039,11 @@ pub fn stripe_event(kind: &str, object: Value) -> String {
 /// The customer's side of paying a PaymentIntent at localstripe: a card, attached and
 /// confirmed, as Stripe.js would.
 pub async fn pay_at_localstripe(payment_intent_id: &str) {
-    let base = stripe_api_base();
+    pay_at_localstripe_on(&stripe_api_base(), payment_intent_id).await;
+}
+
+/// [`pay_at_localstripe`] at the localstripe at `base`.
+pub async fn pay_at_localstripe_on(base: &str, payment_intent_id: &str) {
     let key = stripe_account()["secret_key"]
         .as_str()
         .expect("a key")

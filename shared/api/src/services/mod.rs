@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod availability;
 pub mod bookings;
 pub mod catalog;
+pub mod connect;
 pub mod jobs;
 pub mod notices;
 pub mod notifier;
