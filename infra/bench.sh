@@ -16,17 +16,7 @@ trap 'stop_pid "$SERVER_PID"; stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"; st
 DDB_PORT=$(free_port); API_PORT=$(free_port); MOTO_PORT=$(free_port)
 start_dynamodb "$DDB_PORT" -inMemory
 start_moto "$MOTO_PORT"
-LOCALSTRIPE_PORT=$(free_port)
-say "starting localstripe (Stripe) on port $LOCALSTRIPE_PORT"
-start_localstripe "$LOCALSTRIPE_PORT"
-export HOLDFAST_TEST_STRIPE_API_BASE="http://127.0.0.1:$LOCALSTRIPE_PORT"
-MERCADOPAGO_PORT=$(free_port)
-say "starting the Mercado Pago stand-in on 127.0.0.1:$MERCADOPAGO_PORT"
-start_mercadopago "$MERCADOPAGO_PORT"
-export HOLDFAST_TEST_MERCADOPAGO_API_BASE="http://127.0.0.1:$MERCADOPAGO_PORT"
-# Tests that stop a payment provider of their own start it from the same install and build.
-export HOLDFAST_LOCALSTRIPE_SERVER="$HOLDFAST_STATE/venv/bin/localstripe"
-export HOLDFAST_MERCADOPAGO_STANDIN="$HOLDFAST_ROOT/target/debug/holdfast-mercadopago"
+start_test_providers
 export HOLDFAST_DEV_JWT_SECRET=bench-secret
 HOLDFAST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT" HOLDFAST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
   HOLDFAST_API_PORT="$API_PORT" \

@@ -15,17 +15,7 @@ export HOLDFAST_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
 MOTO_PORT=$(free_port)
 start_moto "$MOTO_PORT"
 export HOLDFAST_TEST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
-LOCALSTRIPE_PORT=$(free_port)
-say "starting localstripe (Stripe) on port $LOCALSTRIPE_PORT"
-start_localstripe "$LOCALSTRIPE_PORT"
-export HOLDFAST_TEST_STRIPE_API_BASE="http://127.0.0.1:$LOCALSTRIPE_PORT"
-MERCADOPAGO_PORT=$(free_port)
-say "starting the Mercado Pago stand-in on 127.0.0.1:$MERCADOPAGO_PORT"
-start_mercadopago "$MERCADOPAGO_PORT"
-export HOLDFAST_TEST_MERCADOPAGO_API_BASE="http://127.0.0.1:$MERCADOPAGO_PORT"
-# Tests that stop a payment provider of their own start it from the same install and build.
-export HOLDFAST_LOCALSTRIPE_SERVER="$HOLDFAST_STATE/venv/bin/localstripe"
-export HOLDFAST_MERCADOPAGO_STANDIN="$HOLDFAST_ROOT/target/debug/holdfast-mercadopago"
+start_test_providers
 cargo build -q -p holdfast-tests --tests
 for run in $(seq 1 "${RUNS:-10}"); do
   say "race run $run"

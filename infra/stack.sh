@@ -102,3 +102,19 @@ stop_pid() {
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
 }
+
+# start_test_providers: localstripe and the Mercado Pago stand-in on free ports, for the tests
+# (HOLDFAST_TEST_*_API_BASE), and where their binaries are, for tests that start their own.
+start_test_providers() {
+  local stripe_port mercadopago_port
+  stripe_port=$(free_port)
+  say "starting localstripe (Stripe) on port $stripe_port"
+  start_localstripe "$stripe_port"
+  export HOLDFAST_TEST_STRIPE_API_BASE="http://127.0.0.1:$stripe_port"
+  mercadopago_port=$(free_port)
+  say "starting the Mercado Pago stand-in on 127.0.0.1:$mercadopago_port"
+  start_mercadopago "$mercadopago_port"
+  export HOLDFAST_TEST_MERCADOPAGO_API_BASE="http://127.0.0.1:$mercadopago_port"
+  export HOLDFAST_LOCALSTRIPE_SERVER="$HOLDFAST_STATE/venv/bin/localstripe"
+  export HOLDFAST_MERCADOPAGO_STANDIN="$HOLDFAST_ROOT/target/debug/holdfast-mercadopago"
+}

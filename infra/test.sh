@@ -31,17 +31,7 @@ export HOLDFAST_TEST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 export HOLDFAST_MOTO_SERVER="$HOLDFAST_STATE/venv/bin/moto_server"
 # Tests that stop a DynamoDB Local of their own (SIGSTOP) start it from the same jar.
 export HOLDFAST_DYNAMODB_JAR_DIR="$(dynamodb_jar_dir)"
-LOCALSTRIPE_PORT=$(free_port)
-say "starting localstripe (Stripe) on port $LOCALSTRIPE_PORT"
-start_localstripe "$LOCALSTRIPE_PORT"
-export HOLDFAST_TEST_STRIPE_API_BASE="http://127.0.0.1:$LOCALSTRIPE_PORT"
-MERCADOPAGO_PORT=$(free_port)
-say "starting the Mercado Pago stand-in on 127.0.0.1:$MERCADOPAGO_PORT"
-start_mercadopago "$MERCADOPAGO_PORT"
-export HOLDFAST_TEST_MERCADOPAGO_API_BASE="http://127.0.0.1:$MERCADOPAGO_PORT"
-# Tests that stop a payment provider of their own start it from the same install and build.
-export HOLDFAST_LOCALSTRIPE_SERVER="$HOLDFAST_STATE/venv/bin/localstripe"
-export HOLDFAST_MERCADOPAGO_STANDIN="$HOLDFAST_ROOT/target/debug/holdfast-mercadopago"
+start_test_providers
 
 say "cargo test (unit, handler and integration tests)"
 cargo test --workspace --all-targets ${HOLDFAST_TEST_ARGS:-}

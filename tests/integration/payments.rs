@@ -32,6 +32,29 @@ async fn stripe_hold(api: &Api, court: &str, start: &str, end: &str) -> (Who, Va
     (ana, booking)
 }
 
+/// A booking paid at the desk from `start` to `end` (local times on DAY), by a new customer.
+async fn book_at_desk(api: &Api, court: &str, start: &str, end: &str) -> holdfast_tests::Reply {
+    api.post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&slot_booking_for(
+            court,
+            &unique_email("desk"),
+            &format!("{DAY}T{start}:00+01:00"),
+            &format!("{DAY}T{end}:00+01:00"),
+            "none",
+        ))
+        .send()
+        .await
+}
+
+/// Stripe's word that `booking`'s intent succeeded.
+fn succeeded(booking: &Value) -> String {
+    stripe_event(
+        "payment_intent.succeeded",
+        intent_object(booking, "succeeded"),
+    )
+}
+
 fn intent_of(booking: &Value) -> String {
     booking["payment"]["payment_intent_id"]
         .as_str()
@@ -87,10 +110,7 @@ async fn bad_missing_stale_or_altered_signatures_are_401_and_change_nothing() {
     let api = stack.api();
     let (_, venue, court) = api.madrid_court(json!({})).await;
     let (ana, hold) = stripe_hold(&api, &court, "10:00", "11:00").await;
-    let body = stripe_event(
-        "payment_intent.succeeded",
-        intent_object(&hold, "succeeded"),
-    );
+    let body = succeeded(&hold);
     let now = stack.clock.now().as_second();
     let altered = body.replacen("succeeded", "succeedeD", 1);
     let good = stripe_signature(STRIPE_WEBHOOK_SECRET, now, &body);
@@ -187,10 +207,7 @@ async fn one_event_delivered_five_times_at_once_has_one_effect() {
         .as_str()
         .expect("an email")
         .to_string();
-    let body = stripe_event(
-        "payment_intent.succeeded",
-        intent_object(&hold, "succeeded"),
-    );
+    let body = succeeded(&hold);
     let deliveries: Vec<_> = (0..5)
         .map(|_| {
             let (stack_api, venue, body) = (stack.api(), venue.clone(), body.clone());
@@ -267,31 +284,14 @@ async fn a_refund_told_before_its_payment_ends_refunded_and_frees_the_units() {
     )
     .await;
     assert_eq!(refund["effect"], "applied", "{refund}");
-    let success = deliver(
-        &stack,
-        &venue,
-        &stripe_event(
-            "payment_intent.succeeded",
-            intent_object(&hold, "succeeded"),
-        ),
-    )
-    .await;
+    let success = deliver(&stack, &venue, &succeeded(&hold)).await;
     assert_eq!(success["effect"], "nothing", "{success}");
     let ended = booking(&api, &ana, &hold["booking_id"]).await;
     assert_eq!(ended["status"], "refunded", "{ended}");
     assert_eq!(ended["payment"]["status"], "refunded");
     assert_eq!(ended["payment"]["refunded"]["amount"], price);
     // Its units are free: another customer takes them.
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
-            &court,
-            &unique_email("bea"),
-            &format!("{DAY}T15:00:00+01:00"),
-            &format!("{DAY}T16:00:00+01:00"),
-            "none",
-        ))
-        .send()
+    book_at_desk(&api, &court, "15:00", "16:00")
         .await
         .expect(201);
     assert_locks_consistent(&stack.app().await, &stack.table).await;
@@ -313,52 +313,18 @@ async fn a_payment_after_the_hold_lapsed_confirms_if_free_and_otherwise_is_refun
     stack.clock.advance(20 * 60);
 
     // 18:00 is taken over by another customer once the hold lapsed.
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
-            &court,
-            &unique_email("carla"),
-            &format!("{DAY}T18:00:00+01:00"),
-            &format!("{DAY}T19:00:00+01:00"),
-            "none",
-        ))
-        .send()
+    book_at_desk(&api, &court, "18:00", "19:00")
         .await
         .expect(201);
 
-    let free = deliver(
-        &stack,
-        &venue,
-        &stripe_event(
-            "payment_intent.succeeded",
-            intent_object(&free_hold, "succeeded"),
-        ),
-    )
-    .await;
+    let free = deliver(&stack, &venue, &succeeded(&free_hold)).await;
     assert_eq!(free["status"], "confirmed", "{free}");
     // Confirmed for good: the lapsed hold's locks are permanent now.
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
-            &court,
-            &unique_email("dani"),
-            &format!("{DAY}T09:00:00+01:00"),
-            &format!("{DAY}T10:00:00+01:00"),
-            "none",
-        ))
-        .send()
+    book_at_desk(&api, &court, "09:00", "10:00")
         .await
         .expect_error(409, "SLOT_TAKEN");
 
-    let taken = deliver(
-        &stack,
-        &venue,
-        &stripe_event(
-            "payment_intent.succeeded",
-            intent_object(&taken_hold, "succeeded"),
-        ),
-    )
-    .await;
+    let taken = deliver(&stack, &venue, &succeeded(&taken_hold)).await;
     assert_eq!(taken["status"], "payment_conflict", "{taken}");
     let conflict = booking(&api, &bea, &taken_hold["booking_id"]).await;
     assert_eq!(conflict["payment"]["status"], "refunded", "{conflict}");
@@ -399,12 +365,7 @@ async fn cancelling_a_paid_booking_refunds_by_the_policy_and_each_refund_counts_
     let (_, admins) = stripe_hold(&api, &court, "11:00", "12:00").await;
     for hold in [&customers, &admins] {
         pay_at_localstripe(&intent_of(hold)).await;
-        deliver(
-            &stack,
-            &venue,
-            &stripe_event("payment_intent.succeeded", intent_object(hold, "succeeded")),
-        )
-        .await;
+        deliver(&stack, &venue, &succeeded(hold)).await;
     }
     let paid_in = stack
         .clock
@@ -655,15 +616,7 @@ async fn no_secret_or_token_reaches_a_log_line() {
     let (admin, venue, court) = api.madrid_court(json!({})).await;
     let (ana, hold) = stripe_hold(&api, &court, "10:00", "11:00").await;
     pay_at_localstripe(&intent_of(&hold)).await;
-    deliver(
-        &stack,
-        &venue,
-        &stripe_event(
-            "payment_intent.succeeded",
-            intent_object(&hold, "succeeded"),
-        ),
-    )
-    .await;
+    deliver(&stack, &venue, &succeeded(&hold)).await;
     api.post(&format!(
         "/v1/bookings/{}/cancel",
         hold["booking_id"].as_str().unwrap()
@@ -723,15 +676,7 @@ async fn a_refund_the_provider_could_not_take_is_asked_again_by_the_sweep() {
     let (admin, venue, court) = api.madrid_court(json!({})).await;
     let (_, hold) = stripe_hold(&api, &court, "10:00", "11:00").await;
     pay_at_localstripe_on(&localstripe.endpoint, &intent_of(&hold)).await;
-    deliver(
-        &stack,
-        &venue,
-        &stripe_event(
-            "payment_intent.succeeded",
-            intent_object(&hold, "succeeded"),
-        ),
-    )
-    .await;
+    deliver(&stack, &venue, &succeeded(&hold)).await;
     let id = hold["booking_id"].as_str().unwrap();
     let cancelled = localstripe
         .while_frozen(Duration::from_millis(100), async {
@@ -802,7 +747,7 @@ async fn late_payments_racing_new_bookings_never_sell_a_unit_twice() {
     stack.clock.advance(16 * 60);
     let mut racing = Vec::new();
     for (hour, hold) in hours.iter().zip(&holds) {
-        let body = stripe_event("payment_intent.succeeded", intent_object(hold, "succeeded"));
+        let body = succeeded(hold);
         let signature =
             stripe_signature(STRIPE_WEBHOOK_SECRET, stack.clock.now().as_second(), &body);
         let (webhook_api, venue) = (stack.api(), venue.clone());

@@ -144,17 +144,14 @@ impl MercadoPago {
                 .expires_at
                 .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()),
         };
-        let url = format!("{}/checkout/preferences", self.base_url);
-        self.http
-            .json(PROVIDER, "preference", || {
-                self.http
-                    .client()
-                    .post(&url)
-                    .bearer_auth(token.expose())
-                    .header("X-Idempotency-Key", idempotency_key)
-                    .json(&body)
-            })
-            .await
+        self.post_json(
+            token,
+            "/checkout/preferences",
+            "preference",
+            idempotency_key,
+            &body,
+        )
+        .await
     }
 
     /// The payment `id`, read with the venue's token (the notification carries no status).
@@ -193,16 +190,31 @@ impl MercadoPago {
         amount: &Money,
         idempotency_key: &str,
     ) -> Result<MpRefund, ProviderError> {
-        let url = format!("{}/v1/payments/{}/refunds", self.base_url, digits(id));
+        let path = format!("/v1/payments/{}/refunds", digits(id));
         let body = serde_json::json!({ "amount": to_decimal(amount) });
+        self.post_json(token, &path, "payment", idempotency_key, &body)
+            .await
+    }
+
+    /// A JSON POST under Mercado Pago's `X-Idempotency-Key`: a retry answers what the first
+    /// made.
+    async fn post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &Secret,
+        path: &str,
+        what: &'static str,
+        idempotency_key: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ProviderError> {
+        let url = format!("{}{path}", self.base_url);
         self.http
-            .json(PROVIDER, "payment", || {
+            .json(PROVIDER, what, || {
                 self.http
                     .client()
                     .post(&url)
                     .bearer_auth(token.expose())
                     .header("X-Idempotency-Key", idempotency_key)
-                    .json(&body)
+                    .json(body)
             })
             .await
     }

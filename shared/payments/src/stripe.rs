@@ -63,16 +63,7 @@ impl Stripe {
             ("currency", amount.currency.as_str().to_ascii_lowercase()),
             ("metadata[booking_id]", booking_id.to_string()),
         ];
-        let url = format!("{}/v1/payment_intents", self.base_url);
-        self.http
-            .json(PROVIDER, "payment intent", || {
-                self.http
-                    .client()
-                    .post(&url)
-                    .bearer_auth(key.expose())
-                    .header("Idempotency-Key", idempotency_key)
-                    .form(&form)
-            })
+        self.post_form(key, "/v1/payment_intents", idempotency_key, &form)
             .await
     }
 
@@ -122,7 +113,19 @@ impl Stripe {
             ("amount", amount.to_string()),
             ("metadata[booking_id]", booking_id.to_string()),
         ];
-        let url = format!("{}/v1/refunds", self.base_url);
+        self.post_form(key, "/v1/refunds", idempotency_key, &form)
+            .await
+    }
+
+    /// A form POST under Stripe's `Idempotency-Key`: a retry answers what the first made.
+    async fn post_form<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &Secret,
+        path: &str,
+        idempotency_key: &str,
+        form: &[(&str, String)],
+    ) -> Result<T, ProviderError> {
+        let url = format!("{}{path}", self.base_url);
         self.http
             .json(PROVIDER, "payment intent", || {
                 self.http
@@ -130,7 +133,7 @@ impl Stripe {
                     .post(&url)
                     .bearer_auth(key.expose())
                     .header("Idempotency-Key", idempotency_key)
-                    .form(&form)
+                    .form(form)
             })
             .await
     }
