@@ -515,6 +515,67 @@ async fn every_sample_event_runs_through_its_handler() {
         "{answer}"
     );
 
+    // Mercado Pago OAuth: connect, the seller approves at the stand-in, the callback stores.
+    let (status, connect) = reply(
+        "mercadopago-connect",
+        mercadopago_connect::handler(&app, request("mercadopago-connect", &mut used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(status, 200, "{connect}");
+    let approved = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
+        .get(connect["authorize_url"].as_str().expect("authorize_url"))
+        .send()
+        .await
+        .expect("the stand-in answers");
+    let back: reqwest::Url = approved
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| l.parse().ok())
+        .expect("a redirect back");
+    let param = |name: &str| {
+        back.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .expect("code and state")
+    };
+    let mut event: Value =
+        serde_json::from_str(&read_event("mercadopago-callback", &mut used)).expect("JSON");
+    let (code, state) = (param("code"), param("state"));
+    event["queryStringParameters"] = json!({"code": code, "state": state});
+    event["rawQueryString"] = json!(back.query().unwrap_or_default());
+    let callback =
+        lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event");
+    let (status, account) = reply(
+        "mercadopago-callback",
+        mercadopago_callback::handler(&app, callback)
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, account["provider"].as_str()),
+        (200, Some("mercadopago")),
+        "{account}"
+    );
+
+    let event: Value =
+        serde_json::from_str(&read_event("refresh-tokens", &mut used)).expect("scheduled event");
+    let refreshed = refresh_tokens::handler(
+        &app,
+        lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default()),
+    )
+    .await
+    .expect("job runs");
+    assert_eq!(refreshed["job"], "refresh-tokens", "{refreshed}");
+    assert_eq!(
+        refreshed["failed"], 0,
+        "tokens 180 days from expiry need nothing: {refreshed}"
+    );
+
     app.clock.advance(16 * 60);
     let event: Value =
         serde_json::from_str(&read_event("expire-holds", &mut used)).expect("scheduled event");

@@ -14,6 +14,7 @@ mod frozen;
 mod lifecycle;
 mod mail;
 mod notices;
+mod oauth;
 mod payments;
 mod race;
 mod reminders;

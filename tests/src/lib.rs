@@ -403,7 +403,7 @@ pub async fn fresh_app() -> App {
                 .unwrap_or_else(|e| panic!("{e}")),
         ),
         timeouts: Timeouts::default(),
-        payments: payments_config(None),
+        payments: payments_config(Some("https://api.holdfast.example".into())),
     };
     let app = App::from_config(&config).await;
     template

@@ -104,6 +104,18 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "GET",
+        "/v1/venues/{venue_id}/payment-accounts/mercadopago/connect",
+        "mercadopago-connect",
+        true,
+    ),
+    route(
+        "GET",
+        "/oauth/mercadopago/callback",
+        "mercadopago-callback",
+        false,
+    ),
+    route(
+        "GET",
         "/v1/venues/{venue_id}/reports/monthly",
         "monthly-report",
         true,
@@ -179,6 +191,7 @@ pub async fn run_job(app: &App, job: &str) -> Result<Value, ApiError> {
         "expire-holds" => expire_holds::handler(app, scheduled_event()).await,
         "publish-notices" => publish_notices::handler(app, scheduled_event()).await,
         "send-reminders" => send_reminders::handler(app, scheduled_event()).await,
+        "refresh-tokens" => refresh_tokens::handler(app, scheduled_event()).await,
         _ => return Err(ApiError::NotFound("job")),
     }
     // The job's own error (a store that did not answer is a 503) as it raised it.
@@ -216,6 +229,8 @@ async fn call(
         "venue-bookings" => venue_bookings::handler(app, req).await,
         "health" => health::handler(app, req).await,
         "monthly-report" => monthly_report::handler(app, req).await,
+        "mercadopago-connect" => mercadopago_connect::handler(app, req).await,
+        "mercadopago-callback" => mercadopago_callback::handler(app, req).await,
         "stripe-webhook" => stripe_webhook::handler(app, req).await,
         "mercadopago-webhook" => mercadopago_webhook::handler(app, req).await,
         other => Err(format!("no function {other}").into()),

@@ -384,6 +384,7 @@ mod tests {
         assert_eq!(
             template.schedules(),
             vec![
+                ("refresh-tokens".to_string(), 21_600),
                 ("expire-holds".to_string(), 60),
                 ("send-reminders".to_string(), 900),
                 ("publish-notices".to_string(), 60)
