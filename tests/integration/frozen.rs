@@ -1,10 +1,15 @@
-//! A store that stops answering: every route says 503 `UNAVAILABLE` within its budget instead
-//! of hanging, nothing is left half-written, and all is well again once the store is back.
+//! A store that stops answering: every route (webhooks and OAuth's return included) and every
+//! job says 503 `UNAVAILABLE` within its budget instead of hanging, nothing is left
+//! half-written, and all is well again once the store is back.
 
 use std::time::{Duration, Instant};
 
 use holdfast_api::Timeouts;
-use holdfast_tests::{DAY, OwnDynamo, Stack, Who, assert_locks_consistent, slot_booking};
+use holdfast_domain::oauth::sign_state;
+use holdfast_tests::{
+    DAY, MERCADOPAGO_WEBHOOK_SECRET, OwnDynamo, STRIPE_WEBHOOK_SECRET, Stack, Who,
+    assert_locks_consistent, mercadopago_signature, slot_booking, stripe_event, stripe_signature,
+};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -47,6 +52,23 @@ async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
 
     dynamo.freeze();
     let during = format!("{DAY}T15:00:00+01:00");
+    // Providers' calls, genuinely signed, so that each gets past its signature to the store.
+    let now = stack.clock.now();
+    let paid = stripe_event(
+        "payment_intent.succeeded",
+        json!({"id": held["payment"]["payment_intent_id"], "object": "payment_intent",
+               "amount": held["price"]["amount"], "currency": "eur",
+               "metadata": {"booking_id": held["booking_id"]}}),
+    );
+    let stripe_signed = stripe_signature(STRIPE_WEBHOOK_SECRET, now.as_second(), &paid);
+    let mercadopago_signed = mercadopago_signature(
+        MERCADOPAGO_WEBHOOK_SECRET,
+        now.as_second(),
+        "1000000001",
+        "req-frozen",
+    );
+    let state =
+        sign_state(&venue, "frozennonce", "holdfast-dev-client-secret", now).expect("a state");
     let routes = vec![
         api.get("/health"),
         api.post("/v1/venues").as_(&admin).json(&json!({"name": "Otro Club", "time_zone": "Europe/Madrid", "currency": "EUR", "contact_email": "desk@otro.example"})),
@@ -69,8 +91,21 @@ async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
             .json(&holdfast_tests::stripe_account()),
         api.delete(&format!("/v1/venues/{venue}/payment-accounts/mercadopago"))
             .as_(&admin),
+        api.get(&format!("/v1/venues/{venue}/reports/monthly?month=2031-12"))
+            .as_(&admin),
+        api.get(&format!("/v1/venues/{venue}/payment-accounts/mercadopago/connect"))
+            .as_(&admin),
+        api.get(&format!("/oauth/mercadopago/callback?code=TG-frozen&state={state}")),
+        api.post(&format!("/webhooks/stripe/{venue}"))
+            .header("stripe-signature", &stripe_signed)
+            .raw("application/json", paid.clone()),
+        api.post(&format!("/webhooks/mercadopago?venue_id={venue}&data.id=1000000001&type=payment"))
+            .header("x-signature", &mercadopago_signed)
+            .header("x-request-id", "req-frozen")
+            .raw("application/json", json!({"type": "payment", "data": {"id": "1000000001"}}).to_string()),
         api.post("/_local/jobs/expire-holds"),
         api.post("/_local/jobs/send-reminders"),
+        api.post("/_local/jobs/refresh-tokens"),
     ];
     let started = Instant::now();
     let calls: Vec<_> = routes

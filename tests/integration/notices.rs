@@ -11,7 +11,7 @@ use serde_json::json;
 fn kinds(notices: &[holdfast_domain::Notice]) -> BTreeSet<(String, NoticeKind)> {
     notices
         .iter()
-        .map(|n| (n.booking_id.clone(), n.kind))
+        .map(|n| (n.about.id().to_string(), n.kind))
         .collect()
 }
 

@@ -1,7 +1,7 @@
 //! Connecting Mercado Pago with OAuth against the stand-in: the authorize URL, the seller's
 //! return with a state that works once, tokens stored sealed, and the refresh job (renewals,
-//! failures counted and shown, the alert from the third). Each test has a stack of its own:
-//! the refresh job reads every account on its table, and the clock moves.
+//! failures counted and shown, the venue mailed at the third, once a streak). Each test has a
+//! stack of its own: the refresh job reads every account on its table, and the clock moves.
 
 use std::collections::HashMap;
 
@@ -199,20 +199,38 @@ async fn failed_refreshes_are_counted_shown_without_tokens_and_alert_from_the_th
     let stack = Stack::start();
     let app = stack.app().await;
     let api = stack.api();
-    let (admin, venue) = api
-        .venue_without_accounts("America/Mexico_City", "MXN")
-        .await;
+    // A contact address of this test's own: the mail server is shared by every test.
+    let desk = format!("desk-{}@padelnorte.example", uuid::Uuid::new_v4().simple());
+    let admin = Who::new_admin();
+    let venue = api
+        .post("/v1/venues")
+        .as_(&admin)
+        .json(
+            &json!({"name": "Club Padel Norte", "time_zone": "America/Mexico_City",
+                      "currency": "MXN", "contact_email": desk, "language": "es"}),
+        )
+        .send()
+        .await
+        .expect(201)["venue_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // Tokens the stand-in never issued, ten days from expiry: due, and refused.
     let expires_at = stack
         .clock
         .now()
         .checked_add(jiff::SignedDuration::from_hours(240))
         .unwrap();
+    let failing = |access: &str, refresh: &str| {
+        json!({"access_token": access, "refresh_token": refresh,
+               "expires_at": expires_at.to_string(), "user_id": "987654321"})
+    };
     api.put(&format!("/v1/venues/{venue}/payment-accounts/mercadopago"))
         .as_(&admin)
-        .json(&json!({"access_token": "APP_USR-holdfast-access-1234",
-                      "refresh_token": "TG-holdfast-unknown-5678",
-                      "expires_at": expires_at.to_string(), "user_id": "987654321"}))
+        .json(&failing(
+            "APP_USR-holdfast-access-1234",
+            "TG-holdfast-unknown-5678",
+        ))
         .send()
         .await
         .expect(200);
@@ -233,6 +251,40 @@ async fn failed_refreshes_are_counted_shown_without_tokens_and_alert_from_the_th
         "{raw}"
     );
 
+    // The third failure mailed the venue's contact address, once, in its language.
+    let mail = api.mail_to(&desk, 1).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let local_expiry = expires_at
+        .to_zoned(jiff::tz::TimeZone::get("America/Mexico_City").unwrap())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string();
+    let text = mail[0]["text"].as_str().unwrap_or_default();
+    let subject = mail[0]["subject"].as_str().unwrap_or_default();
+    assert!(subject.contains("Mercado Pago"), "{subject}");
+    for fact in [
+        "3 veces seguidas",
+        "invalid refresh_token",
+        "pagos en línea",
+        local_expiry.as_str(),
+        "America/Mexico_City",
+        &format!("GET /v1/venues/{venue}/payment-accounts/mercadopago/connect"),
+        &format!("PUT /v1/venues/{venue}/payment-accounts/mercadopago"),
+    ] {
+        assert!(text.contains(fact), "{fact} not in: {text}");
+    }
+    let whole = mail[0].to_string();
+    assert!(
+        !whole.contains("TG-holdfast") && !whole.contains("APP_USR"),
+        "{whole}"
+    );
+
+    // A fourth failure is counted and logged, and mails nothing more.
+    let run = connect::refresh_tokens(&app).await.unwrap();
+    assert_eq!((run.due, run.failed, run.alerted), (1, 1, 0), "{run:?}");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let mail = api.mail_to(&desk, 1).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+
     // New credentials clear the failures.
     api.put(&format!("/v1/venues/{venue}/payment-accounts/mercadopago"))
         .as_(&admin)
@@ -246,6 +298,32 @@ async fn failed_refreshes_are_counted_shown_without_tokens_and_alert_from_the_th
     assert_eq!(listed["last_refresh_error"], json!(null), "{listed}");
     let run = connect::refresh_tokens(&app).await.unwrap();
     assert_eq!(run.due, 0, "{run:?}");
+
+    // New tokens that fail in their turn are a new streak: its third failure mails again.
+    api.put(&format!("/v1/venues/{venue}/payment-accounts/mercadopago"))
+        .as_(&admin)
+        .json(&failing(
+            "APP_USR-holdfast-access-4321",
+            "TG-holdfast-unknown-8765",
+        ))
+        .send()
+        .await
+        .expect(200);
+    for round in 1..=3 {
+        let run = connect::refresh_tokens(&app).await.unwrap();
+        assert_eq!(
+            (run.failed, run.alerted),
+            (1, usize::from(round == 3)),
+            "round {round}: {run:?}"
+        );
+    }
+    let mail = api.mail_to(&desk, 2).await;
+    assert_eq!(mail.len(), 2, "{mail:?}");
+    let whole = mail[1].to_string();
+    assert!(
+        !whole.contains("TG-holdfast") && !whole.contains("APP_USR"),
+        "{whole}"
+    );
 }
 
 #[tokio::test]
@@ -277,4 +355,74 @@ async fn of_two_returns_with_one_state_only_one_connects() {
     }
     outcomes.sort();
     assert_eq!(outcomes, vec![Ok(()), Err(401)]);
+}
+
+#[tokio::test]
+async fn of_failures_counted_at_once_exactly_one_makes_the_alert() {
+    let stack = Stack::start();
+    let app = stack.app().await;
+    let api = stack.api();
+    let (admin, venue) = api
+        .venue_without_accounts("America/Mexico_City", "MXN")
+        .await;
+    let expires_at = stack
+        .clock
+        .now()
+        .checked_add(jiff::SignedDuration::from_hours(240))
+        .unwrap();
+    api.put(&format!("/v1/venues/{venue}/payment-accounts/mercadopago"))
+        .as_(&admin)
+        .json(&json!({"access_token": "APP_USR-holdfast-access-1234",
+                      "refresh_token": "TG-holdfast-unknown-5678",
+                      "expires_at": expires_at.to_string(), "user_id": "987654321"}))
+        .send()
+        .await
+        .expect(200);
+    let sealed = app
+        .store
+        .sealed_account(&venue, holdfast_domain::PaymentProvider::MercadoPago)
+        .await
+        .unwrap()
+        .expect("the account");
+    // Overlapping runs failing the same credentials at once.
+    let counting: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, venue, sealed) = (app.store.clone(), venue.clone(), sealed.clone());
+            let now = stack.clock.now();
+            tokio::spawn(async move {
+                store
+                    .record_refresh_failure(&venue, &sealed, "Mercado Pago did not answer", now)
+                    .await
+                    .unwrap()
+                    .expect("the same credentials")
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    let mut alerts = Vec::new();
+    for one in counting {
+        let (failures, alert) = one.await.unwrap();
+        counts.push(failures);
+        alerts.extend(alert.map(|notice| (failures, notice)));
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=8).collect::<Vec<u32>>());
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let (failures, notice) = &alerts[0];
+    assert_eq!(*failures, 3);
+    assert_eq!(notice.venue_id(), Some(venue.as_str()));
+    assert!(
+        notice
+            .notice_id
+            .starts_with(&format!("{venue}.account_failing.")),
+        "{notice:?}"
+    );
+
+    // Credentials replaced meanwhile: nothing is counted against the new ones.
+    let stale = app
+        .store
+        .record_refresh_failure(&venue, b"other credentials", "x", stack.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(stale, None);
 }

@@ -22,7 +22,7 @@ pub use booking::{
 };
 pub use error::{DomainError, FieldErrors};
 pub use money::{Currency, Money, MoneyDraft};
-pub use notice::{Notice, NoticeKind, Recipient};
+pub use notice::{About, Notice, NoticeError, NoticeKind, Recipient};
 pub use oauth::{
     OAuthError, Pkce, StateClaims, code_challenge, needs_refresh, redact, refresh_due_before,
     should_alert, sign_state, verify_state,

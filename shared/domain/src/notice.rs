@@ -1,6 +1,7 @@
-//! Notices: what a customer or the venue's staff must hear of a booking. Each has an id fixed by
-//! what happened (a booking is confirmed once, cancelled once), so that however often a notice
-//! is delivered, each recipient is mailed once.
+//! Notices: what a customer or the venue's staff must hear of a booking, or staff of their
+//! venue's payment account. Each has an id fixed by what happened (a booking is confirmed once,
+//! cancelled once; an account's failing refreshes alert once a streak), so that however often a
+//! notice is delivered, each recipient is mailed once.
 
 use std::fmt;
 
@@ -9,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::booking::BookingStatus;
 
-/// What happened to a booking that someone must hear of.
+/// What happened that someone must hear of: to a booking, or (`AccountFailing`) to a venue's
+/// payment account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
@@ -27,10 +29,13 @@ pub enum NoticeKind {
     /// A payment of another amount or currency than the price: it confirms nothing and is
     /// refunded; staff must know.
     PaymentMismatch,
+    /// The venue's Mercado Pago tokens failed to refresh [`crate::oauth::ALERT_AFTER`] times in
+    /// a row: an admin must connect the account again before they expire. About a venue.
+    AccountFailing,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 7] = [
+    pub const ALL: [NoticeKind; 8] = [
         NoticeKind::Confirmed,
         NoticeKind::Cancelled,
         NoticeKind::Expired,
@@ -38,6 +43,7 @@ impl NoticeKind {
         NoticeKind::PaymentConflict,
         NoticeKind::Refunded,
         NoticeKind::PaymentMismatch,
+        NoticeKind::AccountFailing,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -49,11 +55,17 @@ impl NoticeKind {
             NoticeKind::PaymentConflict => "payment_conflict",
             NoticeKind::Refunded => "refunded",
             NoticeKind::PaymentMismatch => "payment_mismatch",
+            NoticeKind::AccountFailing => "account_failing",
         }
     }
 
     pub fn parse(raw: &str) -> Option<NoticeKind> {
         Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    /// Whether notices of this kind are about a venue (and not a booking).
+    pub fn about_venue(&self) -> bool {
+        matches!(self, NoticeKind::AccountFailing)
     }
 
     /// The notice a booking's move into `status` gives, if anyone must hear of it. A new hold
@@ -69,16 +81,22 @@ impl NoticeKind {
         }
     }
 
-    /// Who hears of it: the customer of all but a mismatched payment; staff, when the venue
-    /// wants alerts, of new bookings and cancellations, and always of money that needs them.
+    /// Who hears of it: the customer of all but a mismatched payment and the venue's account;
+    /// staff, when the venue wants alerts, of new bookings and cancellations, and always of
+    /// money that needs them and of an account that needs an admin.
     pub fn recipients(&self, staff_alerts: bool) -> Vec<Recipient> {
         let mut to = Vec::new();
-        if *self != NoticeKind::PaymentMismatch {
+        if !matches!(
+            self,
+            NoticeKind::PaymentMismatch | NoticeKind::AccountFailing
+        ) {
             to.push(Recipient::Customer);
         }
         let staff = match self {
             NoticeKind::Confirmed | NoticeKind::Cancelled => staff_alerts,
-            NoticeKind::PaymentConflict | NoticeKind::PaymentMismatch => true,
+            NoticeKind::PaymentConflict
+            | NoticeKind::PaymentMismatch
+            | NoticeKind::AccountFailing => true,
             NoticeKind::Expired | NoticeKind::Reminder | NoticeKind::Refunded => false,
         };
         if staff {
@@ -112,25 +130,150 @@ impl Recipient {
     }
 }
 
-/// One thing to tell about one booking.
+/// What a notice is about: the one thing its mail is read from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum About {
+    /// A booking, by its id.
+    Booking(String),
+    /// A venue, by its id (its payment account).
+    Venue(String),
+}
+
+impl About {
+    /// The id of what it is about.
+    pub fn id(&self) -> &str {
+        match self {
+            About::Booking(id) | About::Venue(id) => id,
+        }
+    }
+}
+
+/// One thing to tell about one booking or one venue. On the queue (and in the outbox) it is a
+/// flat message naming `booking_id` or `venue_id`: a booking notice reads exactly as it did
+/// before venue notices were told, so messages in flight across a deploy read either way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "Wire", into = "Wire")]
 pub struct Notice {
     pub notice_id: String,
     pub kind: NoticeKind,
-    pub booking_id: String,
+    pub about: About,
     pub occurred_at: Timestamp,
+}
+
+/// Why a message does not read as a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoticeError {
+    #[error("a notice names a booking_id or a venue_id, never both")]
+    TwoSubjects,
+    #[error("a notice names a booking_id or a venue_id")]
+    NoSubject,
+    #[error("a notice of kind {0} is about a venue, not a booking")]
+    VenueKind(NoticeKind),
+    #[error("a notice of kind {0} is about a booking, not a venue")]
+    BookingKind(NoticeKind),
+}
+
+/// A notice as the queue carries it.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    notice_id: String,
+    kind: NoticeKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    booking_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    venue_id: Option<String>,
+    occurred_at: Timestamp,
+}
+
+impl TryFrom<Wire> for Notice {
+    type Error = NoticeError;
+
+    fn try_from(wire: Wire) -> Result<Notice, NoticeError> {
+        let about = match (wire.booking_id, wire.venue_id) {
+            (Some(booking_id), None) => About::Booking(booking_id),
+            (None, Some(venue_id)) => About::Venue(venue_id),
+            (Some(_), Some(_)) => return Err(NoticeError::TwoSubjects),
+            (None, None) => return Err(NoticeError::NoSubject),
+        };
+        Notice::read(wire.notice_id, wire.kind, about, wire.occurred_at)
+    }
+}
+
+impl From<Notice> for Wire {
+    fn from(notice: Notice) -> Wire {
+        let (booking_id, venue_id) = match notice.about {
+            About::Booking(id) => (Some(id), None),
+            About::Venue(id) => (None, Some(id)),
+        };
+        Wire {
+            notice_id: notice.notice_id,
+            kind: notice.kind,
+            booking_id,
+            venue_id,
+            occurred_at: notice.occurred_at,
+        }
+    }
 }
 
 impl Notice {
     /// The notice of `kind` for `booking_id`: its id names both, so it is the same notice
-    /// however many times it is made.
+    /// however many times it is made. `kind` is one about a booking.
     pub fn new(kind: NoticeKind, booking_id: &str, occurred_at: Timestamp) -> Notice {
+        debug_assert!(!kind.about_venue(), "{kind} is about a venue");
         Notice {
             notice_id: format!("{booking_id}.{kind}"),
             kind,
-            booking_id: booking_id.to_string(),
+            about: About::Booking(booking_id.to_string()),
             occurred_at,
+        }
+    }
+
+    /// The alert that `venue_id`'s payment account keeps failing, for the streak of failures
+    /// `streak` names (`[0-9A-Za-z_-]`, the same for every failure of one streak and never
+    /// again after it): one notice a streak, however often it is made.
+    pub fn account_failing(venue_id: &str, streak: &str, occurred_at: Timestamp) -> Notice {
+        let kind = NoticeKind::AccountFailing;
+        Notice {
+            notice_id: format!("{venue_id}.{kind}.{streak}"),
+            kind,
+            about: About::Venue(venue_id.to_string()),
+            occurred_at,
+        }
+    }
+
+    /// A notice read back (from the queue or the outbox), if its kind fits what it is about.
+    pub fn read(
+        notice_id: String,
+        kind: NoticeKind,
+        about: About,
+        occurred_at: Timestamp,
+    ) -> Result<Notice, NoticeError> {
+        match (&about, kind.about_venue()) {
+            (About::Booking(_), true) => Err(NoticeError::VenueKind(kind)),
+            (About::Venue(_), false) => Err(NoticeError::BookingKind(kind)),
+            _ => Ok(Notice {
+                notice_id,
+                kind,
+                about,
+                occurred_at,
+            }),
+        }
+    }
+
+    /// The booking it is about, if it is about one.
+    pub fn booking_id(&self) -> Option<&str> {
+        match &self.about {
+            About::Booking(id) => Some(id),
+            About::Venue(_) => None,
+        }
+    }
+
+    /// The venue it is about, if it is about one.
+    pub fn venue_id(&self) -> Option<&str> {
+        match &self.about {
+            About::Venue(id) => Some(id),
+            About::Booking(_) => None,
         }
     }
 }
@@ -155,6 +298,93 @@ mod tests {
         let wire = serde_json::to_string(&first).unwrap();
         assert_eq!(serde_json::from_str::<Notice>(&wire).unwrap(), first);
         assert!(wire.contains("\"kind\":\"confirmed\""), "{wire}");
+        assert_eq!(first.booking_id(), Some("bkg_1"));
+        assert_eq!(first.venue_id(), None);
+    }
+
+    #[test]
+    fn a_booking_notice_keeps_the_wire_format_it_had_and_reads_old_messages() {
+        let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
+        let notice = Notice::new(NoticeKind::Cancelled, "bkg_1", at);
+        // Exactly what the queue carried before venue notices: no field more, none less.
+        let old = r#"{"notice_id":"bkg_1.cancelled","kind":"cancelled","booking_id":"bkg_1","occurred_at":"2026-12-01T10:00:00Z"}"#;
+        assert_eq!(serde_json::to_string(&notice).unwrap(), old);
+        let read: Notice = serde_json::from_str(old).unwrap();
+        assert_eq!(read, notice);
+        assert_eq!(read.about, About::Booking("bkg_1".into()));
+    }
+
+    #[test]
+    fn a_venue_notice_names_its_venue_on_the_wire_and_reads_back() {
+        let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
+        let notice = Notice::account_failing("ven_1", "0123abcd", at);
+        assert_eq!(notice.notice_id, "ven_1.account_failing.0123abcd");
+        assert_eq!(notice.about, About::Venue("ven_1".into()));
+        assert_eq!(
+            (notice.venue_id(), notice.booking_id()),
+            (Some("ven_1"), None)
+        );
+        let wire = serde_json::to_value(&notice).unwrap();
+        assert_eq!(
+            wire,
+            serde_json::json!({"notice_id": "ven_1.account_failing.0123abcd",
+                               "kind": "account_failing", "venue_id": "ven_1",
+                               "occurred_at": "2026-12-01T10:00:00Z"})
+        );
+        assert_eq!(serde_json::from_value::<Notice>(wire).unwrap(), notice);
+    }
+
+    #[test]
+    fn one_streak_of_failures_is_one_notice_and_the_next_streak_another() {
+        let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
+        let later: Timestamp = "2026-12-01T16:00:00Z".parse().unwrap();
+        let first = Notice::account_failing("ven_1", "aaaa", at);
+        assert_eq!(
+            first.notice_id,
+            Notice::account_failing("ven_1", "aaaa", later).notice_id
+        );
+        assert_ne!(
+            first.notice_id,
+            Notice::account_failing("ven_1", "bbbb", at).notice_id
+        );
+        assert_ne!(
+            first.notice_id,
+            Notice::account_failing("ven_2", "aaaa", at).notice_id
+        );
+    }
+
+    #[test]
+    fn a_message_that_names_no_subject_two_or_the_wrong_one_does_not_read() {
+        let read = |json: serde_json::Value| serde_json::from_value::<Notice>(json);
+        let base = |extra: serde_json::Value| {
+            let mut json =
+                serde_json::json!({"notice_id": "x", "occurred_at": "2026-12-01T10:00:00Z"});
+            for (k, v) in extra.as_object().unwrap() {
+                json[k] = v.clone();
+            }
+            json
+        };
+        let both =
+            base(serde_json::json!({"kind": "confirmed", "booking_id": "b", "venue_id": "v"}));
+        assert!(read(both).unwrap_err().to_string().contains("never both"));
+        let none = base(serde_json::json!({"kind": "confirmed"}));
+        assert!(read(none).is_err());
+        let venue_kind_of_booking =
+            base(serde_json::json!({"kind": "account_failing", "booking_id": "b"}));
+        assert!(read(venue_kind_of_booking).is_err());
+        let booking_kind_of_venue = base(serde_json::json!({"kind": "confirmed", "venue_id": "v"}));
+        assert!(read(booking_kind_of_venue).is_err());
+        let unknown = base(serde_json::json!({"kind": "confirmed", "booking_id": "b", "extra": 1}));
+        assert!(read(unknown).is_err());
+        assert_eq!(
+            Notice::read(
+                "x".into(),
+                NoticeKind::AccountFailing,
+                About::Booking("b".into()),
+                "2026-12-01T10:00:00Z".parse().unwrap()
+            ),
+            Err(NoticeError::VenueKind(NoticeKind::AccountFailing))
+        );
     }
 
     #[test]
@@ -171,6 +401,12 @@ mod tests {
         );
         assert_eq!(NoticeKind::PaymentMismatch.recipients(false), [Staff]);
         assert_eq!(NoticeKind::Refunded.recipients(true), [Customer]);
+        // An account that needs an admin: staff always, the customers never.
+        assert_eq!(NoticeKind::AccountFailing.recipients(false), [Staff]);
+        assert_eq!(NoticeKind::AccountFailing.recipients(true), [Staff]);
+        for kind in NoticeKind::ALL {
+            assert_eq!(kind.about_venue(), kind == NoticeKind::AccountFailing);
+        }
         for kind in NoticeKind::ALL {
             assert_eq!(NoticeKind::parse(kind.as_str()), Some(kind));
         }

@@ -5,11 +5,11 @@ pub mod mail;
 pub mod render;
 
 pub use mail::{Mailer, SendError};
-pub use render::{MailFacts, Rendered, Templates};
+pub use render::{AccountFacts, MailFacts, Rendered, Templates};
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
-use holdfast_domain::Notice;
+use holdfast_domain::{Notice, NoticeKind};
 
 /// SQS takes at most ten messages in one batch.
 const BATCH: usize = 10;
@@ -24,6 +24,8 @@ pub enum MessagingError {
     Encode(#[from] serde_json::Error),
     #[error("template {0} failed")]
     Template(String, #[source] minijinja::Error),
+    #[error("a {0} notice is not told from these facts")]
+    Facts(NoticeKind),
 }
 
 /// The notifications queue: every notice goes there for the notifier.

@@ -1,7 +1,9 @@
 //! Mail from templates kept as files (`templates/{language}/{kind}.{recipient}.{subject,txt,html}`),
-//! rendered with minijinja in the venue's language, with times in the venue's zone.
+//! rendered with minijinja in the venue's language, with times in the venue's zone: from a
+//! booking's facts ([`MailFacts`]) or, for a notice about a venue, its payment account's
+//! ([`AccountFacts`]).
 
-use holdfast_domain::{Booking, NoticeKind, Period, Recipient, Venue};
+use holdfast_domain::{AccountSummary, Booking, NoticeKind, Period, Recipient, Venue};
 use jiff::tz::TimeZone;
 use minijinja::Environment;
 use serde::Serialize;
@@ -95,6 +97,50 @@ impl MailFacts {
     }
 }
 
+/// What a mail about a venue's payment account may say: never a credential (the last error
+/// was stripped of any token before it was stored).
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountFacts {
+    pub venue: String,
+    pub venue_id: String,
+    pub time_zone: String,
+    /// Refreshes of its tokens failed in a row.
+    pub failures: u32,
+    /// Why the last one failed.
+    pub last_error: Option<String>,
+    /// When its tokens expire, at the venue's wall clock (`2026-12-01 18:00`).
+    pub expires: Option<String>,
+    /// The admin's way to connect the account again: the route that starts a connect.
+    pub connect_route: String,
+    /// Or to put new tokens.
+    pub put_route: String,
+}
+
+impl AccountFacts {
+    /// The facts of `venue`'s `account`, whose refreshes failed `failures` times in a row.
+    pub fn of(venue: &Venue, account: &AccountSummary, failures: u32) -> AccountFacts {
+        let accounts = format!(
+            "/v1/venues/{}/payment-accounts/{}",
+            venue.venue_id,
+            account.provider.as_str()
+        );
+        AccountFacts {
+            venue: venue.name.clone(),
+            venue_id: venue.venue_id.clone(),
+            time_zone: venue.zone.name().to_string(),
+            failures,
+            last_error: account.last_refresh_error.clone(),
+            expires: account.expires_at.map(|t| {
+                t.to_zoned(venue.zone.tz().clone())
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            }),
+            connect_route: format!("GET {accounts}/connect"),
+            put_route: format!("PUT {accounts}"),
+        }
+    }
+}
+
 /// Every template, parsed once.
 #[derive(Debug)]
 pub struct Templates {
@@ -129,7 +175,7 @@ impl Templates {
             .map_err(|e| MessagingError::Template(name.to_string(), e))
     }
 
-    /// The mail telling `to` of `kind` in `language`.
+    /// The mail telling `to` of `kind`, a notice about a booking, in `language`.
     pub fn render(
         &self,
         language: &str,
@@ -137,17 +183,46 @@ impl Templates {
         to: Recipient,
         facts: &MailFacts,
     ) -> Result<Rendered, MessagingError> {
+        if kind.about_venue() {
+            return Err(MessagingError::Facts(kind));
+        }
         let context = minijinja::Value::from_serialize(facts);
         let when = self.render_one(&format!("{language}/when.txt"), &context)?;
         let context = minijinja::context! { when => when, ..context };
+        self.render_mail(language, kind, to, &context)
+    }
+
+    /// The mail telling `to` of `kind`, a notice about a venue's payment account, in
+    /// `language`.
+    pub fn render_account(
+        &self,
+        language: &str,
+        kind: NoticeKind,
+        to: Recipient,
+        facts: &AccountFacts,
+    ) -> Result<Rendered, MessagingError> {
+        if !kind.about_venue() {
+            return Err(MessagingError::Facts(kind));
+        }
+        let context = minijinja::Value::from_serialize(facts);
+        self.render_mail(language, kind, to, &context)
+    }
+
+    fn render_mail(
+        &self,
+        language: &str,
+        kind: NoticeKind,
+        to: Recipient,
+        context: &minijinja::Value,
+    ) -> Result<Rendered, MessagingError> {
         let base = format!("{language}/{}.{}", kind.as_str(), to.as_str());
         Ok(Rendered {
             subject: self
-                .render_one(&format!("{base}.subject"), &context)?
+                .render_one(&format!("{base}.subject"), context)?
                 .trim()
                 .to_string(),
-            text: self.render_one(&format!("{base}.txt"), &context)?,
-            html: self.render_one(&format!("{base}.html"), &context)?,
+            text: self.render_one(&format!("{base}.txt"), context)?,
+            html: self.render_one(&format!("{base}.html"), context)?,
         })
     }
 }
@@ -180,7 +255,7 @@ mod tests {
         let templates = Templates::new().unwrap();
         assert_eq!(templates.languages(), ["en", "es"]);
         for language in templates.languages() {
-            for kind in NoticeKind::ALL {
+            for kind in NoticeKind::ALL.into_iter().filter(|k| !k.about_venue()) {
                 for to in kind.recipients(true) {
                     let mail = templates.render(language, kind, to, &facts()).unwrap();
                     assert!(
@@ -282,5 +357,110 @@ mod tests {
                 .render("fr", NoticeKind::Confirmed, Recipient::Customer, &facts())
                 .is_err()
         );
+    }
+
+    fn account() -> AccountFacts {
+        AccountFacts {
+            venue: "Club <Norte>".into(),
+            venue_id: "ven_1".into(),
+            time_zone: "America/Mexico_City".into(),
+            failures: 3,
+            last_error: Some("Mercado Pago refused the request (400): invalid <grant>".into()),
+            expires: Some("2026-12-01 18:00".into()),
+            connect_route: "GET /v1/venues/ven_1/payment-accounts/mercadopago/connect".into(),
+            put_route: "PUT /v1/venues/ven_1/payment-accounts/mercadopago".into(),
+        }
+    }
+
+    #[test]
+    fn a_failing_account_is_told_to_staff_in_each_language_with_what_to_do() {
+        let templates = Templates::new().unwrap();
+        for language in templates.languages() {
+            let mail = templates
+                .render_account(
+                    language,
+                    NoticeKind::AccountFailing,
+                    Recipient::Staff,
+                    &account(),
+                )
+                .unwrap();
+            assert!(mail.subject.contains("Mercado Pago"), "{}", mail.subject);
+            assert!(!mail.subject.contains('\n'));
+            // HTML escapes `/` too: read it as a mail client shows it.
+            let html = mail.html.replace("&#x2f;", "/");
+            for body in [&mail.text, &html] {
+                let failed = if language == "es" {
+                    "3 veces"
+                } else {
+                    "3 times"
+                };
+                for fact in [
+                    "Mercado Pago",
+                    failed,
+                    "2026-12-01 18:00",
+                    "America/Mexico_City",
+                    "/v1/venues/ven_1/payment-accounts/mercadopago/connect",
+                    "PUT /v1/venues/ven_1/payment-accounts/mercadopago",
+                ] {
+                    assert!(body.contains(fact), "{language}: {fact} in {body}");
+                }
+                assert!(
+                    !body.contains("Booking") && !body.contains("Reserva "),
+                    "{body}"
+                );
+            }
+            assert!(mail.text.contains("invalid <grant>"), "{}", mail.text);
+            assert!(mail.html.contains("invalid &lt;grant&gt;"), "{}", mail.html);
+            assert!(mail.html.contains("Club &lt;Norte&gt;"), "{}", mail.html);
+        }
+        let es = templates
+            .render_account(
+                "es",
+                NoticeKind::AccountFailing,
+                Recipient::Staff,
+                &account(),
+            )
+            .unwrap();
+        assert!(es.text.contains("pagos en línea"), "{}", es.text);
+        let en = templates
+            .render_account(
+                "en",
+                NoticeKind::AccountFailing,
+                Recipient::Staff,
+                &account(),
+            )
+            .unwrap();
+        assert!(en.text.contains("online payments"), "{}", en.text);
+
+        // Without a recorded error or expiry it still reads.
+        let bare = AccountFacts {
+            last_error: None,
+            expires: None,
+            ..account()
+        };
+        for language in templates.languages() {
+            let mail = templates
+                .render_account(
+                    language,
+                    NoticeKind::AccountFailing,
+                    Recipient::Staff,
+                    &bare,
+                )
+                .unwrap();
+            assert!(mail.text.contains("Mercado Pago"), "{}", mail.text);
+        }
+    }
+
+    #[test]
+    fn a_notice_renders_only_from_the_facts_of_what_it_is_about() {
+        let templates = Templates::new().unwrap();
+        assert!(matches!(
+            templates.render("en", NoticeKind::AccountFailing, Recipient::Staff, &facts()),
+            Err(MessagingError::Facts(NoticeKind::AccountFailing))
+        ));
+        assert!(matches!(
+            templates.render_account("en", NoticeKind::Confirmed, Recipient::Staff, &account()),
+            Err(MessagingError::Facts(NoticeKind::Confirmed))
+        ));
     }
 }

@@ -1,13 +1,19 @@
 //! Mercado Pago OAuth as stored: a connect in progress (`OAUTH#{nonce}`, taken once or gone in
-//! 15 minutes) and the accounts whose tokens the refresh job renews, with its failures.
+//! 15 minutes) and the accounts whose tokens the refresh job renews, with its failures and the
+//! alert that the third in a row writes to the outbox.
+
+use std::fmt::Write as _;
 
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use holdfast_domain::{AccountSummary, PaymentProvider, Secret, format_utc};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
+use holdfast_domain::oauth::ALERT_AFTER;
+use holdfast_domain::{AccountSummary, Notice, PaymentProvider, Secret, format_utc};
 use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest, Sha256};
 
 use crate::accounts::account_item;
 use crate::item::{Item, ItemError, held_shard, n, s};
+use crate::transact::{Backoff, Refused};
 use crate::{Store, StoreError, index, keys};
 
 /// How long a pending connect is kept: longer than its state verifies (10 minutes), so that
@@ -123,6 +129,49 @@ fn account_key(venue_id: &str) -> (String, String) {
 
 fn blob(bytes: &[u8]) -> AttributeValue {
     AttributeValue::B(Blob::new(bytes.to_vec()))
+}
+
+/// The count a failure finds when it is the one that alerts: only the transaction that writes
+/// the alert may move the count from here.
+const BEFORE_ALERT: u32 = ALERT_AFTER - 1;
+
+// A count of zero is an absent attribute, which the conditions below do not spell: the alert
+// comes from the second failure at the earliest.
+const _: () = assert!(ALERT_AFTER >= 2);
+
+/// How a failed refresh is counted (the same for the failure that alerts and those that do not).
+const COUNT_FAILURE: &str = "SET last_refresh_error = :error, last_refresh_failed_at = :at \
+                             ADD refresh_failures :one";
+
+/// How often a failure is tried again when other failures of the same credentials keep being
+/// counted between its attempts (overlapping runs): far more than can overlap.
+const COUNT_ATTEMPTS: u32 = 8;
+
+/// What one plain count of a failure came to.
+enum Counted {
+    /// Counted: the failures in a row now.
+    Now(u32),
+    /// Its condition failed: the credentials changed, or this failure is the one that alerts.
+    Refused,
+    /// The alert's transaction held the item at that moment: try again.
+    Raced,
+}
+
+/// The name of a streak of failed refreshes: the credentials they failed with. A failure is
+/// counted only against the sealed credentials it was made with, and only writing new ones (a
+/// refresh that worked, tokens put by an admin, a reconnect) clears the count; sealed
+/// credentials are never sealed twice alike (KMS draws a fresh IV each time). So a streak has
+/// one name and the next streak another, whatever the clock says (two streaks may start in the
+/// same second; a run may repeat), with nothing more to store. 64 bits of the SHA-256 of the
+/// ciphertext: they tell nothing of the tokens.
+pub(crate) fn streak_of(sealed: &[u8]) -> String {
+    Sha256::digest(sealed)
+        .iter()
+        .take(8)
+        .fold(String::with_capacity(16), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
 }
 
 impl Store {
@@ -258,7 +307,11 @@ impl Store {
 
     /// Counts one more failed refresh of `venue_id`'s Mercado Pago account and keeps `error`
     /// (already free of any token) to show in its listing, if the stored credentials are still
-    /// `seen_sealed`, the ones that failed. Answers the failures in a row now counted; `None`
+    /// `seen_sealed`, the ones that failed. Answers the failures in a row now counted and, for
+    /// the failure that makes [`ALERT_AFTER`] in a row, the alert to hand to the queue
+    /// ([`Notice::account_failing`], named by the streak): it is written to the outbox in the
+    /// same transaction as that count, conditioned on the count before it, so however many runs
+    /// overlap, exactly one failure of a streak carries it and a fourth carries none. `None`
     /// when the account changed or went meanwhile (nothing is held against newer credentials,
     /// and no item is made up for a removed account).
     pub async fn record_refresh_failure(
@@ -267,7 +320,50 @@ impl Store {
         seen_sealed: &[u8],
         error: &str,
         at: Timestamp,
-    ) -> Result<Option<u32>, StoreError> {
+    ) -> Result<Option<(u32, Option<Notice>)>, StoreError> {
+        let mut backoff = Backoff::new(COUNT_ATTEMPTS);
+        loop {
+            // Any count but the one before the alert: a plain update, as ever.
+            match self.count_failure(venue_id, seen_sealed, error, at).await? {
+                Counted::Now(failures) => return Ok(Some((failures, None))),
+                Counted::Raced => {}
+                Counted::Refused => {
+                    // The credentials changed, or this is the failure that alerts.
+                    let notice = Notice::account_failing(venue_id, &streak_of(seen_sealed), at);
+                    let actions = vec![
+                        self.count_alerting_failure(venue_id, seen_sealed, error, at)?,
+                        self.put_notice(&notice)?,
+                    ];
+                    match self.transact(actions).await {
+                        Ok(()) => return Ok(Some((ALERT_AFTER, Some(notice)))),
+                        Err(Refused::Store(err)) => return Err(err),
+                        Err(Refused::Conditions(_)) => {}
+                    }
+                    // Refused again: the credentials changed (nothing to count), or another
+                    // failure of the same ones was counted between the two (it alerted, or
+                    // moved the count up to the one before the alert): count this one again.
+                    if !self.still_sealed(venue_id, seen_sealed).await? {
+                        return Ok(None);
+                    }
+                }
+            }
+            if !backoff.wait().await {
+                return Err(StoreError::Contended {
+                    attempts: backoff.attempts(),
+                });
+            }
+        }
+    }
+
+    /// A failure counted on its own, unless the count stands one short of the alert (that move
+    /// is the alert transaction's alone).
+    async fn count_failure(
+        &self,
+        venue_id: &str,
+        seen_sealed: &[u8],
+        error: &str,
+        at: Timestamp,
+    ) -> Result<Counted, StoreError> {
         let (pk, sk) = account_key(venue_id);
         let updated = self
             .client
@@ -275,31 +371,86 @@ impl Store {
             .table_name(&self.table)
             .key("pk", s(pk))
             .key("sk", s(sk))
-            .update_expression(
-                "SET last_refresh_error = :error, last_refresh_failed_at = :at \
-                 ADD refresh_failures :one",
+            .update_expression(COUNT_FAILURE)
+            .condition_expression(
+                "sealed = :seen AND \
+                 (attribute_not_exists(refresh_failures) OR refresh_failures <> :before_alert)",
             )
-            .condition_expression("sealed = :seen")
             .expression_attribute_values(":error", s(error))
             .expression_attribute_values(":at", s(format_utc(at)))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":seen", blob(seen_sealed))
+            .expression_attribute_values(":before_alert", n(BEFORE_ALERT))
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
         match updated {
             Ok(out) => {
                 let item = Item(out.attributes.unwrap_or_default());
-                Ok(Some(item.number("refresh_failures")?))
+                Ok(Counted::Now(item.number("refresh_failures")?))
             }
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(err.into()),
+            Err(err) => match err.as_service_error() {
+                Some(e) if e.is_conditional_check_failed_exception() => Ok(Counted::Refused),
+                // A plain write meeting a transaction in progress on its item is refused.
+                Some(e) if e.is_transaction_conflict_exception() => Ok(Counted::Raced),
+                _ => Err(err.into()),
+            },
+        }
+    }
+
+    /// The count of the failure that alerts, for the transaction with its notice: only from
+    /// the count one short of the alert, so of two failures racing there one alone commits.
+    fn count_alerting_failure(
+        &self,
+        venue_id: &str,
+        seen_sealed: &[u8],
+        error: &str,
+        at: Timestamp,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let (pk, sk) = account_key(venue_id);
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(COUNT_FAILURE)
+            .condition_expression("sealed = :seen AND refresh_failures = :before_alert")
+            .expression_attribute_values(":error", s(error))
+            .expression_attribute_values(":at", s(format_utc(at)))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":seen", blob(seen_sealed))
+            .expression_attribute_values(":before_alert", n(BEFORE_ALERT))
+            .build()?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Whether `venue_id`'s Mercado Pago credentials are still `seen_sealed`.
+    async fn still_sealed(&self, venue_id: &str, seen_sealed: &[u8]) -> Result<bool, StoreError> {
+        let item = self.get(account_key(venue_id)).await?;
+        Ok(matches!(
+            item.as_ref().and_then(|i| i.0.get("sealed")),
+            Some(AttributeValue::B(sealed)) if sealed.as_ref() == seen_sealed
+        ))
+    }
+
+    /// The refreshes of `venue_id`'s Mercado Pago account failed in a row now (read
+    /// consistently); `None` when it has no such account.
+    pub async fn refresh_failures(&self, venue_id: &str) -> Result<Option<u32>, StoreError> {
+        let (pk, sk) = account_key(venue_id);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .projection_expression("pk, refresh_failures")
+            .consistent_read(true)
+            .send()
+            .await?;
+        match out.item {
+            Some(item) => Ok(Some(
+                Item(item).opt_number("refresh_failures")?.unwrap_or(0),
+            )),
+            None => Ok(None),
         }
     }
 }
@@ -383,6 +534,17 @@ mod tests {
         assert!(shards.iter().all(|s| *s < TOKEN_SHARDS));
         assert_eq!(shards.len(), TOKEN_SHARDS as usize);
         assert_eq!(keys::tokens_due(3), "TOKENS#3");
+    }
+
+    #[test]
+    fn a_streak_is_named_by_the_credentials_it_failed_with() {
+        let streak = streak_of(b"sealed credentials, version 1");
+        assert_eq!(streak.len(), 16);
+        assert!(streak.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(streak, streak_of(b"sealed credentials, version 1"));
+        assert_ne!(streak, streak_of(b"sealed credentials, version 2"));
+        let notice = Notice::account_failing("ven_1", &streak, now());
+        assert_eq!(notice.notice_id, format!("ven_1.account_failing.{streak}"));
     }
 
     #[test]

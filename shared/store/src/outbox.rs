@@ -1,9 +1,9 @@
-//! The outbox: a notice is written in the same transaction as the booking change it tells of,
-//! so that a change is told even when the function dies before the queue hears of it. A notice
-//! leaves the outbox once the queue has it.
+//! The outbox: a notice is written in the same transaction as the change it tells of (a
+//! booking's, or a payment account's), so that a change is told even when the function dies
+//! before the queue hears of it. A notice leaves the outbox once the queue has it.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
-use holdfast_domain::{Notice, NoticeKind};
+use holdfast_domain::{About, Notice, NoticeKind};
 use jiff::Timestamp;
 
 use crate::item::{Item, ItemError, s};
@@ -38,7 +38,11 @@ impl From<&Notice> for Item {
         item.put("type", s("notice"));
         item.put("notice_id", s(&notice.notice_id));
         item.put("kind", s(notice.kind.as_str()));
-        item.put("booking_id", s(&notice.booking_id));
+        // A booking notice is the item it always was; a venue notice names its venue instead.
+        match &notice.about {
+            About::Booking(booking_id) => item.put("booking_id", s(booking_id)),
+            About::Venue(venue_id) => item.put("venue_id", s(venue_id)),
+        }
         item.put("occurred_at", s(millis(notice.occurred_at)));
         item
     }
@@ -48,13 +52,19 @@ impl TryFrom<&Item> for Notice {
     type Error = ItemError;
 
     fn try_from(item: &Item) -> Result<Notice, ItemError> {
-        Ok(Notice {
-            notice_id: item.string("notice_id")?.to_string(),
-            kind: NoticeKind::parse(item.string("kind")?)
-                .ok_or_else(|| item.error("kind", "is no kind of notice"))?,
-            booking_id: item.string("booking_id")?.to_string(),
-            occurred_at: item.parsed("occurred_at")?,
-        })
+        let about = match item.opt_string("venue_id")? {
+            Some(venue_id) => About::Venue(venue_id.to_string()),
+            None => About::Booking(item.string("booking_id")?.to_string()),
+        };
+        let kind = NoticeKind::parse(item.string("kind")?)
+            .ok_or_else(|| item.error("kind", "is no kind of notice"))?;
+        Notice::read(
+            item.string("notice_id")?.to_string(),
+            kind,
+            about,
+            item.parsed("occurred_at")?,
+        )
+        .map_err(|_| item.error("kind", "does not fit what the notice is about"))
     }
 }
 
@@ -121,9 +131,35 @@ mod tests {
             key(&notice),
             "a notice read back finds its item"
         );
+        assert!(!item.0.contains_key("venue_id"));
         let used: std::collections::HashSet<u32> = (0..100)
             .map(|i| shard(&format!("bkg_{i}.confirmed")))
             .collect();
         assert_eq!(used.len() as u32, OUTBOX_SHARDS);
+    }
+
+    #[test]
+    fn venue_notices_round_trip_naming_their_venue() {
+        let notice =
+            Notice::account_failing("ven_1", "00ff", "2026-12-01T10:00:00.250Z".parse().unwrap());
+        let item = Item::from(&notice);
+        assert_eq!(item.string("venue_id").unwrap(), "ven_1");
+        assert!(!item.0.contains_key("booking_id"));
+        assert_eq!(
+            item.string("sk").unwrap(),
+            "2026-12-01T10:00:00.250Z#ven_1.account_failing.00ff"
+        );
+        assert_eq!(Notice::try_from(&item).unwrap(), notice);
+
+        // A kind that does not fit what the item names does not read.
+        let mut wrong = item.clone();
+        wrong.put("kind", s("confirmed"));
+        assert_eq!(Notice::try_from(&wrong).unwrap_err().attribute, "kind");
+        let mut neither = item;
+        neither.0.remove("venue_id");
+        assert_eq!(
+            Notice::try_from(&neither).unwrap_err().attribute,
+            "booking_id"
+        );
     }
 }

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use holdfast_domain::{
-    MercadoPagoAccount, OAuthError, PaymentProvider, Pkce, ProviderAccount, Secret, needs_refresh,
-    redact, refresh_due_before, should_alert, sign_state, verify_state,
+    MercadoPagoAccount, Notice, OAuthError, PaymentProvider, Pkce, ProviderAccount, Secret,
+    needs_refresh, redact, refresh_due_before, should_alert, sign_state, verify_state,
 };
 use holdfast_payments::ProviderError;
 use holdfast_payments::mercadopago::{Application, Tokens};
@@ -15,6 +15,7 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 
 use super::accounts::{self, AccountView};
+use super::notices;
 use super::payments::providers;
 use super::{administered_venue, venue_facts};
 use crate::app::{App, Providers};
@@ -271,7 +272,8 @@ pub struct RefreshRun {
     /// Accounts not refreshed this time (Mercado Pago refused or did not answer, or the new
     /// tokens could not be opened or stored); the next run tries again.
     pub failed: usize,
-    /// Of those, accounts failing for the third time in a row or more: the venue is alerted.
+    /// Of those, accounts whose failures just reached three in a row: their venue's staff are
+    /// mailed (once a streak: a fourth failure mails nothing more).
     pub alerted: usize,
     /// Items on the refresh list that did not read: logged and skipped.
     pub unreadable: usize,
@@ -282,16 +284,18 @@ pub struct RefreshRun {
 /// How one account's refresh ended.
 enum Refreshed {
     Stored,
-    /// Failed; `true` when the venue is to be alerted.
-    Failed(bool),
+    /// Failed; with the alert to tell when this failure made three in a row.
+    Failed(Option<Notice>),
     /// Nothing to do: the account was removed, reconnected or refreshed meanwhile.
     Moot,
 }
 
 /// Refreshes the tokens of every Mercado Pago account that expire within 30 days (and have not
 /// expired: those can only be connected again), a few at a time, within the run's budget.
-/// A refresh that fails is counted on the account and shown in its listing; from the third
-/// failure in a row the venue is alerted (logged at error level, with its id, for the alarm).
+/// A refresh that fails is counted on the account and shown in its listing; the third failure
+/// in a row writes an alert to the outbox with its count, told to the queue at the end of the
+/// run, which mails the venue's staff once a streak; from the third on each failure is also
+/// logged at error level, with the venue's id, for the alarm.
 pub async fn refresh_tokens(app: &App) -> Result<RefreshRun, ApiError> {
     let started = Instant::now();
     let now = app.clock.now();
@@ -320,6 +324,7 @@ pub async fn refresh_tokens(app: &App) -> Result<RefreshRun, ApiError> {
     let application = application(app)?;
     let mut due = due.into_iter();
     let mut running = JoinSet::new();
+    let mut told = Vec::new();
     loop {
         while running.len() < IN_FLIGHT && started.elapsed() < RUN_BUDGET {
             let Some(account) = due.next() else { break };
@@ -334,9 +339,12 @@ pub async fn refresh_tokens(app: &App) -> Result<RefreshRun, ApiError> {
         };
         match joined {
             Ok((_, Ok(Refreshed::Stored))) => run.refreshed += 1,
-            Ok((_, Ok(Refreshed::Failed(alerted)))) => {
+            Ok((_, Ok(Refreshed::Failed(alert)))) => {
                 run.failed += 1;
-                run.alerted += usize::from(alerted);
+                if let Some(notice) = alert {
+                    run.alerted += 1;
+                    told.push(notice);
+                }
             }
             Ok((_, Ok(Refreshed::Moot))) => {}
             Ok((venue_id, Err(err))) => {
@@ -350,6 +358,9 @@ pub async fn refresh_tokens(app: &App) -> Result<RefreshRun, ApiError> {
         }
     }
     run.deferred = due.len();
+    // Awaited, as the other jobs do, before the function may be frozen; what the queue does
+    // not take now, the outbox sweep sends.
+    notices::tell(app, &told).await;
     Ok(run)
 }
 
@@ -451,7 +462,9 @@ async fn store_refreshed(
     record_failure(app, venue_id, seen, text, now).await
 }
 
-/// Counts a failed refresh on the account and alerts the venue from the third in a row.
+/// Counts a failed refresh on the account; the third in a row brings the alert (written to
+/// the outbox with the count) that mails the venue's staff, and from then on each is logged
+/// at error level.
 async fn record_failure(
     app: &App,
     venue_id: &str,
@@ -459,21 +472,21 @@ async fn record_failure(
     text: &str,
     now: Timestamp,
 ) -> Result<Refreshed, ApiError> {
-    let Some(failures) = app
+    let Some((failures, alert)) = app
         .store
         .record_refresh_failure(venue_id, seen, text, now)
         .await?
     else {
         return Ok(Refreshed::Moot);
     };
-    let alert = should_alert(failures);
-    if alert {
-        // The alert: an error line with the venue's id, which the log alarm picks up.
+    if should_alert(failures) {
+        // An error line with the venue's id, which the log alarm picks up; the mail goes once.
         tracing::error!(
             venue_id,
             failures,
             error = text,
             alert = true,
+            mailed = alert.is_some(),
             "Mercado Pago tokens keep failing to refresh: the venue must connect its account again"
         );
     } else {

@@ -2,8 +2,10 @@
 //! with times in its zone. Each mail is claimed before it is sent, so a notice delivered again
 //! mails no one twice.
 
-use holdfast_domain::{Notice, Recipient};
-use holdfast_messaging::{MailFacts, Mailer, MessagingError, SendError, Templates};
+use holdfast_domain::{About, Notice, NoticeKind, PaymentProvider, Recipient, should_alert};
+use holdfast_messaging::{
+    AccountFacts, MailFacts, Mailer, MessagingError, Rendered, SendError, Templates,
+};
 use holdfast_store::{MailClaim, StoreError};
 use jiff::SignedDuration;
 
@@ -32,7 +34,7 @@ pub enum NotifyError {
     Malformed(#[source] serde_json::Error),
     #[error("booking {0} of the notice does not exist")]
     NoBooking(String),
-    #[error("venue {0} of the booking does not exist")]
+    #[error("venue {0} of the notice does not exist")]
     NoVenue(String),
     #[error("another delivery of this notice is sending its mail")]
     InFlight,
@@ -79,11 +81,24 @@ impl Notifier {
     /// Mails everyone `body` (one queue message) must reach; answers how many mails went now.
     pub async fn deliver(&self, body: &str) -> Result<usize, NotifyError> {
         let notice: Notice = serde_json::from_str(body).map_err(NotifyError::Malformed)?;
+        match &notice.about {
+            About::Booking(booking_id) => self.deliver_booking(&notice, booking_id).await,
+            About::Venue(venue_id) => self.deliver_venue(&notice, venue_id).await,
+        }
+    }
+
+    /// A notice about a booking: its customer and, as the kind and the venue's settings say,
+    /// its venue's staff.
+    async fn deliver_booking(
+        &self,
+        notice: &Notice,
+        booking_id: &str,
+    ) -> Result<usize, NotifyError> {
         let store = &self.app.store;
         let booking = store
-            .booking(&notice.booking_id)
+            .booking(booking_id)
             .await?
-            .ok_or_else(|| NotifyError::NoBooking(notice.booking_id.clone()))?;
+            .ok_or_else(|| NotifyError::NoBooking(booking_id.to_string()))?;
         let venue = store
             .venue(&booking.venue_id)
             .await?
@@ -99,37 +114,101 @@ impl Notifier {
                 Recipient::Customer => &booking.customer.email,
                 Recipient::Staff => &venue.contact_email,
             };
-            let now = self.app.clock.now();
-            match store.claim_mail(&notice.notice_id, to, now, LEASE).await? {
-                MailClaim::AlreadySent => continue,
-                MailClaim::InFlight => return Err(NotifyError::InFlight),
-                MailClaim::Claimed => {}
-            }
-            let message_id = format!("{}.{}@holdfast", notice.notice_id, to.as_str());
-            let mail = self
-                .templates
-                .render(venue.language.as_str(), notice.kind, to, &facts);
-            let result = match mail {
-                Ok(mail) => self
-                    .mailer
-                    .send(address, &mail, &message_id)
-                    .await
-                    .map_err(NotifyError::from),
-                Err(err) => Err(err.into()),
+            let render = || {
+                self.templates
+                    .render(venue.language.as_str(), notice.kind, to, &facts)
             };
-            if let Err(err) = result {
-                // A send SES may have taken keeps its claim until the lease lapses: sending it
-                // again at once is what would mail it twice.
-                if !matches!(err, NotifyError::Send(SendError::Unknown(_))) {
-                    store.release_mail(&notice.notice_id, to).await?;
-                }
-                return Err(err);
-            }
-            store.mail_sent(&notice.notice_id, to).await?;
-            tracing::info!(notice_id = %notice.notice_id, recipient = to.as_str(), "mailed");
-            sent += 1;
+            sent += usize::from(self.mail_once(notice, to, address, render).await?);
         }
         Ok(sent)
+    }
+
+    /// A notice about a venue: its payment account, told to its staff (a venue notice has no
+    /// customer). An account that is no longer failing when the notice arrives (connected
+    /// again, refreshed, or removed meanwhile) is told nothing: the alert is moot.
+    async fn deliver_venue(&self, notice: &Notice, venue_id: &str) -> Result<usize, NotifyError> {
+        let store = &self.app.store;
+        let venue = store
+            .venue(venue_id)
+            .await?
+            .ok_or_else(|| NotifyError::NoVenue(venue_id.to_string()))?;
+        let facts = match notice.kind {
+            NoticeKind::AccountFailing => {
+                let provider = PaymentProvider::MercadoPago;
+                let account = store
+                    .accounts(venue_id)
+                    .await?
+                    .into_iter()
+                    .find(|a| a.provider == provider);
+                let failures = store.refresh_failures(venue_id).await?.unwrap_or(0);
+                match account {
+                    Some(account) if should_alert(failures) => {
+                        AccountFacts::of(&venue, &account, failures)
+                    }
+                    _ => {
+                        tracing::info!(
+                            notice_id = %notice.notice_id,
+                            venue_id,
+                            "the account is no longer failing: nothing to tell"
+                        );
+                        return Ok(0);
+                    }
+                }
+            }
+            other => return Err(MessagingError::Facts(other).into()),
+        };
+        let mut sent = 0;
+        for to in notice.kind.recipients(venue.settings.staff_alerts) {
+            let address = match to {
+                Recipient::Staff => &venue.contact_email,
+                // No venue notice has a customer; none is made up.
+                Recipient::Customer => continue,
+            };
+            let render = || {
+                self.templates
+                    .render_account(venue.language.as_str(), notice.kind, to, &facts)
+            };
+            sent += usize::from(self.mail_once(notice, to, address, render).await?);
+        }
+        Ok(sent)
+    }
+
+    /// Sends `notice`'s mail to `to` at `address`, unless it went already: claimed first,
+    /// marked sent after. `false` when it had gone.
+    async fn mail_once(
+        &self,
+        notice: &Notice,
+        to: Recipient,
+        address: &str,
+        render: impl FnOnce() -> Result<Rendered, MessagingError>,
+    ) -> Result<bool, NotifyError> {
+        let store = &self.app.store;
+        let now = self.app.clock.now();
+        match store.claim_mail(&notice.notice_id, to, now, LEASE).await? {
+            MailClaim::AlreadySent => return Ok(false),
+            MailClaim::InFlight => return Err(NotifyError::InFlight),
+            MailClaim::Claimed => {}
+        }
+        let message_id = format!("{}.{}@holdfast", notice.notice_id, to.as_str());
+        let result = match render() {
+            Ok(mail) => self
+                .mailer
+                .send(address, &mail, &message_id)
+                .await
+                .map_err(NotifyError::from),
+            Err(err) => Err(err.into()),
+        };
+        if let Err(err) = result {
+            // A send SES may have taken keeps its claim until the lease lapses: sending it
+            // again at once is what would mail it twice.
+            if !matches!(err, NotifyError::Send(SendError::Unknown(_))) {
+                store.release_mail(&notice.notice_id, to).await?;
+            }
+            return Err(err);
+        }
+        store.mail_sent(&notice.notice_id, to).await?;
+        tracing::info!(notice_id = %notice.notice_id, recipient = to.as_str(), "mailed");
+        Ok(true)
     }
 }
 
