@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use holdfast_domain::{PaymentProvider, ProviderAccount};
 use holdfast_tests::{
     Api, DAY, MERCADOPAGO_WEBHOOK_SECRET, OwnService, STRIPE_WEBHOOK_SECRET, Stack, Who,
     assert_locks_consistent, mercadopago_api_base, mercadopago_signature, pay_at_localstripe,
@@ -650,8 +651,71 @@ async fn no_secret_or_token_reaches_a_log_line() {
         .send()
         .await
         .expect(200);
+    // OAuth: a connection whose tokens come from the stand-in.
+    let connect = api
+        .get(&format!(
+            "/v1/venues/{venue}/payment-accounts/mercadopago/connect"
+        ))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    let approved = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
+        .get(connect["authorize_url"].as_str().expect("authorize_url"))
+        .send()
+        .await
+        .expect("the stand-in answers");
+    let back: reqwest::Url = approved.headers()["location"]
+        .to_str()
+        .expect("a location")
+        .parse()
+        .expect("a URL");
+    api.get(&format!(
+        "/oauth/mercadopago/callback?{}",
+        back.query().unwrap_or_default()
+    ))
+    .send()
+    .await
+    .expect(200);
+    let app = stack.app().await;
+    let sealed = app
+        .store
+        .sealed_account(&venue, PaymentProvider::MercadoPago)
+        .await
+        .expect("read")
+        .expect("connected");
+    let owner = holdfast_vault::Owner {
+        venue_id: &venue,
+        provider: "mercadopago",
+    };
+    let opened = app
+        .vault
+        .as_ref()
+        .expect("a vault")
+        .open(&sealed, owner)
+        .await
+        .expect("opened");
+    let Some(ProviderAccount::MercadoPago(connected)) =
+        ProviderAccount::from_sealed(PaymentProvider::MercadoPago, &opened)
+    else {
+        panic!("not a Mercado Pago account");
+    };
+    let state = back
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("a state");
+
     let text = logs.text();
-    assert!(text.lines().count() > 20, "the logs were captured: {text}");
+    assert!(
+        text.contains("Stripe webhook")
+            && text.contains("refund asked")
+            && text.contains("Mercado Pago webhook"),
+        "the server's own lines were captured: {text}"
+    );
     for secret in [
         "sk_test_holdfastsecret4242",
         STRIPE_WEBHOOK_SECRET,
@@ -660,6 +724,9 @@ async fn no_secret_or_token_reaches_a_log_line() {
         MERCADOPAGO_WEBHOOK_SECRET,
         "holdfast-dev-client-secret",
         hold["payment"]["client_secret"].as_str().unwrap(),
+        connected.access_token.expose(),
+        connected.refresh_token.expose(),
+        state.as_str(),
     ] {
         let leaks: Vec<&str> = text.lines().filter(|l| l.contains(secret)).collect();
         assert!(leaks.is_empty(), "{secret} was logged: {leaks:?}");
