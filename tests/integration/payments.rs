@@ -884,3 +884,41 @@ async fn late_payments_racing_new_bookings_never_sell_a_unit_twice() {
     assert!(sold >= hours.len(), "each hour went to someone: {listed}");
     assert_locks_consistent(&stack.app().await, &stack.table).await;
 }
+
+#[tokio::test]
+async fn a_payment_for_a_booking_never_written_goes_back() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let (_, venue, _) = api.madrid_court(json!({})).await;
+    let token = holdfast_tests::mercadopago_account()["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+    let base = mercadopago_api_base();
+    let client = reqwest::Client::new();
+    // A checkout opened for a booking whose transaction then lost the race for its units.
+    let preference: Value = client
+        .post(format!("{base}/checkout/preferences"))
+        .bearer_auth(&token)
+        .json(&json!({"items": [{"title": "Court 2", "quantity": 1, "unit_price": 12.0, "currency_id": "EUR"}],
+                      "external_reference": "bkg_never_written",
+                      "notification_url": format!("{}/webhooks/mercadopago?venue_id={venue}", stack.base_url)}))
+        .send()
+        .await
+        .expect("the stand-in answers")
+        .json()
+        .await
+        .expect("a preference");
+    let paid = pay_preference(preference["id"].as_str().expect("an id"), None).await;
+    assert_eq!(paid["notification"]["status"], 200, "{paid}");
+    let payment: Value = client
+        .get(format!("{base}/v1/payments/{}", paid["payment"]["id"]))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("the stand-in answers")
+        .json()
+        .await
+        .expect("a payment");
+    assert_eq!(payment["status"], "refunded", "{payment}");
+}

@@ -166,6 +166,27 @@ pub async fn stripe_webhook(
         event_id: &event.id,
     };
     let (effect, booking) = apply_fact(app, &booking_id, &fact, event, belongs).await?;
+    if let (Effect::Unknown, PaymentFact::Paid { amount, .. }) = (effect, &fact) {
+        if app.store.booking(&booking_id).await?.is_none() {
+            // Paid for a booking never written (its request lost the race for the units and
+            // the intent's cancellation came too late): the money goes back.
+            payments::providers(app)?
+                .stripe
+                .refund(
+                    &account.secret_key,
+                    &intent_id,
+                    amount.amount,
+                    &booking_id,
+                    &format!("{intent_id}-orphan-refund"),
+                )
+                .await?;
+            tracing::warn!(
+                venue_id,
+                booking_id,
+                "a payment for no booking was refunded"
+            );
+        }
+    }
     tracing::info!(venue_id, booking_id, ?effect, "Stripe webhook");
     Ok(WebhookAnswer::of(effect, booking))
 }
@@ -290,6 +311,25 @@ pub async fn mercadopago_webhook(
         event_id: &event_id,
     };
     let (effect, booking) = apply_fact(app, &booking_id, &fact, event, belongs).await?;
+    if let (Effect::Unknown, PaymentFact::Paid { amount, .. }) = (effect, &fact) {
+        if app.store.booking(&booking_id).await?.is_none() {
+            // Paid at a checkout whose booking was never written: the money goes back.
+            providers
+                .mercadopago
+                .refund(
+                    &account.access_token,
+                    &payment.id,
+                    amount,
+                    &format!("{}-orphan-refund", payment.id),
+                )
+                .await?;
+            tracing::warn!(
+                venue_id,
+                booking_id,
+                "a payment for no booking was refunded"
+            );
+        }
+    }
     tracing::info!(
         venue_id,
         booking_id,
