@@ -140,32 +140,72 @@ fn any_fact() -> impl Strategy<Value = PaymentFact> {
     ]
 }
 
+/// One thing that can happen to a paying booking: a provider's word, a cancellation by
+/// policy, or the provider taking the refund Holdfast asked for.
+#[derive(Debug, Clone)]
+enum Step {
+    Told(PaymentFact),
+    Cancel(u8),
+    RefundTaken(bool),
+}
+
+fn any_step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => any_fact().prop_map(Step::Told),
+        1 => prop_oneof![Just(0u8), Just(50), Just(100)].prop_map(Step::Cancel),
+        1 => any::<bool>().prop_map(Step::RefundTaken),
+    ]
+}
+
 proptest! {
-    /// However the provider's words arrive — repeated, reordered, late — the books balance:
-    /// what was counted paid and refunded is what the payment says, a refund never exceeds
-    /// what was paid, and a confirmed booking was paid its price and not refunded in full.
+    /// However the provider's words arrive — repeated, reordered, late — and whatever
+    /// cancellations and refunds come between them, the books balance: what was counted paid
+    /// and refunded (and what the monthly counters moved) is what the payment says, a refund
+    /// never exceeds what was paid, and a confirmed booking was paid its price and not
+    /// refunded in full.
     #[test]
     fn any_order_of_deliveries_keeps_the_books_straight(
-        facts in proptest::collection::vec((any_fact(), any::<bool>(), any::<bool>()), 1..12),
+        steps in proptest::collection::vec((any_step(), any::<bool>(), any::<bool>()), 1..14),
         place in any::<bool>(),
     ) {
         let mut booking = hold(if place { Claim::Place } else { Claim::Whole });
         let (mut counted_paid, mut counted_refunded) = (0i64, 0i64);
-        for (fact, late, units_taken) in &facts {
+        let (mut revenue, mut refunds) = (0i64, 0i64);
+        for (step, late, units_taken) in &steps {
             let now = at(if *late { LAPSED } else { LIVE });
-            let mut s = settle(&booking, fact, 24, now);
+            let mut s = match step {
+                Step::Told(fact) => settle(&booking, fact, 24, now),
+                Step::Cancel(percent) => {
+                    if booking.hold_lapsed(now) || !booking.status.holds_units() {
+                        continue;
+                    }
+                    cancel(&booking, *percent, now)
+                }
+                Step::RefundTaken(at_once) => refund_asked(&booking, *at_once, now),
+            };
             if s.locks == LockWork::Keep && *late && *units_taken {
                 s = settle_conflict(&s, now);
             }
-            // Delivering the same word again changes nothing more.
-            let again = settle(&s.booking, fact, 24, now);
-            prop_assert!(
-                again.locks != LockWork::Keep || again.booking.status == BookingStatus::Confirmed,
-                "a repeated delivery tried to take units again"
-            );
-            prop_assert_eq!(&again.booking.payment, &s.booking.payment);
+            if let Step::Told(fact) = step {
+                // Delivering the same word again changes nothing more.
+                let again = settle(&s.booking, fact, 24, now);
+                prop_assert!(
+                    again.locks != LockWork::Keep || again.booking.status == BookingStatus::Confirmed,
+                    "a repeated delivery tried to take units again"
+                );
+                prop_assert_eq!(&again.booking.payment, &s.booking.payment);
+            }
             counted_paid += s.money.paid.map_or(0, |m| m.amount);
             counted_refunded += s.money.refunded;
+            for delta in s.report_deltas(now) {
+                for (counter, by) in delta.changes {
+                    match counter {
+                        crate::report::Counter::Revenue(_) => revenue += by,
+                        crate::report::Counter::Refunds(_) => refunds += by,
+                        _ => {}
+                    }
+                }
+            }
             booking = s.booking;
         }
         let payment = booking.payment.as_ref().unwrap();
@@ -174,6 +214,13 @@ proptest! {
         prop_assert_eq!(counted_refunded, payment.refunded);
         prop_assert!(payment.refunded <= paid_amount);
         prop_assert!(payment.refund_due <= paid_amount);
+        prop_assert!(payment.refund_requested <= payment.refund_due);
+        // The counters hold the booking's own currency only; a payment in another was never
+        // revenue and its refund never a refund.
+        if payment.paid.as_ref().is_some_and(|p| p.amount.currency == booking.price.currency) {
+            prop_assert_eq!(revenue, paid_amount);
+            prop_assert_eq!(refunds, payment.refunded);
+        }
         if booking.status == BookingStatus::Confirmed {
             prop_assert_eq!(paid_amount, 1800);
             prop_assert!(payment.status() != PaymentStatus::Refunded);
