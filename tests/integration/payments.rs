@@ -4,106 +4,17 @@
 
 use std::time::Duration;
 
-use holdfast_domain::{PaymentProvider, ProviderAccount};
+use holdfast_tests::payments::{
+    book_at_desk, booking, deliver, intent_of, mail_about, pay_preference, refunded_charge,
+    stripe_hold, succeeded,
+};
 use holdfast_tests::{
-    Api, DAY, MERCADOPAGO_WEBHOOK_SECRET, OwnService, STRIPE_WEBHOOK_SECRET, Stack, Who,
+    DAY, MERCADOPAGO_WEBHOOK_SECRET, OwnService, STRIPE_WEBHOOK_SECRET, Stack, Who,
     assert_locks_consistent, mercadopago_api_base, mercadopago_signature, pay_at_localstripe,
     pay_at_localstripe_on, payments_config, scan_table, slot_booking_for, stripe_event,
     stripe_signature, unique_email,
 };
 use serde_json::{Value, json};
-
-/// A Stripe hold on `court` from `start` to `end` (local times on DAY), for a new customer.
-async fn stripe_hold(api: &Api, court: &str, start: &str, end: &str) -> (Who, Value) {
-    let ana = Who::customer();
-    let booking = api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&slot_booking_for(
-            court,
-            &unique_email("ana"),
-            &format!("{DAY}T{start}:00+01:00"),
-            &format!("{DAY}T{end}:00+01:00"),
-            "stripe",
-        ))
-        .send()
-        .await
-        .expect(201);
-    assert_eq!(booking["status"], "held", "{booking}");
-    (ana, booking)
-}
-
-/// A booking paid at the desk from `start` to `end` (local times on DAY), by a new customer.
-async fn book_at_desk(api: &Api, court: &str, start: &str, end: &str) -> holdfast_tests::Reply {
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
-            court,
-            &unique_email("desk"),
-            &format!("{DAY}T{start}:00+01:00"),
-            &format!("{DAY}T{end}:00+01:00"),
-            "none",
-        ))
-        .send()
-        .await
-}
-
-/// Stripe's word that `booking`'s intent succeeded.
-fn succeeded(booking: &Value) -> String {
-    stripe_event(
-        "payment_intent.succeeded",
-        intent_object(booking, "succeeded"),
-    )
-}
-
-fn intent_of(booking: &Value) -> String {
-    booking["payment"]["payment_intent_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no PaymentIntent: {booking}"))
-        .to_string()
-}
-
-/// The PaymentIntent of `booking` as Stripe puts it in an event.
-fn intent_object(booking: &Value, status: &str) -> Value {
-    json!({"id": intent_of(booking), "object": "payment_intent",
-           "amount": booking["price"]["amount"], "currency": "eur", "status": status,
-           "client_secret": booking["payment"]["client_secret"], "livemode": false,
-           "metadata": {"booking_id": booking["booking_id"]}})
-}
-
-/// A charge of `booking`'s intent with `refunded` of it refunded (no metadata: Stripe does not
-/// copy the intent's onto its charges).
-fn refunded_charge(booking: &Value, refunded: i64) -> Value {
-    let amount = booking["price"]["amount"].as_i64().expect("a price");
-    json!({"id": format!("ch_{}", uuid::Uuid::new_v4().simple()), "object": "charge",
-           "amount": amount, "amount_refunded": refunded, "currency": "eur",
-           "payment_intent": intent_of(booking), "refunded": refunded == amount,
-           "status": "succeeded", "metadata": {}})
-}
-
-/// Posts `body` to the venue's Stripe webhook, signed now by the stack's clock.
-async fn deliver(stack: &Stack, venue: &str, body: &str) -> Value {
-    let t = stack.clock.now().as_second();
-    stack
-        .api()
-        .post(&format!("/webhooks/stripe/{venue}"))
-        .header(
-            "stripe-signature",
-            &stripe_signature(STRIPE_WEBHOOK_SECRET, t, body),
-        )
-        .raw("application/json", body.to_string())
-        .send()
-        .await
-        .expect(200)
-}
-
-async fn booking(api: &Api, who: &Who, id: &Value) -> Value {
-    api.get(&format!("/v1/bookings/{}", id.as_str().expect("an id")))
-        .as_(who)
-        .send()
-        .await
-        .expect(200)
-}
 
 #[tokio::test]
 async fn bad_missing_stale_or_altered_signatures_are_401_and_change_nothing() {
@@ -515,43 +426,6 @@ async fn a_provider_that_does_not_answer_is_503_and_holds_nothing() {
     );
 }
 
-/// The mail to `to` that names `booking_id`, waiting up to 15 s for some.
-async fn mail_about(api: &Api, to: &str, booking_id: &str) -> Vec<Value> {
-    let started = std::time::Instant::now();
-    loop {
-        let about: Vec<Value> = api
-            .mail_to(to, 0)
-            .await
-            .into_iter()
-            .filter(|m| m["text"].as_str().is_some_and(|t| t.contains(booking_id)))
-            .collect();
-        if !about.is_empty() || started.elapsed() > Duration::from_secs(15) {
-            return about;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
-/// The stand-in's control route: the customer pays a preference (or pays another amount).
-async fn pay_preference(preference: &str, amount: Option<f64>) -> Value {
-    let mut body = json!({"status": "approved"});
-    if let Some(amount) = amount {
-        body["transaction_amount"] = json!(amount);
-    }
-    reqwest::Client::new()
-        .post(format!(
-            "{}/_standin/preferences/{preference}/pay",
-            mercadopago_api_base()
-        ))
-        .json(&body)
-        .send()
-        .await
-        .expect("the stand-in answers")
-        .json()
-        .await
-        .expect("a payment")
-}
-
 #[tokio::test]
 async fn mercado_pago_confirms_its_price_and_nothing_of_another_amount() {
     let stack = Stack::start();
@@ -608,129 +482,6 @@ async fn mercado_pago_confirms_its_price_and_nothing_of_another_amount() {
             .is_some_and(|s| s.contains("no coincide"))),
         "staff hear of the mismatch: {desk:?}"
     );
-}
-
-#[tokio::test]
-async fn no_secret_or_token_reaches_a_log_line() {
-    let (stack, logs) = Stack::start_logged();
-    let api = stack.api();
-    let (admin, venue, court) = api.madrid_court(json!({})).await;
-    let (ana, hold) = stripe_hold(&api, &court, "10:00", "11:00").await;
-    pay_at_localstripe(&intent_of(&hold)).await;
-    deliver(&stack, &venue, &succeeded(&hold)).await;
-    api.post(&format!(
-        "/v1/bookings/{}/cancel",
-        hold["booking_id"].as_str().unwrap()
-    ))
-    .as_(&ana)
-    .send()
-    .await
-    .expect(200);
-    let mp = api
-        .post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
-            &court,
-            &unique_email("bea"),
-            &format!("{DAY}T12:00:00+01:00"),
-            &format!("{DAY}T13:00:00+01:00"),
-            "mercadopago",
-        ))
-        .send()
-        .await
-        .expect(201);
-    pay_preference(mp["payment"]["preference_id"].as_str().unwrap(), None).await;
-    api.post(&format!("/webhooks/stripe/{venue}"))
-        .header("stripe-signature", "t=1,v1=00")
-        .raw("application/json", "{}")
-        .send()
-        .await
-        .expect(401);
-    api.get(&format!("/v1/venues/{venue}/payment-accounts"))
-        .as_(&admin)
-        .send()
-        .await
-        .expect(200);
-    // OAuth: a connection whose tokens come from the stand-in.
-    let connect = api
-        .get(&format!(
-            "/v1/venues/{venue}/payment-accounts/mercadopago/connect"
-        ))
-        .as_(&admin)
-        .send()
-        .await
-        .expect(200);
-    let approved = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a client")
-        .get(connect["authorize_url"].as_str().expect("authorize_url"))
-        .send()
-        .await
-        .expect("the stand-in answers");
-    let back: reqwest::Url = approved.headers()["location"]
-        .to_str()
-        .expect("a location")
-        .parse()
-        .expect("a URL");
-    api.get(&format!(
-        "/oauth/mercadopago/callback?{}",
-        back.query().unwrap_or_default()
-    ))
-    .send()
-    .await
-    .expect(200);
-    let app = stack.app().await;
-    let sealed = app
-        .store
-        .sealed_account(&venue, PaymentProvider::MercadoPago)
-        .await
-        .expect("read")
-        .expect("connected");
-    let owner = holdfast_vault::Owner {
-        venue_id: &venue,
-        provider: "mercadopago",
-    };
-    let opened = app
-        .vault
-        .as_ref()
-        .expect("a vault")
-        .open(&sealed, owner)
-        .await
-        .expect("opened");
-    let Some(ProviderAccount::MercadoPago(connected)) =
-        ProviderAccount::from_sealed(PaymentProvider::MercadoPago, &opened)
-    else {
-        panic!("not a Mercado Pago account");
-    };
-    let state = back
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned())
-        .expect("a state");
-
-    let text = logs.text();
-    assert!(
-        text.contains("Stripe webhook")
-            && text.contains("refund asked")
-            && text.contains("Mercado Pago webhook"),
-        "the server's own lines were captured: {text}"
-    );
-    for secret in [
-        "sk_test_holdfastsecret4242",
-        STRIPE_WEBHOOK_SECRET,
-        "APP_USR-holdfast-access-1234",
-        "TG-holdfast-refresh-5678",
-        MERCADOPAGO_WEBHOOK_SECRET,
-        "holdfast-dev-client-secret",
-        hold["payment"]["client_secret"].as_str().unwrap(),
-        connected.access_token.expose(),
-        connected.refresh_token.expose(),
-        state.as_str(),
-    ] {
-        let leaks: Vec<&str> = text.lines().filter(|l| l.contains(secret)).collect();
-        assert!(leaks.is_empty(), "{secret} was logged: {leaks:?}");
-    }
 }
 
 #[tokio::test]

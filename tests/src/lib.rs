@@ -16,6 +16,8 @@ use holdfast_local::{LocalServer, TEMPLATE_YAML, Template, TokenClaims, mint_tok
 use holdfast_payments::ProviderTimeouts;
 use serde_json::{Value, json};
 
+pub mod payments;
+
 const SECRET: &str = "holdfast-test-secret";
 
 /// A local server with its own table, served from its own thread and runtime so that it
@@ -51,20 +53,26 @@ pub fn dynamodb_endpoint() -> String {
     })
 }
 
-/// Every log line a logged stack wrote.
+/// Every log line the process wrote since [`capture_logs`].
 #[derive(Debug, Clone, Default)]
 pub struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
 
-impl LogBuffer {
-    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync {
-        let buffer = self.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
-            .with_ansi(false)
-            .with_writer(move || buffer.clone())
-            .finish()
-    }
+/// Sends every log line of this process, debug and above, to the returned buffer. Once per
+/// process: a test binary of its own (tests/logs) calls it, so that no other test's callsites
+/// are cached without it.
+pub fn capture_logs() -> LogBuffer {
+    let logs = LogBuffer::default();
+    let buffer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+        .with_ansi(false)
+        .with_writer(move || buffer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("logs are captured once a process");
+    logs
+}
 
+impl LogBuffer {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().map(|b| b.clone()).unwrap_or_default()).into_owned()
     }
@@ -103,42 +111,16 @@ impl Stack {
     /// Starts a server in front of the DynamoDB Local at `endpoint` and the AWS emulator at
     /// `aws`; with `Notify::Queue` nothing takes notices off the queue, for tests that read it.
     pub fn start_with(endpoint: String, aws: String, notify: Notify) -> Stack {
-        Stack::launch(endpoint, aws, notify, payments_config(None), None)
+        Stack::launch(endpoint, aws, notify, payments_config(None))
     }
 
     /// Starts a server whose payment providers are at `payments` (a localstripe or stand-in
     /// of the test's own, say).
     pub fn start_paying(payments: PaymentsConfig) -> Stack {
-        Stack::launch(
-            dynamodb_endpoint(),
-            aws_endpoint(),
-            Notify::Mail,
-            payments,
-            None,
-        )
+        Stack::launch(dynamodb_endpoint(), aws_endpoint(), Notify::Mail, payments)
     }
 
-    /// Starts a server on one thread whose every log line, at debug level and above, lands in
-    /// the returned buffer: for tests of what is logged.
-    pub fn start_logged() -> (Stack, LogBuffer) {
-        let logs = LogBuffer::default();
-        let stack = Stack::launch(
-            dynamodb_endpoint(),
-            aws_endpoint(),
-            Notify::Mail,
-            payments_config(None),
-            Some(logs.clone()),
-        );
-        (stack, logs)
-    }
-
-    fn launch(
-        endpoint: String,
-        aws: String,
-        notify: Notify,
-        payments: PaymentsConfig,
-        logs: Option<LogBuffer>,
-    ) -> Stack {
+    fn launch(endpoint: String, aws: String, notify: Notify, payments: PaymentsConfig) -> Stack {
         let table = format!("holdfast-test-{}", uuid::Uuid::new_v4().simple());
         let (sent, received) = mpsc::channel();
         let mut config = Config {
@@ -152,19 +134,11 @@ impl Stack {
             payments,
         };
         std::thread::spawn(move || {
-            // A logged stack runs every task on this one thread, where its subscriber is.
-            let _logging = logs.map(|logs| tracing::subscriber::set_default(logs.subscriber()));
-            let runtime = if _logging.is_some() {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-            } else {
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-            }
-            .expect("runtime");
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(async move {
                 let template = Template::parse(TEMPLATE_YAML).expect("template.yaml parses");
                 let sqs = holdfast_local::emulator_sqs(
