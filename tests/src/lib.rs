@@ -786,21 +786,22 @@ impl OwnService {
         let dir = std::env::var("HOLDFAST_DYNAMODB_JAR_DIR").unwrap_or_else(|_| {
             panic!("HOLDFAST_DYNAMODB_JAR_DIR is not set: run the tests with `make test`")
         });
-        let port = free_port();
-        let mut command = std::process::Command::new("java");
-        command
-            .arg("-Xmx256m")
-            .arg(format!("-Djava.library.path={dir}/DynamoDBLocal_lib"))
-            .arg("-jar")
-            .arg(format!("{dir}/DynamoDBLocal.jar"))
-            .args([
-                "-port",
-                &port.to_string(),
-                "-inMemory",
-                "-sharedDb",
-                "-disableTelemetry",
-            ]);
-        OwnService::spawn(command, port)
+        OwnService::spawn(|port| {
+            let mut command = std::process::Command::new("java");
+            command
+                .arg("-Xmx256m")
+                .arg(format!("-Djava.library.path={dir}/DynamoDBLocal_lib"))
+                .arg("-jar")
+                .arg(format!("{dir}/DynamoDBLocal.jar"))
+                .args([
+                    "-port",
+                    &port.to_string(),
+                    "-inMemory",
+                    "-sharedDb",
+                    "-disableTelemetry",
+                ]);
+            command
+        })
     }
 
     /// A moto server (SQS, SES).
@@ -808,10 +809,11 @@ impl OwnService {
         let server = std::env::var("HOLDFAST_MOTO_SERVER").unwrap_or_else(|_| {
             panic!("HOLDFAST_MOTO_SERVER is not set: run the tests with `make test`")
         });
-        let port = free_port();
-        let mut command = std::process::Command::new(server);
-        command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
-        OwnService::spawn(command, port)
+        OwnService::spawn(|port| {
+            let mut command = std::process::Command::new(&server);
+            command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            command
+        })
     }
 
     /// A localstripe of the test's own.
@@ -819,10 +821,11 @@ impl OwnService {
         let server = std::env::var("HOLDFAST_LOCALSTRIPE_SERVER").unwrap_or_else(|_| {
             panic!("HOLDFAST_LOCALSTRIPE_SERVER is not set: run the tests with `make test`")
         });
-        let port = free_port();
-        let mut command = std::process::Command::new(server);
-        command.args(["--port", &port.to_string()]);
-        OwnService::spawn(command, port)
+        OwnService::spawn(|port| {
+            let mut command = std::process::Command::new(&server);
+            command.args(["--port", &port.to_string()]);
+            command
+        })
     }
 
     /// A Mercado Pago stand-in of the test's own.
@@ -830,30 +833,51 @@ impl OwnService {
         let server = std::env::var("HOLDFAST_MERCADOPAGO_STANDIN").unwrap_or_else(|_| {
             panic!("HOLDFAST_MERCADOPAGO_STANDIN is not set: run the tests with `make test`")
         });
-        let port = free_port();
-        let mut command = std::process::Command::new(server);
-        command.args(["--port", &port.to_string()]);
-        OwnService::spawn(command, port)
+        OwnService::spawn(|port| {
+            let mut command = std::process::Command::new(&server);
+            command.args(["--port", &port.to_string()]);
+            command
+        })
     }
 
-    fn spawn(mut command: std::process::Command, port: u16) -> OwnService {
-        let child = command
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
-        let started = std::time::Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(60),
-                "{command:?} did not listen on {port} within 60 s"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
+    /// Starts the command `make` builds for a free port and waits until it listens. A process
+    /// that exits first (its port taken meanwhile) is started again on another port.
+    fn spawn(make: impl Fn(u16) -> std::process::Command) -> OwnService {
+        let mut last_words = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let mut command = make(port);
+            let log = std::env::temp_dir().join(format!("holdfast-own-{port}.log"));
+            let stderr = std::fs::File::create(&log).expect("a log file");
+            let mut child = command
+                .stdout(std::process::Stdio::null())
+                .stderr(stderr)
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
+            let started = std::time::Instant::now();
+            loop {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return OwnService {
+                        endpoint: format!("http://127.0.0.1:{port}"),
+                        child,
+                    };
+                }
+                if let Ok(Some(status)) = child.try_wait() {
+                    last_words = format!(
+                        "{command:?} exited ({status}): {}",
+                        std::fs::read_to_string(&log).unwrap_or_default()
+                    );
+                    break;
+                }
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(60),
+                    "{command:?} did not listen on {port} within 60 s: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
         }
-        OwnService {
-            endpoint: format!("http://127.0.0.1:{port}"),
-            child,
-        }
+        panic!("{last_words}");
     }
 
     fn signal(&self, signal: &str) {
