@@ -20,7 +20,7 @@ start_test_providers
 export HOLDFAST_DEV_JWT_SECRET=bench-secret
 HOLDFAST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT" HOLDFAST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
   HOLDFAST_API_PORT="$API_PORT" \
-  RUST_LOG=warn target/profiling/holdfast-local serve &
+  RUST_LOG=warn "$HOLDFAST_TARGET/profiling/holdfast-local" serve &
 SERVER_PID=$!
 wait_for_port "$API_PORT" "the local server"
-target/profiling/bench --base-url "http://127.0.0.1:$API_PORT" ${BENCH_ARGS:-}
+"$HOLDFAST_TARGET/profiling/bench" --base-url "http://127.0.0.1:$API_PORT" ${BENCH_ARGS:-}

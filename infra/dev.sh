@@ -87,6 +87,6 @@ export HOLDFAST_API_PORT="$API_PORT"
 export HOLDFAST_PUBLIC_BASE_URL=${HOLDFAST_PUBLIC_BASE_URL:-http://127.0.0.1:$API_PORT}
 export HOLDFAST_LOG_FORMAT=${HOLDFAST_LOG_FORMAT:-pretty}
 export RUST_LOG=${RUST_LOG:-info,aws_config=warn,aws_smithy_runtime=warn}
-"$HOLDFAST_ROOT/target/debug/holdfast-local" serve &
+"$HOLDFAST_TARGET/debug/holdfast-local" serve &
 SERVER_PID=$!
 wait "$SERVER_PID"

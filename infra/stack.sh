@@ -3,6 +3,8 @@
 
 HOLDFAST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HOLDFAST_STATE="$HOLDFAST_ROOT/.holdfast"
+# Where cargo puts what it builds (CARGO_TARGET_DIR may move it out of the checkout).
+HOLDFAST_TARGET="${CARGO_TARGET_DIR:-$HOLDFAST_ROOT/target}"
 
 say() { printf '\033[1m[holdfast]\033[0m %s\n' "$*" >&2; }
 
@@ -60,7 +62,7 @@ start_localstripe() {
 start_mercadopago() {
   local port=$1
   mkdir -p "$HOLDFAST_STATE"
-  "$HOLDFAST_ROOT/target/debug/holdfast-mercadopago" --port "$port" \
+  "$HOLDFAST_TARGET/debug/holdfast-mercadopago" --port "$port" \
     >"$HOLDFAST_STATE/mercadopago.log" 2>&1 &
   MERCADOPAGO_PID=$!
   wait_for_port "$port" "the Mercado Pago stand-in" || { cat "$HOLDFAST_STATE/mercadopago.log" >&2; return 1; }
@@ -116,5 +118,5 @@ start_test_providers() {
   start_mercadopago "$mercadopago_port"
   export HOLDFAST_TEST_MERCADOPAGO_API_BASE="http://127.0.0.1:$mercadopago_port"
   export HOLDFAST_LOCALSTRIPE_SERVER="$HOLDFAST_STATE/venv/bin/localstripe"
-  export HOLDFAST_MERCADOPAGO_STANDIN="$HOLDFAST_ROOT/target/debug/holdfast-mercadopago"
+  export HOLDFAST_MERCADOPAGO_STANDIN="$HOLDFAST_TARGET/debug/holdfast-mercadopago"
 }
