@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod booking;
+pub mod calendar;
 pub mod error;
 pub mod money;
 pub mod notice;

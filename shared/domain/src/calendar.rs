@@ -1,0 +1,218 @@
+//! Imported calendars: which units of a resource an external feed's events block, how a
+//! calendar's blocks change between two syncs, and which overlaps are echoes of our own bookings.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::booking::Booking;
+use crate::error::{DomainError, FieldErrors};
+use crate::resource::{Resource, Schedule};
+use crate::units::{Period, Unit};
+use crate::venue::checked_name;
+
+/// The time an imported event takes: whole days (all-day events) or real instants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockSpan {
+    /// Local dates `[start, end)`, read in the resource's zone.
+    Dates {
+        start: Date,
+        end: Date,
+    },
+    Instants {
+        start: Timestamp,
+        end: Timestamp,
+    },
+}
+
+/// One event of a feed that takes time: its UID (per occurrence) and what it says it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedBlock {
+    pub uid: String,
+    pub summary: Option<String>,
+    pub span: BlockSpan,
+}
+
+impl BlockSpan {
+    /// The real time the span covers in `zone`: whole days run midnight to midnight.
+    pub fn instants(&self, zone: &TimeZone) -> (Timestamp, Timestamp) {
+        match *self {
+            BlockSpan::Instants { start, end } => (start, end),
+            BlockSpan::Dates { start, end } => (midnight(start, zone), midnight(end, zone)),
+        }
+    }
+}
+
+fn midnight(date: Date, zone: &TimeZone) -> Timestamp {
+    date.to_zoned(zone.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+impl Resource {
+    /// The units `span` takes from this resource: the nights it touches (a stay's dates for an
+    /// all-day event, `DTEND` exclusive), or the grid slots inside opening hours it overlaps.
+    /// Only units before `until` count: a feed's far future is not held.
+    pub fn units_blocked_by(
+        &self,
+        span: &BlockSpan,
+        zone: &TimeZone,
+        until: Timestamp,
+    ) -> Vec<Unit> {
+        match (&self.schedule, span) {
+            (Schedule::Nights(_), BlockSpan::Dates { start, end }) => {
+                let last = midnight_date(until, zone);
+                let mut nights = Vec::new();
+                let mut day = *start;
+                while day < *end && day <= last {
+                    nights.push(Unit::Night(day));
+                    match day.tomorrow() {
+                        Ok(next) => day = next,
+                        Err(_) => break,
+                    }
+                }
+                nights
+            }
+            _ => {
+                let (start, end) = span.instants(zone);
+                let end = end.min(until);
+                if end <= start {
+                    return Vec::new();
+                }
+                let first = start.to_zoned(zone.clone()).date();
+                let after = end
+                    .to_zoned(zone.clone())
+                    .date()
+                    .tomorrow()
+                    .unwrap_or(first);
+                // A night starts on the day before its check-out; a slot on its own day.
+                let from = first.yesterday().unwrap_or(first);
+                self.units_between(from, after, zone)
+                    .into_iter()
+                    .filter(|u| u.start < end && start < u.end)
+                    .map(|u| u.unit)
+                    .collect()
+            }
+        }
+    }
+}
+
+fn midnight_date(instant: Timestamp, zone: &TimeZone) -> Date {
+    instant.to_zoned(zone.clone()).date()
+}
+
+/// Every unit the feed blocks, each with the first event (by UID) that blocks it: one unit
+/// held once, however many of the feed's events cover it (a channel manager that lists a
+/// stay three times).
+pub fn desired_blocks(
+    resource: &Resource,
+    zone: &TimeZone,
+    blocks: &[ImportedBlock],
+    until: Timestamp,
+) -> BTreeMap<Unit, String> {
+    let mut desired = BTreeMap::new();
+    let mut ordered: Vec<&ImportedBlock> = blocks.iter().collect();
+    ordered.sort_by(|a, b| a.uid.cmp(&b.uid));
+    for block in ordered {
+        for unit in resource.units_blocked_by(&block.span, zone, until) {
+            desired.entry(unit).or_insert_with(|| block.uid.clone());
+        }
+    }
+    desired
+}
+
+/// What a sync changes: units to take and units to give back.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BlockDiff {
+    pub take: Vec<(Unit, String)>,
+    pub release: Vec<Unit>,
+}
+
+/// The difference between the units a calendar holds and those its feed now blocks. A unit
+/// whose blocking event changed UID stays held (re-labelled), never released and retaken.
+pub fn diff_blocks(held: &BTreeMap<Unit, String>, desired: &BTreeMap<Unit, String>) -> BlockDiff {
+    BlockDiff {
+        take: desired
+            .iter()
+            .filter(|(unit, _)| !held.contains_key(unit))
+            .map(|(unit, uid)| (*unit, uid.clone()))
+            .collect(),
+        release: held
+            .keys()
+            .filter(|unit| !desired.contains_key(unit))
+            .copied()
+            .collect(),
+    }
+}
+
+/// Summaries with which platforms export dates they only block (not a guest's reservation):
+/// how Airbnb, Booking.com and channel managers write back what they imported from us.
+const BLOCKED_SUMMARIES: [&str; 5] = [
+    "not available",
+    "closed",
+    "blocked",
+    "unavailable",
+    "no disponible",
+];
+
+/// The suffix of every UID Holdfast exports: `{booking_id}@holdfast`.
+pub const EXPORT_UID_SUFFIX: &str = "@holdfast";
+
+/// Whether an imported event over `booking` is an echo of the booking itself rather than a
+/// second guest: our own exported UID, or the booking's exact dates (or times) under a
+/// platform's "not available" summary. A "Reserved" over our booking is a real conflict.
+pub fn is_echo(block: &ImportedBlock, booking: &Booking, zone: &TimeZone) -> bool {
+    if block.uid.starts_with(&booking.booking_id) && block.uid.ends_with(EXPORT_UID_SUFFIX) {
+        return true;
+    }
+    let blocked_only = block.summary.as_deref().is_some_and(|summary| {
+        let summary = summary.to_lowercase();
+        BLOCKED_SUMMARIES.iter().any(|s| summary.contains(s))
+    });
+    if !blocked_only {
+        return false;
+    }
+    match (booking.period, block.span) {
+        (
+            Period::Nights {
+                check_in,
+                check_out,
+            },
+            BlockSpan::Dates { start, end },
+        ) => start == check_in && end == check_out,
+        _ => {
+            let (start, end) = block.span.instants(zone);
+            start == booking.start && end == booking.end
+        }
+    }
+}
+
+/// How far ahead a feed's events are held: a platform's "not available" block may run years.
+pub const BLOCK_HORIZON: SignedDuration = SignedDuration::from_hours(24 * 730);
+
+/// `POST /v1/resources/{resource_id}/calendars` as the admin sent it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarDraft {
+    pub name: String,
+    pub url: String,
+}
+
+impl CalendarDraft {
+    /// The name checked, and the URL as given (its scheme and address are the fetcher's to
+    /// judge, as only it knows the settings in force).
+    pub fn read(&self) -> Result<(String, String), DomainError> {
+        let mut errors = FieldErrors::new();
+        let name = checked_name(&self.name, "name", &mut errors);
+        let url = self.url.trim().to_string();
+        if url.is_empty() || url.len() > 2048 || url.chars().any(char::is_whitespace) {
+            errors.add("url", "must be the feed's URL (https://…)");
+        }
+        errors.into_result((name, url))
+    }
+}
+
+#[cfg(test)]
+mod tests;
