@@ -85,6 +85,8 @@ export HOLDFAST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
 export HOLDFAST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 export HOLDFAST_API_PORT="$API_PORT"
 export HOLDFAST_PUBLIC_BASE_URL=${HOLDFAST_PUBLIC_BASE_URL:-http://127.0.0.1:$API_PORT}
+# Development only: calendar feeds on this machine may be fetched over plain http.
+export HOLDFAST_FEEDS_ALLOW_LOOPBACK_HTTP=${HOLDFAST_FEEDS_ALLOW_LOOPBACK_HTTP:-on}
 export HOLDFAST_LOG_FORMAT=${HOLDFAST_LOG_FORMAT:-pretty}
 export RUST_LOG=${RUST_LOG:-info,aws_config=warn,aws_smithy_runtime=warn}
 "$HOLDFAST_TARGET/debug/holdfast-local" serve &

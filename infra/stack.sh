@@ -31,12 +31,15 @@ dynamodb_jar_dir() {
 # cfn-lint, moto (the local SQS and SES) and localstripe (the local Stripe) in a virtualenv of
 # the project's own, as infra/requirements.txt pins them; a venv that lacks any is brought up to date.
 install_python_tools() {
-  local bin="$HOLDFAST_STATE/venv/bin"
-  if [ ! -x "$bin/cfn-lint" ] || [ ! -x "$bin/moto_server" ] || [ ! -x "$bin/localstripe" ]; then
-    say "installing cfn-lint, moto and localstripe"
+  local stamp="$HOLDFAST_STATE/venv/.requirements"
+  # Installed once per version of infra/requirements.txt: a venv made for an older list is
+  # brought up to date, and after that nothing needs the network.
+  if ! cmp -s "$HOLDFAST_ROOT/infra/requirements.txt" "$stamp"; then
+    say "installing the Python tools (cfn-lint, moto, localstripe, icalendar)"
     mkdir -p "$HOLDFAST_STATE"
     [ -x "$HOLDFAST_STATE/venv/bin/pip" ] || python3 -m venv "$HOLDFAST_STATE/venv"
     "$HOLDFAST_STATE/venv/bin/pip" install -q --disable-pip-version-check -r "$HOLDFAST_ROOT/infra/requirements.txt"
+    cp "$HOLDFAST_ROOT/infra/requirements.txt" "$stamp"
   fi
 }
 
@@ -119,4 +122,6 @@ start_test_providers() {
   export HOLDFAST_TEST_MERCADOPAGO_API_BASE="http://127.0.0.1:$mercadopago_port"
   export HOLDFAST_LOCALSTRIPE_SERVER="$HOLDFAST_STATE/venv/bin/localstripe"
   export HOLDFAST_MERCADOPAGO_STANDIN="$HOLDFAST_TARGET/debug/holdfast-mercadopago"
+  # An independent iCalendar parser (Python's icalendar) reads the exported feeds.
+  export HOLDFAST_PYTHON="$HOLDFAST_STATE/venv/bin/python"
 }

@@ -12,8 +12,8 @@ use holdfast_domain::{
 };
 use holdfast_payments::mercadopago::PreferenceRequest;
 use holdfast_tests::{
-    MERCADOPAGO_WEBHOOK_SECRET, fresh_app, mercadopago_api_base, mercadopago_signature,
-    notifier_config, stripe_signature,
+    FeedReply, FeedServer, MERCADOPAGO_WEBHOOK_SECRET, airbnb_feed, fresh_app,
+    mercadopago_api_base, mercadopago_signature, notifier_config, stripe_signature,
 };
 use serde_json::{Value, json};
 
@@ -64,6 +64,20 @@ async fn seed(app: &App) {
         )
         .expect("court");
     app.store.put_resource(&court).await.expect("seed court");
+    let cabin: ResourceDraft = serde_json::from_value(
+        json!({"name": "Cabaña del Lago", "kind": "nights", "check_in_time": "15:00",
+        "check_out_time": "11:00", "unit_price": {"amount": 9000, "currency": "EUR"}}),
+    )
+    .expect("cabin draft");
+    let cabin = cabin
+        .into_resource(
+            "res_demo_cabin".into(),
+            "ven_demo".into(),
+            venue.currency,
+            now,
+        )
+        .expect("cabin");
+    app.store.put_resource(&cabin).await.expect("seed cabin");
     for (id, owner, hour, provider) in [
         ("bkg_demo", "user-demo", 12, "none"),
         ("bkg_lapsing", "user-other", 16, "stripe"),
@@ -188,7 +202,16 @@ async fn every_sample_event_runs_through_its_handler() {
             .expect("handler"),
     );
     assert_eq!(status, 200);
-    assert_eq!(venue["resources"][0]["resource_id"], "res_demo_court");
+    let shown: Vec<&str> = venue["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["resource_id"].as_str())
+        .collect();
+    assert!(
+        shown.contains(&"res_demo_court") && shown.contains(&"res_demo_cabin"),
+        "{venue}"
+    );
 
     let (status, resource) = reply(
         "create-resource",
@@ -515,6 +538,9 @@ async fn every_sample_event_runs_through_its_handler() {
         "{answer}"
     );
 
+    // Boxed: the whole test as one future would outgrow a test thread's stack.
+    Box::pin(calendar_events(&app, &mut used)).await;
+
     // Mercado Pago OAuth: connect, the seller approves at the stand-in, the callback stores.
     let (status, connect) = reply(
         "mercadopago-connect",
@@ -652,4 +678,124 @@ async fn health_says_503_when_the_table_is_missing() {
         (status, body["error"]["code"].as_str()),
         (503, Some("UNAVAILABLE"))
     );
+}
+
+/// The calendar functions' sample events: a feed served here is added, listed, synced (by hand
+/// and by the job), the cabin's export is read with a fresh token, and the feed is removed.
+async fn calendar_events(app: &App, used: &mut BTreeSet<String>) {
+    let feeds = FeedServer::start().await;
+    let tomorrow = app
+        .clock
+        .now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .tomorrow()
+        .expect("a date");
+    let (from, to) = (
+        tomorrow.to_string(),
+        tomorrow.tomorrow().expect("a date").to_string(),
+    );
+    feeds.set(
+        "/airbnb.ics",
+        FeedReply::Ics(airbnb_feed(&[(
+            "demo@airbnb.com",
+            "Reserved",
+            from.as_str(),
+            to.as_str(),
+        )])),
+    );
+    let mut event: Value = serde_json::from_str(&read_event("add-calendar", used)).expect("JSON");
+    event["body"] = json!(json!({"name": "Airbnb", "url": feeds.url("/airbnb.ics")}).to_string());
+    let (status, calendar) = reply(
+        "add-calendar",
+        add_calendar::handler(
+            app,
+            lambda_http::request::from_str(&event.to_string()).expect("an event"),
+        )
+        .await
+        .expect("handler"),
+    );
+    assert_eq!(
+        (status, calendar["status"].as_str()),
+        (201, Some("pending")),
+        "{calendar}"
+    );
+    let calendar_id = calendar["calendar_id"]
+        .as_str()
+        .expect("calendar_id")
+        .to_string();
+    let (status, listed) = reply(
+        "list-calendars",
+        list_calendars::handler(app, request("list-calendars", used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, listed["items"].as_array().map(Vec::len)),
+        (200, Some(1))
+    );
+    let with_calendar = |name: &str, used: &mut BTreeSet<String>| {
+        let text = read_event(name, used).replace("cal_demo", &calendar_id);
+        lambda_http::request::from_str(&text).expect("an API Gateway v2 event")
+    };
+    let (status, synced) = reply(
+        "sync-calendar",
+        sync_calendar::handler(app, with_calendar("sync-calendar", used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(
+        (status, synced["blocks"].as_u64()),
+        (200, Some(1)),
+        "{synced}"
+    );
+    app.clock.advance(120);
+    let event: Value =
+        serde_json::from_str(&read_event("sync-calendars", used)).expect("scheduled event");
+    let run = sync_calendars::handler(
+        app,
+        lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default()),
+    )
+    .await
+    .expect("job runs");
+    assert_eq!(
+        (run["job"].as_str(), run["synced"].as_u64()),
+        (Some("sync-calendars"), Some(1)),
+        "{run}"
+    );
+    let (status, token) = reply(
+        "ical-token",
+        ical_token::handler(app, request("ical-token", used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(status, 200, "{token}");
+    let url: reqwest::Url = token["url"].as_str().expect("url").parse().expect("a URL");
+    let fresh = url
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .expect("a token");
+    let text = read_event("ical-feed", used).replace(&"0".repeat(64), &fresh);
+    let feed = ical_feed::handler(
+        app,
+        lambda_http::request::from_str(&text).expect("an event"),
+    )
+    .await
+    .expect("handler");
+    assert_eq!(feed.status(), 200);
+    let lambda_http::Body::Text(ics) = feed.body() else {
+        panic!("a text body");
+    };
+    assert!(
+        ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.contains("SUMMARY:Blocked"),
+        "{ics}"
+    );
+    let (status, _) = reply(
+        "delete-calendar",
+        delete_calendar::handler(app, with_calendar("delete-calendar", used))
+            .await
+            .expect("handler"),
+    );
+    assert_eq!(status, 204);
 }

@@ -7,6 +7,7 @@
 mod access;
 mod accounts;
 mod bad_input;
+mod calendars;
 mod change;
 mod cursors;
 mod events;

@@ -120,7 +120,29 @@ impl Stack {
         Stack::launch(dynamodb_endpoint(), aws_endpoint(), Notify::Mail, payments)
     }
 
+    /// Starts a server whose feeds are fetched under `calendars` (the development setting off,
+    /// say).
+    pub fn start_with_calendars(calendars: holdfast_api::CalendarsConfig) -> Stack {
+        Stack::launch_with(
+            dynamodb_endpoint(),
+            aws_endpoint(),
+            Notify::Mail,
+            payments_config(None),
+            calendars,
+        )
+    }
+
     fn launch(endpoint: String, aws: String, notify: Notify, payments: PaymentsConfig) -> Stack {
+        Stack::launch_with(endpoint, aws, notify, payments, calendars_config())
+    }
+
+    fn launch_with(
+        endpoint: String,
+        aws: String,
+        notify: Notify,
+        payments: PaymentsConfig,
+        calendars: holdfast_api::CalendarsConfig,
+    ) -> Stack {
         let table = format!("holdfast-test-{}", uuid::Uuid::new_v4().simple());
         let (sent, received) = mpsc::channel();
         let mut config = Config {
@@ -132,6 +154,7 @@ impl Stack {
             kms_key_id: None,
             timeouts: Timeouts::default(),
             payments,
+            calendars,
         };
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -313,6 +336,21 @@ pub fn notifier_config(app: &App) -> Config {
         kms_key_id: None,
         timeouts: Timeouts::default(),
         payments: payments_config(None),
+        calendars: calendars_config(),
+    }
+}
+
+/// Feeds on this machine may be fetched over http (development only), with short limits so
+/// that a test of a feed that does not answer is quick.
+pub fn calendars_config() -> holdfast_api::CalendarsConfig {
+    holdfast_api::CalendarsConfig {
+        fetch: holdfast_fetch::FetchPolicy {
+            connect_timeout: std::time::Duration::from_millis(1000),
+            total_timeout: std::time::Duration::from_millis(2500),
+            max_bytes: 5 * 1024 * 1024,
+            max_redirects: 5,
+            allow_loopback_http: true,
+        },
     }
 }
 
@@ -378,6 +416,7 @@ pub async fn fresh_app() -> App {
         ),
         timeouts: Timeouts::default(),
         payments: payments_config(Some("https://api.holdfast.example".into())),
+        calendars: calendars_config(),
     };
     let app = App::from_config(&config).await;
     template
@@ -1088,4 +1127,158 @@ pub async fn pay_at_localstripe_on(base: &str, payment_intent_id: &str) {
         .await
         .expect("a payment intent");
     assert_eq!(confirmed["status"], "succeeded", "{confirmed}");
+}
+
+/// A calendar feed served on 127.0.0.1 for the tests (plain http, which the tests' settings
+/// allow for loopback only): each path answers what the test last set, with an `ETag`, a
+/// `304` to a matching `If-None-Match`, and misbehaviours on demand.
+#[derive(Debug, Clone)]
+pub struct FeedServer {
+    pub base_url: String,
+    feeds: Arc<std::sync::Mutex<std::collections::HashMap<String, FeedReply>>>,
+    /// Every request path seen, with the `If-None-Match` it carried.
+    pub requests: Arc<std::sync::Mutex<Vec<FeedRequest>>>,
+}
+
+/// A request a feed server saw: its path and the `If-None-Match` it carried.
+pub type FeedRequest = (String, Option<String>);
+
+/// What a feed path answers.
+#[derive(Debug, Clone)]
+pub enum FeedReply {
+    Ics(String),
+    /// Accepts and never answers.
+    Hang,
+    /// A body of this many bytes, without end in sight.
+    Huge(usize),
+    /// A redirect to this URL.
+    Redirect(String),
+}
+
+impl FeedServer {
+    pub async fn start() -> FeedServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let base_url = format!("http://{}", listener.local_addr().expect("an address"));
+        let server = FeedServer {
+            base_url,
+            feeds: Arc::default(),
+            requests: Arc::default(),
+        };
+        let serving = server.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let serving = serving.clone();
+                tokio::spawn(async move { serving.answer(stream).await });
+            }
+        });
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn set(&self, path: &str, reply: FeedReply) {
+        if let Ok(mut feeds) = self.feeds.lock() {
+            feeds.insert(path.to_string(), reply);
+        }
+    }
+
+    async fn answer(&self, mut stream: tokio::net::TcpStream) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && head.len() < 16_384 {
+            match stream.read(&mut byte).await {
+                Ok(1) => head.push(byte[0]),
+                _ => return,
+            }
+        }
+        let head = String::from_utf8_lossy(&head).to_string();
+        let path = head
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("/")
+            .split('?')
+            .next()
+            .unwrap_or("/")
+            .to_string();
+        let if_none_match = head
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("if-none-match: ")
+                    .or_else(|| l.strip_prefix("If-None-Match: "))
+            })
+            .map(|v| v.trim().to_string());
+        if let Ok(mut requests) = self.requests.lock() {
+            requests.push((path.clone(), if_none_match.clone()));
+        }
+        let reply = self.feeds.lock().ok().and_then(|f| f.get(&path).cloned());
+        let response = match reply {
+            None => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                .to_string(),
+            Some(FeedReply::Hang) => {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                return;
+            }
+            Some(FeedReply::Redirect(to)) => format!(
+                "HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            ),
+            Some(FeedReply::Huge(bytes)) => {
+                let header = "HTTP/1.1 200 OK\r\ncontent-type: text/calendar\r\nconnection: close\r\n\r\nBEGIN:VCALENDAR\r\n";
+                if stream.write_all(header.as_bytes()).await.is_err() {
+                    return;
+                }
+                let line =
+                    "X-FILLER:0123456789012345678901234567890123456789012345678901234567890123\r\n";
+                let mut sent = 0;
+                while sent < bytes {
+                    if stream.write_all(line.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    sent += line.len();
+                }
+                return;
+            }
+            Some(FeedReply::Ics(body)) => {
+                let etag = format!(
+                    "\"{:x}\"",
+                    body.len() * 31 + body.bytes().map(usize::from).sum::<usize>()
+                );
+                if if_none_match.as_deref() == Some(etag.as_str()) {
+                    format!(
+                        "HTTP/1.1 304 Not Modified\r\netag: {etag}\r\nconnection: close\r\n\r\n"
+                    )
+                } else {
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: text/calendar; charset=utf-8\r\netag: {etag}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                }
+            }
+        };
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    }
+}
+
+/// An Airbnb-shaped export with one event per `(uid, summary, check-in, check-out)`.
+pub fn airbnb_feed(events: &[(&str, &str, &str, &str)]) -> String {
+    let mut ics = String::from(
+        "BEGIN:VCALENDAR\r\nPRODID:-//Airbnb Inc//Hosting Calendar 0.8.8//EN\r\nCALSCALE:GREGORIAN\r\nVERSION:2.0\r\n",
+    );
+    for (uid, summary, start, end) in events {
+        ics.push_str(&format!(
+            "BEGIN:VEVENT\r\nDTEND;VALUE=DATE:{}\r\nDTSTART;VALUE=DATE:{}\r\nUID:{uid}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n",
+            end.replace('-', ""),
+            start.replace('-', "")
+        ));
+    }
+    ics.push_str("END:VCALENDAR\r\n");
+    ics
 }

@@ -115,6 +115,37 @@ pub const ROUTES: &[Route] = &[
         false,
     ),
     route(
+        "POST",
+        "/v1/resources/{resource_id}/calendars",
+        "add-calendar",
+        true,
+    ),
+    route(
+        "GET",
+        "/v1/resources/{resource_id}/calendars",
+        "list-calendars",
+        true,
+    ),
+    route(
+        "DELETE",
+        "/v1/resources/{resource_id}/calendars/{calendar_id}",
+        "delete-calendar",
+        true,
+    ),
+    route(
+        "POST",
+        "/v1/resources/{resource_id}/calendars/{calendar_id}/sync",
+        "sync-calendar",
+        true,
+    ),
+    route(
+        "POST",
+        "/v1/resources/{resource_id}/ical-token",
+        "ical-token",
+        true,
+    ),
+    route("GET", "/ical/{resource_id}", "ical-feed", false),
+    route(
         "GET",
         "/v1/venues/{venue_id}/reports/monthly",
         "monthly-report",
@@ -192,6 +223,7 @@ pub async fn run_job(app: &App, job: &str) -> Result<Value, ApiError> {
         "publish-notices" => publish_notices::handler(app, scheduled_event()).await,
         "send-reminders" => send_reminders::handler(app, scheduled_event()).await,
         "refresh-tokens" => refresh_tokens::handler(app, scheduled_event()).await,
+        "sync-calendars" => sync_calendars::handler(app, scheduled_event()).await,
         _ => return Err(ApiError::NotFound("job")),
     }
     // The job's own error (a store that did not answer is a 503) as it raised it.
@@ -229,6 +261,12 @@ async fn call(
         "venue-bookings" => venue_bookings::handler(app, req).await,
         "health" => health::handler(app, req).await,
         "monthly-report" => monthly_report::handler(app, req).await,
+        "add-calendar" => add_calendar::handler(app, req).await,
+        "list-calendars" => list_calendars::handler(app, req).await,
+        "delete-calendar" => delete_calendar::handler(app, req).await,
+        "sync-calendar" => sync_calendar::handler(app, req).await,
+        "ical-token" => ical_token::handler(app, req).await,
+        "ical-feed" => ical_feed::handler(app, req).await,
         "mercadopago-connect" => mercadopago_connect::handler(app, req).await,
         "mercadopago-callback" => mercadopago_callback::handler(app, req).await,
         "stripe-webhook" => stripe_webhook::handler(app, req).await,

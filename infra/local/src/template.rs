@@ -97,13 +97,21 @@ impl Template {
         routes
     }
 
-    /// Functions run on a schedule, with their interval in seconds (`rate(N unit)` only).
+    /// Functions run on a schedule, with their interval in seconds (`rate(N unit)` only; a
+    /// `Ref` to a parameter reads the parameter's default).
     pub fn schedules(&self) -> Vec<(String, u64)> {
         self.events()
             .filter(|(_, event)| matches!(text(event, &["Type"]), Some("Schedule" | "ScheduleV2")))
             .filter_map(|(function, event)| {
-                let seconds = rate_seconds(text(event, &["Properties", "ScheduleExpression"])?)?;
-                Some((function.to_string(), seconds))
+                let expression = event.get("Properties")?.get("ScheduleExpression")?;
+                let expression = match expression.as_str() {
+                    Some(rate) => rate,
+                    None => {
+                        let parameter = text(expression, &["Ref"])?;
+                        text(&self.root, &["Parameters", parameter, "Default"])?
+                    }
+                };
+                Some((function.to_string(), rate_seconds(expression)?))
             })
             .collect()
     }
@@ -385,6 +393,7 @@ mod tests {
             template.schedules(),
             vec![
                 ("refresh-tokens".to_string(), 21_600),
+                ("sync-calendars".to_string(), 900),
                 ("expire-holds".to_string(), 60),
                 ("send-reminders".to_string(), 900),
                 ("publish-notices".to_string(), 60)

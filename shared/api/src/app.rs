@@ -111,6 +111,8 @@ pub struct App {
     pub vault: Option<Vault>,
     /// Stripe and Mercado Pago, and how Holdfast is known to them.
     pub providers: Option<Providers>,
+    /// Fetches imported calendar feeds, refusing what must not be reached.
+    pub feeds: Option<holdfast_fetch::FeedFetcher>,
 }
 
 /// The payment providers' clients, built once.
@@ -158,6 +160,10 @@ impl App {
             let client = aws_sdk_kms::Client::new(shared);
             app.vault = Some(Vault::new(client, key_id.clone()));
         }
+        match holdfast_fetch::FeedFetcher::new(config.calendars.fetch) {
+            Ok(feeds) => app.feeds = Some(feeds),
+            Err(err) => tracing::error!(error = %err, "the feed fetcher did not build"),
+        }
         match Providers::from_config(&config.payments) {
             Ok(providers) => app.providers = Some(providers),
             // Only a TLS backend that cannot start gets here: online payments answer 500.
@@ -183,6 +189,7 @@ impl App {
             publisher: None,
             vault: None,
             providers: None,
+            feeds: None,
         }
     }
 }

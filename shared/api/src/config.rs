@@ -25,6 +25,15 @@ pub struct Config {
     pub kms_key_id: Option<String>,
     pub timeouts: Timeouts,
     pub payments: PaymentsConfig,
+    pub calendars: CalendarsConfig,
+}
+
+/// How imported calendar feeds are fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarsConfig {
+    /// `HOLDFAST_FEED_CONNECT_TIMEOUT_MS` and `HOLDFAST_FEED_TIMEOUT_MS` (the whole fetch,
+    /// redirects and body included), `HOLDFAST_FEED_MAX_BYTES`.
+    pub fetch: holdfast_fetch::FetchPolicy,
 }
 
 /// Where the payment providers are and how Holdfast is known to them.
@@ -195,7 +204,36 @@ impl Config {
             mercadopago_client_secret: text("HOLDFAST_MERCADOPAGO_CLIENT_SECRET").map(Secret::new),
             timeouts: provider_timeouts(vars)?,
         };
+        let mut fetch = holdfast_fetch::FetchPolicy::default();
+        if let Some(ms) = milliseconds(vars, "HOLDFAST_FEED_CONNECT_TIMEOUT_MS")? {
+            fetch.connect_timeout = ms;
+        }
+        if let Some(ms) = milliseconds(vars, "HOLDFAST_FEED_TIMEOUT_MS")? {
+            fetch.total_timeout = ms;
+        }
+        if let Some(raw) = text("HOLDFAST_FEED_MAX_BYTES") {
+            fetch.max_bytes = raw
+                .parse::<usize>()
+                .ok()
+                .filter(|b| (1024..=50 * 1024 * 1024).contains(b))
+                .ok_or(ConfigError::Invalid {
+                    name: "HOLDFAST_FEED_MAX_BYTES",
+                    reason: "must be a whole number of bytes from 1024 to 52428800",
+                })?;
+        }
+        // Development only: lets feeds on this machine be fetched over plain http.
+        fetch.allow_loopback_http = match text("HOLDFAST_FEEDS_ALLOW_LOOPBACK_HTTP").as_deref() {
+            None | Some("off") => false,
+            Some("on") => true,
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "HOLDFAST_FEEDS_ALLOW_LOOPBACK_HTTP",
+                    reason: "must be on or off (on for development only)",
+                });
+            }
+        };
         Ok(Config {
+            calendars: CalendarsConfig { fetch },
             payments,
             table,
             dynamodb_endpoint: url("HOLDFAST_DYNAMODB_ENDPOINT")?,
@@ -285,6 +323,9 @@ mod tests {
                     mercadopago_client_id: None,
                     mercadopago_client_secret: None,
                     timeouts: ProviderTimeouts::default(),
+                },
+                calendars: CalendarsConfig {
+                    fetch: holdfast_fetch::FetchPolicy::default(),
                 },
             })
         );

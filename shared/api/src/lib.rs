@@ -11,7 +11,7 @@ mod views;
 
 pub use app::{App, Clock, Providers, VenueFacts, sdk_config};
 pub use caller::Caller;
-pub use config::{Config, ConfigError, PaymentsConfig, Timeouts};
+pub use config::{CalendarsConfig, Config, ConfigError, PaymentsConfig, Timeouts};
 pub use error::ApiError;
 pub use http::{
     CREATED, NO_CONTENT, OK, Query, body_bytes, json_body, path_param, request_id, respond,

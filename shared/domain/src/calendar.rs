@@ -192,6 +192,116 @@ pub fn is_echo(block: &ImportedBlock, booking: &Booking, zone: &TimeZone) -> boo
 /// How far ahead a feed's events are held: a platform's "not available" block may run years.
 pub const BLOCK_HORIZON: SignedDuration = SignedDuration::from_hours(24 * 730);
 
+/// Where a calendar's syncing stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncStatus {
+    /// Registered, not synced yet.
+    Pending,
+    Ok,
+    /// The last sync failed.
+    Failing,
+}
+
+impl SyncStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SyncStatus::Pending => "pending",
+            SyncStatus::Ok => "ok",
+            SyncStatus::Failing => "failing",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<SyncStatus> {
+        [SyncStatus::Pending, SyncStatus::Ok, SyncStatus::Failing]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// An imported event over one of our bookings that is not an echo of it: the booking keeps its
+/// units, and both sides list the clash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarConflict {
+    pub uid: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub booking_id: String,
+}
+
+/// A feed a resource imports, and how its syncing goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    pub calendar_id: String,
+    pub resource_id: String,
+    pub venue_id: String,
+    pub name: String,
+    /// As the admin gave it; it may carry the platform's secret token, so it is never logged.
+    pub url: String,
+    pub status: SyncStatus,
+    pub last_sync_at: Option<Timestamp>,
+    pub last_success_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    /// Imported events currently holding units.
+    pub blocks: u32,
+    pub conflicts: Vec<CalendarConflict>,
+    /// The feed's validators, for a conditional GET.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// Failures in a row after which staff hear that a calendar is failing.
+pub const ALERT_AFTER_FAILURES: u32 = 3;
+
+impl Calendar {
+    pub fn new(
+        calendar_id: String,
+        resource: &Resource,
+        (name, url): (String, String),
+        now: Timestamp,
+    ) -> Calendar {
+        Calendar {
+            calendar_id,
+            resource_id: resource.resource_id.clone(),
+            venue_id: resource.venue_id.clone(),
+            name,
+            url,
+            status: SyncStatus::Pending,
+            last_sync_at: None,
+            last_success_at: None,
+            last_error: None,
+            consecutive_failures: 0,
+            blocks: 0,
+            conflicts: Vec::new(),
+            etag: None,
+            last_modified: None,
+            created_at: now,
+        }
+    }
+
+    /// After a sync that worked: the feed's blocks, its clashes, its validators.
+    pub fn synced(&mut self, now: Timestamp, blocks: u32, conflicts: Vec<CalendarConflict>) {
+        self.status = SyncStatus::Ok;
+        self.last_sync_at = Some(now);
+        self.last_success_at = Some(now);
+        self.last_error = None;
+        self.consecutive_failures = 0;
+        self.blocks = blocks;
+        self.conflicts = conflicts;
+    }
+
+    /// After a sync that failed: what held before still holds. Answers whether staff must
+    /// hear of it now (the failure that reaches the threshold, once a streak).
+    pub fn failed(&mut self, now: Timestamp, error: &str) -> bool {
+        self.status = SyncStatus::Failing;
+        self.last_sync_at = Some(now);
+        self.last_error = Some(error.chars().take(300).collect());
+        self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        self.consecutive_failures == ALERT_AFTER_FAILURES
+    }
+}
+
 /// `POST /v1/resources/{resource_id}/calendars` as the admin sent it.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -21,6 +21,10 @@ pub use booking::{
     Booking, BookingDraft, BookingEvent, BookingRequest, BookingStatus, Claim, Customer,
     CustomerDraft, NewBooking, PaymentProvider,
 };
+pub use calendar::{
+    BlockDiff, BlockSpan, Calendar, CalendarConflict, CalendarDraft, ImportedBlock, SyncStatus,
+    desired_blocks, diff_blocks, is_echo,
+};
 pub use error::{DomainError, FieldErrors};
 pub use money::{Currency, Money, MoneyDraft};
 pub use notice::{About, Notice, NoticeError, NoticeKind, Recipient};

@@ -71,6 +71,29 @@ pub fn outbox(shard: u32) -> String {
     format!("OUTBOX#{shard}")
 }
 
+/// A calendar a resource imports, beside the resource.
+pub fn calendar(resource_id: &str, calendar_id: &str) -> (String, String) {
+    (
+        format!("RESOURCE#{resource_id}"),
+        format!("CALENDAR#{calendar_id}"),
+    )
+}
+
+/// The hash of a resource's current export token.
+pub fn ical_token(resource_id: &str) -> (String, String) {
+    (format!("RESOURCE#{resource_id}"), "ICALTOKEN".into())
+}
+
+/// The units a calendar holds, one record per unit, written with its lock.
+pub fn calendar_blocks(calendar_id: &str) -> String {
+    format!("CALENDAR#{calendar_id}#BLOCKS")
+}
+
+/// Calendars to sync, by when each last synced, sharded.
+pub fn calendars_to_sync(shard: u32) -> String {
+    format!("SYNC#{shard}")
+}
+
 pub fn locks(resource_id: &str) -> String {
     format!("LOCKS#{resource_id}")
 }

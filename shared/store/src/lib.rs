@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bookings;
+mod calendars;
 mod catalog;
 mod changes;
 mod idempotency;
@@ -22,6 +23,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{BuildError, SdkError};
 
 pub use bookings::{BookError, LockState};
+pub use calendars::{Taken, UnitOwner};
 pub use catalog::Version;
 pub use changes::{BookingChange, ChangeError, ProviderEvent};
 pub use idempotency::IdempotencyRecord;

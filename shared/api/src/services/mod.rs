@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod availability;
 pub mod bookings;
+pub mod calendars;
 pub mod catalog;
 pub mod connect;
 pub mod jobs;

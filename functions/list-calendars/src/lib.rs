@@ -1,0 +1,23 @@
+//! `GET /v1/resources/{resource_id}/calendars`: the resource's imported feeds with their sync
+//! state and conflicts.
+
+use holdfast_api::services::calendars;
+use holdfast_api::{
+    ApiError, App, Body, Caller, Error, OK, Query, Request, Response, path_param, respond,
+    respond_json,
+};
+
+pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
+    Ok(respond(app, &req, list_calendars(app, &req)).await)
+}
+
+async fn list_calendars(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::of(req)?;
+    caller.admin_org()?;
+    Query::of(req, &[])?;
+    let resource_id = path_param(req, "resource_id")?;
+    respond_json(
+        OK,
+        &calendars::list_calendars(app, &caller, resource_id).await?,
+    )
+}

@@ -1,0 +1,627 @@
+//! Calendar sync: feeds a resource imports (fetched safely, parsed leniently, their events held
+//! as locks like bookings), the export other platforms subscribe to, and the scheduled sync.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use holdfast_domain::{
+    BlockSpan, Booking, Calendar, CalendarConflict, CalendarDraft, ImportedBlock, Period, Resource,
+    Unit, desired_blocks, diff_blocks, format_local, is_echo,
+};
+use holdfast_fetch::{Fetched, Validators};
+use holdfast_ical::{ExportEvent, Span};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::task::JoinSet;
+
+use super::{active_resource, administered_venue, new_id, venue_facts};
+use crate::app::App;
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::http::parse_json;
+
+/// How far ahead a feed's events are held.
+const HORIZON: SignedDuration = holdfast_domain::calendar::BLOCK_HORIZON;
+
+/// Feeds synced at once by the job: a slow one ties up one of these, never the others.
+const SYNCS_IN_FLIGHT: usize = 8;
+
+/// The job stops starting syncs after this, inside its Lambda timeout.
+const JOB_BUDGET: Duration = Duration::from_secs(100);
+
+/// A calendar as API.md shows it.
+#[derive(Debug, Serialize)]
+pub struct CalendarView {
+    pub calendar_id: String,
+    pub resource_id: String,
+    pub name: String,
+    pub url: String,
+    pub status: &'static str,
+    pub last_sync_at: Option<String>,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    pub blocks: u32,
+    pub conflicts: Vec<ConflictView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConflictView {
+    pub uid: String,
+    pub start: String,
+    pub end: String,
+    pub booking_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CalendarList {
+    pub items: Vec<CalendarView>,
+}
+
+fn view(calendar: &Calendar, zone: &TimeZone) -> CalendarView {
+    let local = |t: Timestamp| format_local(t, zone);
+    CalendarView {
+        calendar_id: calendar.calendar_id.clone(),
+        resource_id: calendar.resource_id.clone(),
+        name: calendar.name.clone(),
+        url: calendar.url.clone(),
+        status: calendar.status.as_str(),
+        last_sync_at: calendar.last_sync_at.map(local),
+        last_success_at: calendar.last_success_at.map(local),
+        last_error: calendar.last_error.clone(),
+        consecutive_failures: calendar.consecutive_failures,
+        blocks: calendar.blocks,
+        conflicts: calendar
+            .conflicts
+            .iter()
+            .map(|c| ConflictView {
+                uid: c.uid.clone(),
+                start: local(c.start),
+                end: local(c.end),
+                booking_id: c.booking_id.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The resource, if `caller` administers its venue, and the venue's zone.
+async fn administered_resource(
+    app: &App,
+    caller: &Caller,
+    resource_id: &str,
+) -> Result<(Resource, TimeZone), ApiError> {
+    let resource = app
+        .store
+        .resource(resource_id)
+        .await?
+        .ok_or(ApiError::NotFound("resource"))?;
+    let venue = administered_venue(app, caller, &resource.venue_id).await?;
+    Ok((resource, venue.zone.tz().clone()))
+}
+
+fn fetcher(app: &App) -> Result<&holdfast_fetch::FeedFetcher, ApiError> {
+    app.feeds
+        .as_ref()
+        .ok_or_else(|| ApiError::Internal("the feed fetcher is not built".into()))
+}
+
+/// `POST /v1/resources/{resource_id}/calendars`: registers a feed (an `https` URL to a public
+/// address; the check is made again on every fetch) and answers it `pending`.
+pub async fn add_calendar(
+    app: &App,
+    caller: &Caller,
+    resource_id: &str,
+    body: &[u8],
+) -> Result<CalendarView, ApiError> {
+    let draft: CalendarDraft = parse_json(body)?;
+    let (resource, zone) = administered_resource(app, caller, resource_id).await?;
+    let (name, url) = draft.read()?;
+    let allow_loopback = fetcher(app)?.policy().allow_loopback_http;
+    holdfast_fetch::check_url(&url, allow_loopback)
+        .map_err(|err| ApiError::field("url", err.to_string()))?;
+    let calendar = Calendar::new(new_id("cal"), &resource, (name, url), app.clock.now());
+    app.store.put_calendar(&calendar).await?;
+    tracing::info!(resource_id, calendar_id = %calendar.calendar_id, "calendar added");
+    Ok(view(&calendar, &zone))
+}
+
+pub async fn list_calendars(
+    app: &App,
+    caller: &Caller,
+    resource_id: &str,
+) -> Result<CalendarList, ApiError> {
+    let (_, zone) = administered_resource(app, caller, resource_id).await?;
+    let items = app
+        .store
+        .resource_calendars(resource_id)
+        .await?
+        .iter()
+        .map(|c| view(c, &zone))
+        .collect();
+    Ok(CalendarList { items })
+}
+
+/// `DELETE …/calendars/{calendar_id}`: its blocks are given back, then it goes.
+pub async fn delete_calendar(
+    app: &App,
+    caller: &Caller,
+    resource_id: &str,
+    calendar_id: &str,
+) -> Result<(), ApiError> {
+    administered_resource(app, caller, resource_id).await?;
+    let calendar = app
+        .store
+        .calendar(resource_id, calendar_id)
+        .await?
+        .ok_or(ApiError::NotFound("calendar"))?;
+    let held: Vec<Unit> = app
+        .store
+        .held_blocks(calendar_id)
+        .await?
+        .into_keys()
+        .collect();
+    app.store
+        .release_blocks(resource_id, calendar_id, &held)
+        .await?;
+    app.store.delete_calendar_item(&calendar).await?;
+    tracing::info!(
+        resource_id,
+        calendar_id,
+        released = held.len(),
+        "calendar removed"
+    );
+    Ok(())
+}
+
+/// `POST …/calendars/{calendar_id}/sync`: syncs one feed now.
+pub async fn sync_now(
+    app: &App,
+    caller: &Caller,
+    resource_id: &str,
+    calendar_id: &str,
+) -> Result<CalendarView, ApiError> {
+    let (_, zone) = administered_resource(app, caller, resource_id).await?;
+    let calendar = app
+        .store
+        .calendar(resource_id, calendar_id)
+        .await?
+        .ok_or(ApiError::NotFound("calendar"))?;
+    let synced = sync_calendar(app, calendar).await?;
+    Ok(view(&synced, &zone))
+}
+
+/// A parsed event's time in the domain's terms (the two crates know nothing of each other).
+fn block_span(span: Span) -> BlockSpan {
+    match span {
+        Span::Dates { start, end } => BlockSpan::Dates { start, end },
+        Span::Instants { start, end } => BlockSpan::Instants { start, end },
+    }
+}
+
+/// Fetches, parses and applies one feed; a failure is recorded on the calendar (what it held
+/// still holds) and answered as the calendar, not as an error: a feed's trouble is the feed's.
+/// Only the store failing is an error.
+pub async fn sync_calendar(app: &App, mut calendar: Calendar) -> Result<Calendar, ApiError> {
+    let now = app.clock.now();
+    let outcome = apply_feed(app, &mut calendar, now).await;
+    match outcome {
+        Ok(()) => {}
+        Err(SyncError::Store(err)) => return Err(err),
+        Err(SyncError::Feed(reason)) => {
+            let alert = calendar.failed(now, &reason);
+            tracing::warn!(
+                calendar_id = %calendar.calendar_id,
+                failures = calendar.consecutive_failures,
+                alert,
+                reason = %reason,
+                "a calendar sync failed"
+            );
+        }
+    }
+    app.store.put_calendar(&calendar).await?;
+    Ok(calendar)
+}
+
+enum SyncError {
+    /// The feed's fault: recorded on the calendar.
+    Feed(String),
+    Store(ApiError),
+}
+
+impl From<holdfast_store::StoreError> for SyncError {
+    fn from(err: holdfast_store::StoreError) -> SyncError {
+        SyncError::Store(err.into())
+    }
+}
+
+impl From<ApiError> for SyncError {
+    fn from(err: ApiError) -> SyncError {
+        SyncError::Store(err)
+    }
+}
+
+async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Result<(), SyncError> {
+    let validators = Validators {
+        etag: calendar.etag.clone(),
+        last_modified: calendar.last_modified.clone(),
+    };
+    let fetched = fetcher(app)?
+        .fetch(&calendar.url, &validators)
+        .await
+        .map_err(|err| SyncError::Feed(err.to_string()))?;
+    let Fetched::Body {
+        bytes,
+        etag,
+        last_modified,
+        ..
+    } = fetched
+    else {
+        // 304: nothing changed, nothing rewritten.
+        let (blocks, conflicts) = (calendar.blocks, calendar.conflicts.clone());
+        calendar.synced(now, blocks, conflicts);
+        return Ok(());
+    };
+    let resource = app
+        .store
+        .resource(&calendar.resource_id)
+        .await?
+        .ok_or_else(|| SyncError::Feed("the resource is gone".into()))?;
+    let venue = venue_facts(app, &resource.venue_id).await?;
+    let zone = venue.zone.tz().clone();
+    let until = now.checked_add(HORIZON).unwrap_or(now);
+    let horizon = (
+        now.checked_sub(SignedDuration::from_hours(24))
+            .unwrap_or(now),
+        until,
+    );
+    let report = holdfast_ical::parse(&bytes, horizon, &zone)
+        .map_err(|err| SyncError::Feed(err.to_string()))?;
+    if report.truncated {
+        // A cut-off download would read as every later event deleted: keep what is held.
+        return Err(SyncError::Feed(
+            "the feed ended before END:VCALENDAR (cut off?)".into(),
+        ));
+    }
+    let blocks: Vec<ImportedBlock> = report
+        .events
+        .iter()
+        .filter(|e| e.blocks())
+        .map(|e| ImportedBlock {
+            uid: e.key.clone(),
+            summary: e.summary.clone(),
+            span: block_span(e.span),
+        })
+        .collect();
+    let desired = desired_blocks(&resource, &zone, &blocks, until);
+    let held = app.store.held_blocks(&calendar.calendar_id).await?;
+    let diff = diff_blocks(&held, &desired);
+    // Give back first, so that a block that moved frees its old units before taking new ones.
+    app.store
+        .release_blocks(&calendar.resource_id, &calendar.calendar_id, &diff.release)
+        .await?;
+    let taken = app
+        .store
+        .take_blocks(
+            &calendar.resource_id,
+            &calendar.calendar_id,
+            &diff.take,
+            now,
+        )
+        .await?;
+    // Units of the feed that another owner holds: a booking's are a conflict unless an echo.
+    let refused: BTreeMap<Unit, Option<String>> = taken.refused.into_iter().collect();
+    let conflicts = conflicts_of(app, &blocks, &refused, &resource, &zone, until).await?;
+    let held_now = held.len() - diff.release.len() + taken.taken.len();
+    let events_held = desired
+        .iter()
+        .filter(|(unit, _)| !refused.contains_key(unit))
+        .map(|(_, uid)| uid.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    calendar.etag = etag;
+    calendar.last_modified = last_modified;
+    calendar.synced(now, events_held as u32, conflicts);
+    tracing::info!(
+        calendar_id = %calendar.calendar_id,
+        events = report.events.len(),
+        skipped_lines = report.skipped_lines,
+        released = diff.release.len(),
+        taken = held_now,
+        conflicts = calendar.conflicts.len(),
+        "calendar synced"
+    );
+    Ok(())
+}
+
+/// The feed's events over our bookings that are not echoes of them, one per event and
+/// booking: every event over a unit a booking holds counts, not only the first that covers it.
+async fn conflicts_of(
+    app: &App,
+    blocks: &[ImportedBlock],
+    refused: &BTreeMap<Unit, Option<String>>,
+    resource: &Resource,
+    zone: &TimeZone,
+    until: Timestamp,
+) -> Result<Vec<CalendarConflict>, SyncError> {
+    let mut conflicts = Vec::new();
+    let mut bookings: BTreeMap<String, Option<Booking>> = BTreeMap::new();
+    for block in blocks {
+        let mut over: Vec<&String> = resource
+            .units_blocked_by(&block.span, zone, until)
+            .iter()
+            .filter_map(|unit| refused.get(unit).and_then(Option::as_ref))
+            .collect();
+        over.sort();
+        over.dedup();
+        for booking_id in over {
+            if !bookings.contains_key(booking_id) {
+                bookings.insert(booking_id.clone(), app.store.booking(booking_id).await?);
+            }
+            let Some(Some(booking)) = bookings.get(booking_id) else {
+                continue;
+            };
+            if is_echo(block, booking, zone) {
+                continue;
+            }
+            let (start, end) = block.span.instants(zone);
+            conflicts.push(CalendarConflict {
+                uid: block.uid.clone(),
+                start,
+                end,
+                booking_id: booking_id.clone(),
+            });
+        }
+    }
+    Ok(conflicts)
+}
+
+/// What one run of `sync-calendars` did.
+#[derive(Debug, Default, Serialize)]
+pub struct SyncRun {
+    pub job: &'static str,
+    pub due: usize,
+    pub synced: usize,
+    pub failed: usize,
+    pub unreadable: usize,
+    /// Left for the next run: the budget ran out.
+    pub deferred: usize,
+}
+
+/// Syncs every calendar not synced for `every`, stalest first, several at once, each on its
+/// own clock: one slow or failing feed never holds up the others.
+pub async fn sync_calendars(app: &App, every: Duration) -> Result<SyncRun, ApiError> {
+    let now = app.clock.now();
+    let before = now
+        .checked_sub(SignedDuration::try_from(every).unwrap_or(SignedDuration::ZERO))
+        .unwrap_or(now);
+    let mut run = SyncRun {
+        job: "sync-calendars",
+        ..SyncRun::default()
+    };
+    let mut due = Vec::new();
+    for read in app.store.calendars_to_sync(before, 1000).await? {
+        match read {
+            Ok(calendar) => due.push(calendar),
+            Err(err) => {
+                run.unreadable += 1;
+                tracing::error!(error = %err, "sync-calendars skipped an unreadable calendar");
+            }
+        }
+    }
+    run.due = due.len();
+    let started = Instant::now();
+    let mut due = due.into_iter();
+    let mut running = JoinSet::new();
+    loop {
+        while running.len() < SYNCS_IN_FLIGHT && started.elapsed() < JOB_BUDGET {
+            let Some(calendar) = due.next() else { break };
+            let app = app.clone();
+            running.spawn(async move { sync_calendar(&app, calendar).await });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        match joined {
+            Ok(Ok(calendar)) if calendar.consecutive_failures == 0 => run.synced += 1,
+            Ok(Ok(_)) => run.failed += 1,
+            Ok(Err(err)) => {
+                run.failed += 1;
+                tracing::error!(error = %err, "a calendar sync could not be recorded");
+            }
+            Err(err) => {
+                run.failed += 1;
+                tracing::error!(error = %err, "a calendar sync task failed");
+            }
+        }
+    }
+    run.deferred = due.count();
+    Ok(run)
+}
+
+/// `POST /v1/resources/{resource_id}/ical-token`: a new export URL; the old token stops
+/// working. Only the token's hash is kept.
+pub async fn new_ical_token(
+    app: &App,
+    caller: &Caller,
+    resource_id: &str,
+) -> Result<IcalTokenView, ApiError> {
+    administered_resource(app, caller, resource_id).await?;
+    // Two v4 UUIDs: 244 bits from the operating system's secure generator.
+    let token = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    app.store
+        .set_ical_token_hash(resource_id, &token_hash(&token))
+        .await?;
+    let base = super::payments::providers(app)?
+        .config
+        .public_base_url
+        .clone()
+        .ok_or_else(|| {
+            ApiError::Internal("the export URL needs HOLDFAST_PUBLIC_BASE_URL".into())
+        })?;
+    Ok(IcalTokenView {
+        url: format!("{base}/ical/{resource_id}.ics?token={token}"),
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct IcalTokenView {
+    pub url: String,
+}
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The export, or why not: a wrong token and an unknown resource look the same.
+#[derive(Debug)]
+pub enum Feed {
+    Body { ics: String, etag: String },
+    NotModified { etag: String },
+}
+
+/// `GET /ical/{resource_id}.ics?token=`: the resource's held and confirmed bookings and its
+/// imported blocks, from its locks alone (no customer data is even read).
+pub async fn export_feed(
+    app: &App,
+    resource_id: &str,
+    token: Option<&str>,
+    if_none_match: Option<&str>,
+) -> Result<Feed, ApiError> {
+    let not_found = ApiError::NotFound("calendar feed");
+    let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128) else {
+        return Err(not_found);
+    };
+    let Some(resource) = active_resource(app, resource_id).await.ok() else {
+        return Err(not_found);
+    };
+    let Some(stored) = app.store.ical_token_hash(resource_id).await? else {
+        return Err(not_found);
+    };
+    let given = token_hash(token);
+    if !constant_time_eq(given.as_bytes(), stored.as_bytes()) {
+        return Err(not_found);
+    }
+    let venue = venue_facts(app, &resource.venue_id).await?;
+    let zone = venue.zone.tz();
+    let now = app.clock.now();
+    let from = Unit::Night(
+        now.to_zoned(zone.clone())
+            .date()
+            .yesterday()
+            .unwrap_or_default(),
+    );
+    let from_key = match resource.schedule {
+        holdfast_domain::Schedule::Nights(_) => from.key(),
+        holdfast_domain::Schedule::Slots(_) => holdfast_domain::format_utc(
+            now.checked_sub(SignedDuration::from_hours(24))
+                .unwrap_or(now),
+        ),
+    };
+    let owners = app
+        .store
+        .unit_owners(resource_id, &from_key, "~", now)
+        .await?;
+    let events = export_events(&resource, zone, owners);
+    let ics = holdfast_ical::export(&resource.name, &events);
+    let etag = format!("\"{}\"", &token_hash(&ics)[..32]);
+    if if_none_match.is_some_and(|given| given.split(',').any(|t| t.trim() == etag)) {
+        return Ok(Feed::NotModified { etag });
+    }
+    Ok(Feed::Body { ics, etag })
+}
+
+/// Consecutive units of one owner become one event: a booking's stay or slots, a block's span.
+fn export_events(
+    resource: &Resource,
+    zone: &TimeZone,
+    owners: Vec<(Unit, holdfast_store::UnitOwner)>,
+) -> Vec<ExportEvent> {
+    let mut events: Vec<(holdfast_store::UnitOwner, ExportEvent)> = Vec::new();
+    for (unit, owner) in owners {
+        let span = match unit {
+            Unit::Night(date) => Span::Dates {
+                start: date,
+                end: date.tomorrow().unwrap_or(date),
+            },
+            Unit::Slot(_) => {
+                let real = resource.unit_span(unit, zone);
+                Span::Instants {
+                    start: real.start,
+                    end: real.end,
+                }
+            }
+        };
+        if let Some((last_owner, last)) = events.last_mut() {
+            let joined = match (last.span, span) {
+                (
+                    Span::Dates { start, end },
+                    Span::Dates {
+                        start: next,
+                        end: to,
+                    },
+                ) if end == next => Some(Span::Dates { start, end: to }),
+                (
+                    Span::Instants { start, end },
+                    Span::Instants {
+                        start: next,
+                        end: to,
+                    },
+                ) if end == next => Some(Span::Instants { start, end: to }),
+                _ => None,
+            };
+            if let (true, Some(joined)) = (*last_owner == owner, joined) {
+                last.span = joined;
+                continue;
+            }
+        }
+        let (uid, summary) = match &owner {
+            holdfast_store::UnitOwner::Booking(id) => (
+                format!("{id}{}", holdfast_domain::calendar::EXPORT_UID_SUFFIX),
+                "Reserved",
+            ),
+            holdfast_store::UnitOwner::Block { calendar_id, uid } => (
+                format!(
+                    "{calendar_id}-{}{}",
+                    token_hash(uid).get(..16).unwrap_or_default(),
+                    holdfast_domain::calendar::EXPORT_UID_SUFFIX
+                ),
+                "Blocked",
+            ),
+        };
+        let event = ExportEvent {
+            uid,
+            summary: summary.into(),
+            span,
+            dtstamp: resource.created_at,
+        };
+        events.push((owner, event));
+    }
+    events.into_iter().map(|(_, event)| event).collect()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A booking of ours as a block would see it, for tests of echoes.
+pub fn booking_span(booking: &Booking) -> BlockSpan {
+    match booking.period {
+        Period::Nights {
+            check_in,
+            check_out,
+        } => BlockSpan::Dates {
+            start: check_in,
+            end: check_out,
+        },
+        Period::Slots { start, end } => BlockSpan::Instants { start, end },
+    }
+}

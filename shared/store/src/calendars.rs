@@ -1,0 +1,522 @@
+//! Imported calendars and their blocks: a calendar item beside its resource, and per unit a
+//! lock owned by the calendar written together with the calendar's record of it, so that a
+//! sync interrupted anywhere leaves no orphan lock and the next one converges.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use holdfast_domain::{Calendar, CalendarConflict, SyncStatus, Unit, format_utc};
+use jiff::Timestamp;
+
+use crate::bookings::{epoch, lock_key};
+use crate::item::{Item, ItemError, n, s};
+use crate::transact::Refused;
+use crate::{Store, StoreError, index, keys};
+
+/// Partitions the calendars-to-sync list spreads over.
+pub const SYNC_SHARDS: u32 = 4;
+
+/// Units written per transaction: each is two actions (the lock and the calendar's record).
+const UNITS_PER_TRANSACTION: usize = 40;
+
+fn sync_shard(calendar_id: &str) -> u32 {
+    crate::item::held_shard(calendar_id) % SYNC_SHARDS
+}
+
+fn conflict_item(conflict: &CalendarConflict) -> AttributeValue {
+    AttributeValue::M(HashMap::from([
+        ("uid".to_string(), s(&conflict.uid)),
+        ("start".to_string(), s(format_utc(conflict.start))),
+        ("end".to_string(), s(format_utc(conflict.end))),
+        ("booking_id".to_string(), s(&conflict.booking_id)),
+    ]))
+}
+
+fn read_conflict(item: &Item, value: &AttributeValue) -> Result<CalendarConflict, ItemError> {
+    let map = value
+        .as_m()
+        .map_err(|_| item.error("conflicts", "holds a non-map"))?;
+    let text = |name: &str| {
+        map.get(name)
+            .and_then(|v| v.as_s().ok())
+            .ok_or_else(|| item.error("conflicts", "holds a conflict without its fields"))
+    };
+    let instant = |name: &str| {
+        text(name)?
+            .parse::<Timestamp>()
+            .map_err(|_| item.error("conflicts", "holds an unreadable instant"))
+    };
+    Ok(CalendarConflict {
+        uid: text("uid")?.to_string(),
+        start: instant("start")?,
+        end: instant("end")?,
+        booking_id: text("booking_id")?.to_string(),
+    })
+}
+
+impl From<&Calendar> for Item {
+    fn from(calendar: &Calendar) -> Item {
+        let mut item = Item::keyed(keys::calendar(&calendar.resource_id, &calendar.calendar_id));
+        item.put("type", s("calendar"));
+        item.put("calendar_id", s(&calendar.calendar_id));
+        item.put("resource_id", s(&calendar.resource_id));
+        item.put("venue_id", s(&calendar.venue_id));
+        item.put("name", s(&calendar.name));
+        item.put("url", s(&calendar.url));
+        item.put("status", s(calendar.status.as_str()));
+        let last = calendar.last_sync_at.unwrap_or(calendar.created_at);
+        // Oldest sync first: the job takes the stalest, and health reads the oldest age.
+        item.put(
+            "gsi3pk",
+            s(keys::calendars_to_sync(sync_shard(&calendar.calendar_id))),
+        );
+        item.put(
+            "gsi3sk",
+            s(format!("{}#{}", format_utc(last), calendar.calendar_id)),
+        );
+        for (name, value) in [
+            ("last_sync_at", calendar.last_sync_at),
+            ("last_success_at", calendar.last_success_at),
+        ] {
+            if let Some(at) = value {
+                item.put(name, s(format_utc(at)));
+            }
+        }
+        for (name, value) in [
+            ("last_error", &calendar.last_error),
+            ("etag", &calendar.etag),
+            ("last_modified", &calendar.last_modified),
+        ] {
+            if let Some(text) = value {
+                item.put(name, s(text));
+            }
+        }
+        item.put("consecutive_failures", n(calendar.consecutive_failures));
+        item.put("blocks", n(calendar.blocks));
+        item.put(
+            "conflicts",
+            AttributeValue::L(calendar.conflicts.iter().map(conflict_item).collect()),
+        );
+        item.put("created_at", s(format_utc(calendar.created_at)));
+        item
+    }
+}
+
+impl TryFrom<&Item> for Calendar {
+    type Error = ItemError;
+
+    fn try_from(item: &Item) -> Result<Calendar, ItemError> {
+        let conflicts = match item.0.get("conflicts") {
+            Some(AttributeValue::L(values)) => values
+                .iter()
+                .map(|v| read_conflict(item, v))
+                .collect::<Result<_, _>>()?,
+            _ => Vec::new(),
+        };
+        let opt_text = |name: &str| -> Result<Option<String>, ItemError> {
+            Ok(item.opt_string(name)?.map(str::to_string))
+        };
+        let opt_instant = |name: &str| -> Result<Option<Timestamp>, ItemError> {
+            item.opt_string(name)?
+                .map(|t| t.parse().map_err(|_| item.error(name, "does not parse")))
+                .transpose()
+        };
+        Ok(Calendar {
+            calendar_id: item.string("calendar_id")?.to_string(),
+            resource_id: item.string("resource_id")?.to_string(),
+            venue_id: item.string("venue_id")?.to_string(),
+            name: item.string("name")?.to_string(),
+            url: item.string("url")?.to_string(),
+            status: SyncStatus::parse(item.string("status")?)
+                .ok_or_else(|| item.error("status", "is no sync status"))?,
+            last_sync_at: opt_instant("last_sync_at")?,
+            last_success_at: opt_instant("last_success_at")?,
+            last_error: opt_text("last_error")?,
+            consecutive_failures: item.opt_number("consecutive_failures")?.unwrap_or(0),
+            blocks: item.opt_number("blocks")?.unwrap_or(0),
+            conflicts,
+            etag: opt_text("etag")?,
+            last_modified: opt_text("last_modified")?,
+            created_at: item.parsed("created_at")?,
+        })
+    }
+}
+
+/// Who holds a unit, as an export shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitOwner {
+    Booking(String),
+    Block { calendar_id: String, uid: String },
+}
+
+/// What taking a calendar's units came to: the units now its, and those a booking holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Taken {
+    pub taken: Vec<Unit>,
+    /// Units another owner holds, with the booking that holds each (when it is a booking).
+    pub refused: Vec<(Unit, Option<String>)>,
+}
+
+impl Store {
+    pub async fn put_calendar(&self, calendar: &Calendar) -> Result<(), StoreError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Item::from(calendar).0));
+        put.send().await?;
+        Ok(())
+    }
+
+    pub async fn calendar(
+        &self,
+        resource_id: &str,
+        calendar_id: &str,
+    ) -> Result<Option<Calendar>, StoreError> {
+        match self.get(keys::calendar(resource_id, calendar_id)).await? {
+            Some(item) => Ok(Some(Calendar::try_from(&item)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A resource's calendars, oldest first.
+    pub async fn resource_calendars(&self, resource_id: &str) -> Result<Vec<Calendar>, StoreError> {
+        let (pk, _) = keys::calendar(resource_id, "");
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :calendars)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":calendars", s("CALENDAR#"))
+            .consistent_read(true);
+        let items = self.query_items(query, 100).await?;
+        Ok(items
+            .iter()
+            .map(Calendar::try_from)
+            .collect::<Result<_, _>>()?)
+    }
+
+    pub async fn delete_calendar_item(&self, calendar: &Calendar) -> Result<(), StoreError> {
+        let (pk, sk) = keys::calendar(&calendar.resource_id, &calendar.calendar_id);
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// Calendars whose last sync (or registration) is before `before`, stalest first per shard,
+    /// at most `limit`; an unreadable item is handed back as its error.
+    pub async fn calendars_to_sync(
+        &self,
+        before: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Result<Calendar, ItemError>>, StoreError> {
+        let shards = (0..SYNC_SHARDS).map(keys::calendars_to_sync);
+        let items = self
+            .sorted_before(
+                Some(index::HELD),
+                ("gsi3pk", "gsi3sk"),
+                shards,
+                &format_utc(before),
+                limit,
+            )
+            .await?;
+        Ok(items.iter().map(Calendar::try_from).collect())
+    }
+
+    /// The units `calendar_id` holds, each with the UID of the event that holds it.
+    pub async fn held_blocks(
+        &self,
+        calendar_id: &str,
+    ) -> Result<BTreeMap<Unit, String>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(keys::calendar_blocks(calendar_id)))
+            .consistent_read(true);
+        let mut held = BTreeMap::new();
+        for item in self.query_items(query, usize::MAX).await? {
+            let unit =
+                Unit::from_key(item.string("sk")?).ok_or_else(|| item.error("sk", "is no unit"))?;
+            held.insert(unit, item.string("uid")?.to_string());
+        }
+        Ok(held)
+    }
+
+    /// Takes `units` for `calendar_id`: each lock (free, lapsed, or the calendar's already)
+    /// with the calendar's record of it, a few dozen per transaction. A unit another owner
+    /// holds is refused and named, and the rest are taken all the same.
+    pub async fn take_blocks(
+        &self,
+        resource_id: &str,
+        calendar_id: &str,
+        units: &[(Unit, String)],
+        now: Timestamp,
+    ) -> Result<Taken, StoreError> {
+        let mut outcome = Taken::default();
+        for chunk in units.chunks(UNITS_PER_TRANSACTION) {
+            let mut pending: Vec<&(Unit, String)> = chunk.iter().collect();
+            while !pending.is_empty() {
+                let mut actions = Vec::with_capacity(pending.len() * 2);
+                for (unit, uid) in &pending {
+                    actions.push(self.block_lock(resource_id, calendar_id, unit, uid, now)?);
+                    actions.push(self.block_record(calendar_id, unit, uid)?);
+                }
+                match self.transact(actions).await {
+                    Ok(()) => {
+                        outcome.taken.extend(pending.iter().map(|(u, _)| *u));
+                        pending.clear();
+                    }
+                    Err(Refused::Conditions(failed)) => {
+                        // Only the locks carry conditions: action 2k is unit k's.
+                        let refused: Vec<usize> = failed.iter().map(|i| i / 2).collect();
+                        for &k in &refused {
+                            if let Some((unit, _)) = pending.get(k) {
+                                let holder = self.lock_holder(resource_id, unit).await?;
+                                outcome.refused.push((*unit, holder));
+                            }
+                        }
+                        pending = pending
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(k, _)| !refused.contains(k))
+                            .map(|(_, unit)| unit)
+                            .collect();
+                    }
+                    Err(Refused::Store(err)) => return Err(err),
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Gives `units` back: each lock the calendar still owns, with its record; a record whose
+    /// lock is not the calendar's any more is dropped alone.
+    pub async fn release_blocks(
+        &self,
+        resource_id: &str,
+        calendar_id: &str,
+        units: &[Unit],
+    ) -> Result<(), StoreError> {
+        for chunk in units.chunks(UNITS_PER_TRANSACTION) {
+            let mut with_locks = true;
+            loop {
+                let mut actions = Vec::with_capacity(chunk.len() * 2);
+                for unit in chunk {
+                    if with_locks {
+                        let delete = Delete::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(lock_key(resource_id, unit)))
+                            .condition_expression("attribute_not_exists(pk) OR block_of = :cal")
+                            .expression_attribute_values(":cal", s(calendar_id))
+                            .build()?;
+                        actions.push(TransactWriteItem::builder().delete(delete).build());
+                    }
+                    let record = Delete::builder()
+                        .table_name(&self.table)
+                        .key("pk", s(keys::calendar_blocks(calendar_id)))
+                        .key("sk", s(unit.key()))
+                        .build()?;
+                    actions.push(TransactWriteItem::builder().delete(record).build());
+                }
+                match self.transact(actions).await {
+                    Ok(()) => break,
+                    // A lock someone else holds now (it never was ours to keep): drop the
+                    // records of this chunk and let the locks that are ours go one by one.
+                    Err(Refused::Conditions(_)) if with_locks => {
+                        for unit in chunk {
+                            let _ = self
+                                .client
+                                .delete_item()
+                                .table_name(&self.table)
+                                .set_key(Some(lock_key(resource_id, unit)))
+                                .condition_expression("block_of = :cal")
+                                .expression_attribute_values(":cal", s(calendar_id))
+                                .send()
+                                .await;
+                        }
+                        with_locks = false;
+                    }
+                    Err(Refused::Conditions(_)) => break,
+                    Err(Refused::Store(err)) => return Err(err),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn block_lock(
+        &self,
+        resource_id: &str,
+        calendar_id: &str,
+        unit: &Unit,
+        uid: &str,
+        now: Timestamp,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut lock = Item(lock_key(resource_id, unit));
+        lock.put("type", s("lock"));
+        lock.put("resource_id", s(resource_id));
+        lock.put("block_of", s(calendar_id));
+        lock.put("block_uid", s(uid));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(lock.0))
+            .condition_expression(
+                "attribute_not_exists(pk) OR block_of = :cal OR (attribute_exists(expires_at) AND expires_at <= :now)",
+            )
+            .expression_attribute_values(":cal", s(calendar_id))
+            .expression_attribute_values(":now", epoch(now))
+            .build()?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn block_record(
+        &self,
+        calendar_id: &str,
+        unit: &Unit,
+        uid: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut record = Item::keyed((keys::calendar_blocks(calendar_id), unit.key()));
+        record.put("type", s("block"));
+        record.put("uid", s(uid));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(record.0))
+            .build()?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Keeps the hash of a resource's export token (the token itself is never stored).
+    pub async fn set_ical_token_hash(
+        &self,
+        resource_id: &str,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        let mut item = Item::keyed(keys::ical_token(resource_id));
+        item.put("type", s("ical_token"));
+        item.put("token_hash", s(hash));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item.0))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    pub async fn ical_token_hash(&self, resource_id: &str) -> Result<Option<String>, StoreError> {
+        match self.get(keys::ical_token(resource_id)).await? {
+            Some(item) => Ok(Some(item.string("token_hash")?.to_string())),
+            None => Ok(None),
+        }
+    }
+
+    /// Every unit of `resource_id` with a key in `[from_key, to_key]` held at `now`, and who
+    /// holds it (a booking, or a calendar's block), in time order; lapsed holds are free and
+    /// counted places have no one owner, so neither is listed.
+    pub async fn unit_owners(
+        &self,
+        resource_id: &str,
+        from_key: &str,
+        to_key: &str,
+        now: Timestamp,
+    ) -> Result<Vec<(Unit, UnitOwner)>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(keys::locks(resource_id)))
+            .expression_attribute_values(":from", s(from_key))
+            .expression_attribute_values(":to", s(to_key))
+            .projection_expression("sk, booking_id, block_of, block_uid, expires_at")
+            .consistent_read(true);
+        let mut owners = Vec::new();
+        for item in self.query_items(query, usize::MAX).await? {
+            if item
+                .opt_number::<i64>("expires_at")?
+                .is_some_and(|at| at <= now.as_second())
+            {
+                continue;
+            }
+            let Some(unit) = Unit::from_key(item.string("sk")?) else {
+                continue;
+            };
+            let owner = match (item.opt_string("booking_id")?, item.opt_string("block_of")?) {
+                (Some(booking), _) => UnitOwner::Booking(booking.to_string()),
+                (None, Some(calendar)) => UnitOwner::Block {
+                    calendar_id: calendar.to_string(),
+                    uid: item
+                        .opt_string("block_uid")?
+                        .unwrap_or_default()
+                        .to_string(),
+                },
+                (None, None) => continue,
+            };
+            owners.push((unit, owner));
+        }
+        Ok(owners)
+    }
+
+    /// The booking that holds `unit`, if a booking does.
+    async fn lock_holder(
+        &self,
+        resource_id: &str,
+        unit: &Unit,
+    ) -> Result<Option<String>, StoreError> {
+        let (pk, sk) = (keys::locks(resource_id), unit.key());
+        Ok(self.get((pk, sk)).await?.and_then(|item| {
+            item.opt_string("booking_id")
+                .ok()
+                .flatten()
+                .map(str::to_string)
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendars_round_trip_through_their_item() {
+        let now: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let calendar = Calendar {
+            calendar_id: "cal_1".into(),
+            resource_id: "res_1".into(),
+            venue_id: "ven_1".into(),
+            name: "Airbnb".into(),
+            url: "https://www.airbnb.com/calendar/ical/1.ics?s=secret".into(),
+            status: SyncStatus::Failing,
+            last_sync_at: Some(now),
+            last_success_at: None,
+            last_error: Some("timed out".into()),
+            consecutive_failures: 2,
+            blocks: 3,
+            conflicts: vec![CalendarConflict {
+                uid: "a1".into(),
+                start: now,
+                end: now,
+                booking_id: "bkg_1".into(),
+            }],
+            etag: Some("\"abc\"".into()),
+            last_modified: None,
+            created_at: now,
+        };
+        let item = Item::from(&calendar);
+        assert_eq!(item.string("sk").unwrap(), "CALENDAR#cal_1");
+        assert!(
+            item.string("gsi3sk")
+                .unwrap()
+                .starts_with("2026-11-23T10:00:00Z#")
+        );
+        assert_eq!(Calendar::try_from(&item).unwrap(), calendar);
+    }
+}

@@ -1,0 +1,490 @@
+//! Calendar sync against feeds served on this machine: imported events take nights like
+//! bookings and give them back when they go, a feed that hangs or floods fails alone, what must
+//! not be reached is not, our export round-trips, conflicts are told from echoes, and a long
+//! moving block converges with no orphan lock.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use holdfast_tests::{
+    Api, FeedReply, FeedServer, Stack, Who, airbnb_feed, assert_locks_consistent, calendars_config,
+    scan_table, stay_booking,
+};
+use serde_json::{Value, json};
+
+/// A cabin of a new venue in Mexico City: its admin and id.
+async fn cabin(api: &Api) -> (Who, String) {
+    let (admin, venue) = api
+        .venue_without_accounts("America/Mexico_City", "MXN")
+        .await;
+    let cabin = api.cabin(&admin, &venue).await;
+    (admin, cabin)
+}
+
+async fn add_calendar(api: &Api, admin: &Who, resource: &str, url: &str) -> Value {
+    api.post(&format!("/v1/resources/{resource}/calendars"))
+        .as_(admin)
+        .json(&json!({"name": "Airbnb", "url": url}))
+        .send()
+        .await
+        .expect(201)
+}
+
+async fn sync(api: &Api, admin: &Who, resource: &str, calendar: &Value) -> Value {
+    api.post(&format!(
+        "/v1/resources/{resource}/calendars/{}/sync",
+        calendar["calendar_id"].as_str().expect("calendar_id")
+    ))
+    .as_(admin)
+    .send()
+    .await
+    .expect(200)
+}
+
+/// The date `offset` days from today: feeds are read two years ahead, so these tests live
+/// within that, whenever they run.
+fn day(offset: i64) -> String {
+    jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(offset))
+        .expect("a date")
+        .to_string()
+}
+
+/// The nights from 40 to 100 days ahead that availability shows taken.
+async fn taken_nights(api: &Api, resource: &str) -> Vec<String> {
+    let units = api
+        .get(&format!(
+            "/v1/resources/{resource}/availability?from={}&to={}",
+            day(40),
+            day(100)
+        ))
+        .send()
+        .await
+        .expect(200);
+    units["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter(|u| u["status"] == "taken")
+        .filter_map(|u| u["date"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_imported_stay_takes_its_nights_until_the_feed_drops_it() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, cabin) = cabin(&api).await;
+    feeds.set(
+        "/airbnb.ics",
+        FeedReply::Ics(airbnb_feed(&[(
+            "a1@airbnb.com",
+            "Reserved",
+            day(60).as_str(),
+            day(63).as_str(),
+        )])),
+    );
+    let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/airbnb.ics")).await;
+    assert_eq!(calendar["status"], "pending");
+    let synced = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(
+        (synced["status"].as_str(), synced["blocks"].as_u64()),
+        (Some("ok"), Some(1)),
+        "{synced}"
+    );
+    assert_eq!(
+        taken_nights(&api, &cabin).await,
+        [day(60), day(61), day(62)]
+    );
+    api.post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&stay_booking(&cabin, &day(61), &day(62)))
+        .send()
+        .await
+        .expect_error(409, "SLOT_TAKEN");
+
+    // Unchanged: the feed answers 304 and nothing is rewritten.
+    let again = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(again["blocks"], 1);
+    let conditional = feeds
+        .requests
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("a request");
+    assert!(
+        conditional.1.is_some(),
+        "the sync sent its ETag back: {conditional:?}"
+    );
+
+    // The guest cancelled on Airbnb: the nights are free again.
+    feeds.set("/airbnb.ics", FeedReply::Ics(airbnb_feed(&[])));
+    let emptied = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(emptied["blocks"], 0, "{emptied}");
+    assert!(taken_nights(&api, &cabin).await.is_empty());
+    api.post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&stay_booking(&cabin, &day(61), &day(62)))
+        .send()
+        .await
+        .expect(201);
+    assert_locks_consistent(&stack.app().await, &stack.table).await;
+}
+
+#[tokio::test]
+async fn a_feed_that_hangs_or_floods_fails_alone_while_the_others_sync() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    feeds.set("/hang.ics", FeedReply::Hang);
+    feeds.set("/huge.ics", FeedReply::Huge(20 * 1024 * 1024));
+    feeds.set(
+        "/good.ics",
+        FeedReply::Ics(airbnb_feed(&[(
+            "g1",
+            "Reserved",
+            day(55).as_str(),
+            day(57).as_str(),
+        )])),
+    );
+    let mut calendars = Vec::new();
+    for path in ["/hang.ics", "/huge.ics", "/good.ics"] {
+        let (admin, cabin) = cabin(&api).await;
+        let calendar = add_calendar(&api, &admin, &cabin, &feeds.url(path)).await;
+        calendars.push((admin, cabin, calendar));
+    }
+    stack.clock.advance(120);
+    let started = Instant::now();
+    let run = api
+        .post("/_local/jobs/sync-calendars")
+        .send()
+        .await
+        .expect(200);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "a slow feed held the run up: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        run["synced"].as_u64() >= Some(1) && run["failed"].as_u64() >= Some(2),
+        "{run}"
+    );
+    for (admin, cabin, calendar) in &calendars {
+        let listed = api
+            .get(&format!("/v1/resources/{cabin}/calendars"))
+            .as_(admin)
+            .send()
+            .await
+            .expect(200);
+        let shown = &listed["items"][0];
+        assert_eq!(shown["calendar_id"], calendar["calendar_id"]);
+        if calendar["url"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/good.ics")
+        {
+            assert_eq!(shown["status"], "ok", "{shown}");
+            assert_eq!(taken_nights(&api, cabin).await, [day(55), day(56)]);
+        } else {
+            assert_eq!(shown["status"], "failing", "{shown}");
+            assert_eq!(shown["consecutive_failures"], 1);
+            assert!(
+                shown["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{shown}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn addresses_inside_are_refused_directly_and_through_a_redirect() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, cabin) = cabin(&api).await;
+    for url in [
+        "https://10.0.0.1/calendar.ics",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://user:secret@example.com/feed.ics",
+        "ftp://example.com/feed.ics",
+    ] {
+        api.post(&format!("/v1/resources/{cabin}/calendars"))
+            .as_(&admin)
+            .json(&json!({"name": "Inside", "url": url}))
+            .send()
+            .await
+            .expect_error(400, "VALIDATION_ERROR");
+    }
+    // A redirect inward: refused at the fetch, and only the redirect itself was asked.
+    feeds.set(
+        "/redirect.ics",
+        FeedReply::Redirect("https://169.254.169.254/latest/meta-data/".into()),
+    );
+    let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/redirect.ics")).await;
+    let synced = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(synced["status"], "failing", "{synced}");
+    assert!(
+        synced["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("refused"),
+        "{synced}"
+    );
+    let seen: Vec<String> = feeds
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(p, _)| p.clone())
+        .collect();
+    assert_eq!(seen, ["/redirect.ics"]);
+}
+
+#[tokio::test]
+async fn with_the_development_setting_off_this_machine_is_out_of_reach_even_by_name() {
+    let mut calendars = calendars_config();
+    calendars.fetch.allow_loopback_http = false;
+    let stack = Stack::start_with_calendars(calendars);
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    feeds.set("/never.ics", FeedReply::Ics(airbnb_feed(&[])));
+    let (admin, cabin) = cabin(&api).await;
+    api.post(&format!("/v1/resources/{cabin}/calendars"))
+        .as_(&admin)
+        .json(&json!({"name": "Here", "url": feeds.url("/never.ics")}))
+        .send()
+        .await
+        .expect_error(400, "VALIDATION_ERROR");
+    // A name that resolves to 127.0.0.1 passes registration, and is refused at the fetch.
+    let port = feeds
+        .base_url
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let calendar = add_calendar(
+        &api,
+        &admin,
+        &cabin,
+        &format!("https://localhost:{port}/never.ics"),
+    )
+    .await;
+    let synced = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(synced["status"], "failing", "{synced}");
+    assert!(
+        synced["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("refused"),
+        "{synced}"
+    );
+    assert!(
+        feeds.requests.lock().unwrap().is_empty(),
+        "nothing was fetched"
+    );
+}
+
+#[tokio::test]
+async fn our_export_parses_elsewhere_and_re_imported_takes_the_same_nights() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let (admin, venue) = api
+        .venue_without_accounts("America/Mexico_City", "MXN")
+        .await;
+    let first = api.cabin(&admin, &venue).await;
+    let second = api.cabin(&admin, &venue).await;
+    for (check_in, check_out) in [(day(52), day(55)), (day(55), day(57))] {
+        api.post("/v1/bookings")
+            .as_(&Who::customer())
+            .json(&stay_booking(&first, &check_in, &check_out))
+            .send()
+            .await
+            .expect(201);
+    }
+    let token = api
+        .post(&format!("/v1/resources/{first}/ical-token"))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    let url = token["url"].as_str().expect("url").to_string();
+    let path = url
+        .strip_prefix(&stack.base_url)
+        .expect("the stack's own URL")
+        .to_string();
+    let feed = api.get(&path).send().await;
+    assert_eq!(feed.status, 200, "{}", feed.text);
+    assert!(
+        feed.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    assert!(
+        feed.text.contains("\r\n")
+            && !feed.text.contains("lucia@example.com")
+            && !feed.text.contains("Lucía"),
+        "{}",
+        feed.text
+    );
+    let etag = feed.headers["etag"].to_str().unwrap().to_string();
+    let cached = api.get(&path).header("if-none-match", &etag).send().await;
+    assert_eq!(cached.status, 304);
+
+    // Python's icalendar reads it: two stays, all-day, DTEND exclusive.
+    let python = std::env::var("HOLDFAST_PYTHON").expect("HOLDFAST_PYTHON is set by make test");
+    let parsed = std::process::Command::new(python)
+        .args(["-c", "import sys, icalendar\ncal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())\nfor e in cal.walk('VEVENT'):\n    print(e['UID'], e.decoded('DTSTART'), e.decoded('DTEND'))"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(feed.text.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("python runs");
+    let lines = String::from_utf8_lossy(&parsed.stdout).to_string();
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    assert_eq!(lines.lines().count(), 2, "{lines}");
+    assert!(
+        lines.contains(&format!("{} {}", day(52), day(55)))
+            && lines.contains(&format!("{} {}", day(55), day(57))),
+        "{lines}"
+    );
+
+    // Re-imported on the second cabin, it takes the same nights.
+    let calendar = add_calendar(&api, &admin, &second, &url).await;
+    let synced = sync(&api, &admin, &second, &calendar).await;
+    assert_eq!(
+        (synced["status"].as_str(), synced["blocks"].as_u64()),
+        (Some("ok"), Some(2)),
+        "{synced}"
+    );
+    assert_eq!(
+        taken_nights(&api, &second).await,
+        taken_nights(&api, &first).await
+    );
+
+    // A new token: the old URL is 404, saying nothing more.
+    api.post(&format!("/v1/resources/{first}/ical-token"))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    api.get(&path).send().await.expect_error(404, "NOT_FOUND");
+    api.get(&format!("/ical/{second}.ics?token=nope"))
+        .send()
+        .await
+        .expect_error(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_second_guest_is_a_conflict_on_both_sides_and_an_echo_is_not() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, cabin) = cabin(&api).await;
+    let ours = api
+        .post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&stay_booking(&cabin, &day(70), &day(73)))
+        .send()
+        .await
+        .expect(201);
+    feeds.set(
+        "/airbnb.ics",
+        FeedReply::Ics(airbnb_feed(&[
+            // Airbnb imported our stay and exports it back as blocked: an echo.
+            (
+                "echo@airbnb.com",
+                "Airbnb (Not available)",
+                day(70).as_str(),
+                day(73).as_str(),
+            ),
+            // A guest Airbnb let in over our stay: a conflict.
+            (
+                "guest@airbnb.com",
+                "Reserved",
+                day(71).as_str(),
+                day(72).as_str(),
+            ),
+        ])),
+    );
+    let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/airbnb.ics")).await;
+    let synced = sync(&api, &admin, &cabin, &calendar).await;
+    let conflicts = synced["conflicts"].as_array().expect("conflicts");
+    assert_eq!(conflicts.len(), 1, "{synced}");
+    assert_eq!(conflicts[0]["uid"], "guest@airbnb.com");
+    assert_eq!(conflicts[0]["booking_id"], ours["booking_id"]);
+    let still = api
+        .get(&format!(
+            "/v1/bookings/{}",
+            ours["booking_id"].as_str().unwrap()
+        ))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(
+        still["status"], "confirmed",
+        "the booking is untouched: {still}"
+    );
+    assert_eq!(
+        taken_nights(&api, &cabin).await,
+        [day(70), day(71), day(72)]
+    );
+    assert_locks_consistent(&stack.app().await, &stack.table).await;
+}
+
+#[tokio::test]
+async fn a_long_not_available_block_that_moves_a_day_converges_with_no_orphan_lock() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, cabin) = cabin(&api).await;
+    let block = |start: &str, end: &str| {
+        FeedReply::Ics(airbnb_feed(&[(
+            "na@airbnb.com",
+            "Airbnb (Not available)",
+            start,
+            end,
+        )]))
+    };
+    feeds.set("/na.ics", block(&day(40), &day(340)));
+    let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/na.ics")).await;
+    sync(&api, &admin, &cabin, &calendar).await;
+    feeds.set("/na.ics", block(&day(41), &day(341)));
+    let moved = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(moved["status"], "ok", "{moved}");
+
+    let items = scan_table(&stack.app().await, &stack.table).await;
+    let text =
+        |item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+         name: &str| { item.get(name).and_then(|v| v.as_s().ok()).cloned() };
+    let calendar_id = calendar["calendar_id"].as_str().unwrap();
+    let locks: BTreeSet<String> = items
+        .iter()
+        .filter(|i| text(i, "block_of").as_deref() == Some(calendar_id))
+        .filter_map(|i| text(i, "sk"))
+        .collect();
+    let records: BTreeSet<String> = items
+        .iter()
+        .filter(|i| text(i, "pk") == Some(format!("CALENDAR#{calendar_id}#BLOCKS")))
+        .filter_map(|i| text(i, "sk"))
+        .collect();
+    assert_eq!(locks.len(), 300, "300 nights");
+    assert_eq!(
+        locks, records,
+        "every lock has its record and every record its lock"
+    );
+    assert_eq!(locks.first(), Some(&day(41)));
+    assert_eq!(locks.last(), Some(&day(340)));
+}
