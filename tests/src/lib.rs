@@ -159,6 +159,8 @@ impl Stack {
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
+                // Debug builds' futures are large; Lambda's release builds are far smaller.
+                .thread_stack_size(8 * 1024 * 1024)
                 .enable_all()
                 .build()
                 .expect("runtime");

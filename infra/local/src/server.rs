@@ -218,12 +218,13 @@ fn error_response(err: ApiError, request_id: &str) -> AxumResponse {
 
 /// Runs a scheduled job by its function name, as EventBridge would.
 pub async fn run_job(app: &App, job: &str) -> Result<Value, ApiError> {
+    // Each handler boxed: one future the size of the largest would strain a worker's stack.
     match job {
-        "expire-holds" => expire_holds::handler(app, scheduled_event()).await,
-        "publish-notices" => publish_notices::handler(app, scheduled_event()).await,
-        "send-reminders" => send_reminders::handler(app, scheduled_event()).await,
-        "refresh-tokens" => refresh_tokens::handler(app, scheduled_event()).await,
-        "sync-calendars" => sync_calendars::handler(app, scheduled_event()).await,
+        "expire-holds" => Box::pin(expire_holds::handler(app, scheduled_event())).await,
+        "publish-notices" => Box::pin(publish_notices::handler(app, scheduled_event())).await,
+        "send-reminders" => Box::pin(send_reminders::handler(app, scheduled_event())).await,
+        "refresh-tokens" => Box::pin(refresh_tokens::handler(app, scheduled_event())).await,
+        "sync-calendars" => Box::pin(sync_calendars::handler(app, scheduled_event())).await,
         _ => return Err(ApiError::NotFound("job")),
     }
     // The job's own error (a store that did not answer is a 503) as it raised it.
@@ -239,38 +240,40 @@ fn scheduled_event() -> LambdaEvent<Value> {
     LambdaEvent::new(event, Context::default())
 }
 
+/// Calls the function's handler; each is boxed, so the match is a pointer in size rather than
+/// the largest handler's whole future.
 async fn call(
     function: &str,
     app: &App,
     req: lambda_http::Request,
 ) -> Result<lambda_http::Response<Body>, lambda_http::Error> {
     match function {
-        "create-venue" => create_venue::handler(app, req).await,
-        "get-venue" => get_venue::handler(app, req).await,
-        "create-resource" => create_resource::handler(app, req).await,
-        "patch-resource" => patch_resource::handler(app, req).await,
-        "patch-venue" => patch_venue::handler(app, req).await,
-        "payment-accounts" => payment_accounts::handler(app, req).await,
-        "put-payment-account" => put_payment_account::handler(app, req).await,
-        "delete-payment-account" => delete_payment_account::handler(app, req).await,
-        "availability" => availability::handler(app, req).await,
-        "create-booking" => create_booking::handler(app, req).await,
-        "get-booking" => get_booking::handler(app, req).await,
-        "my-bookings" => my_bookings::handler(app, req).await,
-        "cancel-booking" => cancel_booking::handler(app, req).await,
-        "venue-bookings" => venue_bookings::handler(app, req).await,
-        "health" => health::handler(app, req).await,
-        "monthly-report" => monthly_report::handler(app, req).await,
-        "add-calendar" => add_calendar::handler(app, req).await,
-        "list-calendars" => list_calendars::handler(app, req).await,
-        "delete-calendar" => delete_calendar::handler(app, req).await,
-        "sync-calendar" => sync_calendar::handler(app, req).await,
-        "ical-token" => ical_token::handler(app, req).await,
-        "ical-feed" => ical_feed::handler(app, req).await,
-        "mercadopago-connect" => mercadopago_connect::handler(app, req).await,
-        "mercadopago-callback" => mercadopago_callback::handler(app, req).await,
-        "stripe-webhook" => stripe_webhook::handler(app, req).await,
-        "mercadopago-webhook" => mercadopago_webhook::handler(app, req).await,
+        "create-venue" => Box::pin(create_venue::handler(app, req)).await,
+        "get-venue" => Box::pin(get_venue::handler(app, req)).await,
+        "create-resource" => Box::pin(create_resource::handler(app, req)).await,
+        "patch-resource" => Box::pin(patch_resource::handler(app, req)).await,
+        "patch-venue" => Box::pin(patch_venue::handler(app, req)).await,
+        "payment-accounts" => Box::pin(payment_accounts::handler(app, req)).await,
+        "put-payment-account" => Box::pin(put_payment_account::handler(app, req)).await,
+        "delete-payment-account" => Box::pin(delete_payment_account::handler(app, req)).await,
+        "availability" => Box::pin(availability::handler(app, req)).await,
+        "create-booking" => Box::pin(create_booking::handler(app, req)).await,
+        "get-booking" => Box::pin(get_booking::handler(app, req)).await,
+        "my-bookings" => Box::pin(my_bookings::handler(app, req)).await,
+        "cancel-booking" => Box::pin(cancel_booking::handler(app, req)).await,
+        "venue-bookings" => Box::pin(venue_bookings::handler(app, req)).await,
+        "health" => Box::pin(health::handler(app, req)).await,
+        "monthly-report" => Box::pin(monthly_report::handler(app, req)).await,
+        "add-calendar" => Box::pin(add_calendar::handler(app, req)).await,
+        "list-calendars" => Box::pin(list_calendars::handler(app, req)).await,
+        "delete-calendar" => Box::pin(delete_calendar::handler(app, req)).await,
+        "sync-calendar" => Box::pin(sync_calendar::handler(app, req)).await,
+        "ical-token" => Box::pin(ical_token::handler(app, req)).await,
+        "ical-feed" => Box::pin(ical_feed::handler(app, req)).await,
+        "mercadopago-connect" => Box::pin(mercadopago_connect::handler(app, req)).await,
+        "mercadopago-callback" => Box::pin(mercadopago_callback::handler(app, req)).await,
+        "stripe-webhook" => Box::pin(stripe_webhook::handler(app, req)).await,
+        "mercadopago-webhook" => Box::pin(mercadopago_webhook::handler(app, req)).await,
         other => Err(format!("no function {other}").into()),
     }
 }
