@@ -105,6 +105,14 @@ async fn an_imported_stay_takes_its_nights_until_the_feed_drops_it() {
         .await
         .expect_error(409, "SLOT_TAKEN");
 
+    // Health tells how stale the stalest feed is.
+    stack.clock.advance(90);
+    let health = api.get("/health").send().await.expect(200);
+    assert!(
+        health["checks"]["oldest_calendar_sync_seconds"].as_i64() >= Some(90),
+        "{health}"
+    );
+
     // Unchanged: the feed answers 304 and nothing is rewritten.
     let again = sync(&api, &admin, &cabin, &calendar).await;
     assert_eq!(again["blocks"], 1);

@@ -143,6 +143,13 @@ impl Stack {
         payments: PaymentsConfig,
         calendars: holdfast_api::CalendarsConfig,
     ) -> Stack {
+        // HOLDFAST_TEST_LOG=warn (or any filter) shows the servers' own logs, for a failing test.
+        if let Ok(filter) = std::env::var("HOLDFAST_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let table = format!("holdfast-test-{}", uuid::Uuid::new_v4().simple());
         let (sent, received) = mpsc::channel();
         let mut config = Config {

@@ -229,6 +229,37 @@ impl Store {
         Ok(items.iter().map(Calendar::try_from).collect())
     }
 
+    /// When the stalest calendar last synced (or was added, if it never has): the head of each
+    /// shard of the to-sync list, one item read per shard.
+    pub async fn oldest_calendar_sync(&self) -> Result<Option<Timestamp>, StoreError> {
+        let mut oldest: Option<Timestamp> = None;
+        for shard in 0..SYNC_SHARDS {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index::HELD)
+                .key_condition_expression("gsi3pk = :pk")
+                .expression_attribute_values(":pk", s(keys::calendars_to_sync(shard)))
+                .projection_expression("gsi3sk")
+                .limit(1)
+                .send()
+                .await?;
+            let head = out
+                .items()
+                .first()
+                .and_then(|item| item.get("gsi3sk"))
+                .and_then(|v| v.as_s().ok())
+                .and_then(|sk| sk.split('#').next())
+                .and_then(|at| at.parse::<Timestamp>().ok());
+            oldest = match (oldest, head) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Ok(oldest)
+    }
+
     /// The units `calendar_id` holds, each with the UID of the event that holds it.
     pub async fn held_blocks(
         &self,
