@@ -445,10 +445,39 @@ async fn a_second_guest_is_a_conflict_on_both_sides_and_an_echo_is_not() {
         still["status"], "confirmed",
         "the booking is untouched: {still}"
     );
+    let listed = still["calendar_conflicts"]
+        .as_array()
+        .expect("calendar_conflicts");
+    assert_eq!(listed.len(), 1, "{still}");
+    assert_eq!(listed[0]["calendar_id"], calendar["calendar_id"]);
+    assert_eq!(listed[0]["name"], "Airbnb");
     assert_eq!(
         taken_nights(&api, &cabin).await,
         [day(70), day(71), day(72)]
     );
+
+    // The guest is gone from Airbnb: neither side lists the clash any more.
+    feeds.set(
+        "/airbnb.ics",
+        FeedReply::Ics(airbnb_feed(&[(
+            "echo@airbnb.com",
+            "Airbnb (Not available)",
+            day(70).as_str(),
+            day(73).as_str(),
+        )])),
+    );
+    let resynced = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(resynced["conflicts"], json!([]), "{resynced}");
+    let cleared = api
+        .get(&format!(
+            "/v1/bookings/{}",
+            ours["booking_id"].as_str().unwrap()
+        ))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(cleared["calendar_conflicts"], json!([]), "{cleared}");
     assert_locks_consistent(&stack.app().await, &stack.table).await;
 }
 

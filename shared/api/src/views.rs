@@ -83,8 +83,18 @@ pub struct BookingView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund: Option<RefundView>,
     pub customer: &'a Customer,
+    /// Imported calendar events over this booking that are not echoes of it.
+    pub calendar_conflicts: Vec<CalendarConflictView<'a>>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CalendarConflictView<'a> {
+    pub calendar_id: &'a str,
+    pub name: &'a str,
+    pub start: String,
+    pub end: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -179,6 +189,16 @@ impl<'a> BookingView<'a> {
             payment: booking.payment.as_ref().map(PaymentView::from),
             refund,
             customer: &booking.customer,
+            calendar_conflicts: booking
+                .calendar_conflicts
+                .iter()
+                .map(|c| CalendarConflictView {
+                    calendar_id: &c.calendar_id,
+                    name: &c.name,
+                    start: local(c.start),
+                    end: local(c.end),
+                })
+                .collect(),
             created_at: local(booking.created_at),
             updated_at: local(booking.updated_at),
         }

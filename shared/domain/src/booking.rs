@@ -345,8 +345,20 @@ pub struct Booking {
     pub customer: Customer,
     /// The venue's IANA zone, to show instants at the venue's offset.
     pub time_zone: String,
+    /// Imported calendar events over this booking that are not echoes of it.
+    pub calendar_conflicts: Vec<BookingCalendarConflict>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// An imported event that clashes with a booking, as the booking lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingCalendarConflict {
+    pub calendar_id: String,
+    /// The calendar's name ("Airbnb").
+    pub name: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
 }
 
 /// Who books what, with which plan, when.
@@ -402,6 +414,7 @@ impl Booking {
             payment,
             customer,
             time_zone: new.time_zone.to_string(),
+            calendar_conflicts: Vec::new(),
             created_at: new.now,
             updated_at: new.now,
         }

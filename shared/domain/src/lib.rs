@@ -18,8 +18,8 @@ pub mod venue;
 
 pub use account::{AccountSummary, MercadoPagoAccount, ProviderAccount, Secret, StripeAccount};
 pub use booking::{
-    Booking, BookingDraft, BookingEvent, BookingRequest, BookingStatus, Claim, Customer,
-    CustomerDraft, NewBooking, PaymentProvider,
+    Booking, BookingCalendarConflict, BookingDraft, BookingEvent, BookingRequest, BookingStatus,
+    Claim, Customer, CustomerDraft, NewBooking, PaymentProvider,
 };
 pub use calendar::{
     BlockDiff, BlockSpan, Calendar, CalendarConflict, CalendarDraft, ImportedBlock, SyncStatus,

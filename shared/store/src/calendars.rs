@@ -5,11 +5,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
-use holdfast_domain::{Calendar, CalendarConflict, SyncStatus, Unit, format_utc};
+use holdfast_domain::{
+    BookingCalendarConflict, Calendar, CalendarConflict, SyncStatus, Unit, format_utc,
+};
 use jiff::Timestamp;
 
 use crate::bookings::{epoch, lock_key};
-use crate::item::{Item, ItemError, n, s};
+use crate::item::{Item, ItemError, calendar_conflict_item, n, s};
 use crate::transact::Refused;
 use crate::{Store, StoreError, index, keys};
 
@@ -494,6 +496,60 @@ impl Store {
             owners.push((unit, owner));
         }
         Ok(owners)
+    }
+
+    /// Replaces what `calendar_id` says clashes with `booking_id` by `conflicts` (empty: none
+    /// now), keeping what other calendars say; on condition of the version read, again when
+    /// the booking changed meanwhile. A booking that is gone is left alone.
+    pub async fn set_calendar_conflicts(
+        &self,
+        booking_id: &str,
+        calendar_id: &str,
+        conflicts: &[BookingCalendarConflict],
+    ) -> Result<(), StoreError> {
+        for _ in 0..crate::transact::TRANSACTION_ATTEMPTS {
+            let Some((booking, version)) = self.booking_version(booking_id).await? else {
+                return Ok(());
+            };
+            let mut listed: Vec<BookingCalendarConflict> = booking
+                .calendar_conflicts
+                .into_iter()
+                .filter(|c| c.calendar_id != calendar_id)
+                .collect();
+            listed.extend(conflicts.iter().cloned());
+            let (pk, sk) = keys::booking(booking_id);
+            let update = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(pk))
+                .key("sk", s(sk))
+                .update_expression("SET calendar_conflicts = :list ADD version :one")
+                .expression_attribute_values(
+                    ":list",
+                    AttributeValue::L(listed.iter().map(calendar_conflict_item).collect()),
+                )
+                .expression_attribute_values(":one", n(1));
+            let update = if version.0 == 0 {
+                update
+                    .condition_expression("attribute_exists(pk) AND attribute_not_exists(version)")
+            } else {
+                update
+                    .condition_expression("version = :read")
+                    .expression_attribute_values(":read", n(version.0))
+            };
+            match update.send().await {
+                Ok(_) => return Ok(()),
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(StoreError::Contended {
+            attempts: crate::transact::TRANSACTION_ATTEMPTS,
+        })
     }
 
     /// The booking that holds `unit`, if a booking does.

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use holdfast_domain::{
-    Booking, BookingStatus, CancellationPolicy, Checkout, Claim, Currency, Customer, FieldErrors,
-    Language, LocalTime, Money, NightRules, OpeningHours, OpeningHoursDraft, Paid, Payment,
-    PaymentProvider, Period, RefundRule, Resource, Schedule, SlotRules, Unit, Venue, VenueSettings,
-    Zone, format_utc,
+    Booking, BookingCalendarConflict, BookingStatus, CancellationPolicy, Checkout, Claim, Currency,
+    Customer, FieldErrors, Language, LocalTime, Money, NightRules, OpeningHours, OpeningHoursDraft,
+    Paid, Payment, PaymentProvider, Period, RefundRule, Resource, Schedule, SlotRules, Unit, Venue,
+    VenueSettings, Zone, format_utc,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -488,6 +488,18 @@ impl From<&Booking> for Item {
         item.put("customer_email", s(&booking.customer.email));
         item.put_opt("customer_phone", booking.customer.phone.as_ref().map(s));
         item.put("time_zone", s(&booking.time_zone));
+        if !booking.calendar_conflicts.is_empty() {
+            item.put(
+                "calendar_conflicts",
+                AttributeValue::L(
+                    booking
+                        .calendar_conflicts
+                        .iter()
+                        .map(calendar_conflict_item)
+                        .collect(),
+                ),
+            );
+        }
         item.put("created_at", s(format_utc(booking.created_at)));
         item.put("updated_at", s(format_utc(booking.updated_at)));
         item
@@ -544,6 +556,45 @@ fn put_payment(item: &mut Item, booking: &Booking, payment: &Payment) {
             )),
         );
     }
+}
+
+pub(crate) fn calendar_conflict_item(conflict: &BookingCalendarConflict) -> AttributeValue {
+    AttributeValue::M(HashMap::from([
+        ("calendar_id".to_string(), s(&conflict.calendar_id)),
+        ("name".to_string(), s(&conflict.name)),
+        ("start".to_string(), s(format_utc(conflict.start))),
+        ("end".to_string(), s(format_utc(conflict.end))),
+    ]))
+}
+
+fn read_calendar_conflicts(item: &Item) -> Result<Vec<BookingCalendarConflict>, ItemError> {
+    let Some(AttributeValue::L(values)) = item.0.get("calendar_conflicts") else {
+        return Ok(Vec::new());
+    };
+    values
+        .iter()
+        .map(|value| {
+            let map = value
+                .as_m()
+                .map_err(|_| item.error("calendar_conflicts", "holds a non-map"))?;
+            let text = |name: &str| {
+                map.get(name)
+                    .and_then(|v| v.as_s().ok())
+                    .ok_or_else(|| item.error("calendar_conflicts", "holds an incomplete conflict"))
+            };
+            let instant = |name: &str| {
+                text(name)?
+                    .parse::<Timestamp>()
+                    .map_err(|_| item.error("calendar_conflicts", "holds an unreadable instant"))
+            };
+            Ok(BookingCalendarConflict {
+                calendar_id: text("calendar_id")?.to_string(),
+                name: text("name")?.to_string(),
+                start: instant("start")?,
+                end: instant("end")?,
+            })
+        })
+        .collect()
 }
 
 fn read_payment(item: &Item, provider: &str, price: Money) -> Result<Payment, ItemError> {
@@ -637,6 +688,7 @@ impl TryFrom<&Item> for Booking {
                 phone: item.opt_string("customer_phone")?.map(str::to_string),
             },
             time_zone: item.string("time_zone")?.to_string(),
+            calendar_conflicts: read_calendar_conflicts(item)?,
             created_at: item.parsed("created_at")?,
             updated_at: item.parsed("updated_at")?,
         })

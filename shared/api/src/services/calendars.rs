@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use holdfast_domain::{
-    BlockSpan, Booking, Calendar, CalendarConflict, CalendarDraft, ImportedBlock, Period, Resource,
-    Unit, desired_blocks, diff_blocks, format_local, is_echo,
+    BlockSpan, Booking, BookingCalendarConflict, Calendar, CalendarConflict, CalendarDraft,
+    ImportedBlock, Period, Resource, Unit, desired_blocks, diff_blocks, format_local, is_echo,
 };
 use holdfast_fetch::{Fetched, Validators};
 use holdfast_ical::{ExportEvent, Span};
@@ -313,6 +313,27 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
     // Units of the feed that another owner holds: a booking's are a conflict unless an echo.
     let refused: BTreeMap<Unit, Option<String>> = taken.refused.into_iter().collect();
     let conflicts = conflicts_of(app, &blocks, &refused, &resource, &zone, until).await?;
+    // Both sides list a clash: each booking hears what this calendar says of it now.
+    let mut by_booking: BTreeMap<&str, Vec<BookingCalendarConflict>> = BTreeMap::new();
+    for before in &calendar.conflicts {
+        by_booking.entry(before.booking_id.as_str()).or_default();
+    }
+    for conflict in &conflicts {
+        by_booking
+            .entry(conflict.booking_id.as_str())
+            .or_default()
+            .push(BookingCalendarConflict {
+                calendar_id: calendar.calendar_id.clone(),
+                name: calendar.name.clone(),
+                start: conflict.start,
+                end: conflict.end,
+            });
+    }
+    for (booking_id, listed) in &by_booking {
+        app.store
+            .set_calendar_conflicts(booking_id, &calendar.calendar_id, listed)
+            .await?;
+    }
     let held_now = held.len() - diff.release.len() + taken.taken.len();
     let events_held = desired
         .iter()

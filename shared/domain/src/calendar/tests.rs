@@ -194,6 +194,7 @@ fn booking(check_in: Date, check_out: Date) -> Booking {
             phone: None,
         },
         time_zone: "America/Mexico_City".into(),
+        calendar_conflicts: Vec::new(),
         created_at: now(),
         updated_at: now(),
     }

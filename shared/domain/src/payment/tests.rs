@@ -42,6 +42,7 @@ fn hold(claim: Claim) -> Booking {
             phone: None,
         },
         time_zone: "Europe/Madrid".into(),
+        calendar_conflicts: Vec::new(),
         created_at: at("2031-11-20T10:00:00Z"),
         updated_at: at("2031-11-20T10:00:00Z"),
     }
