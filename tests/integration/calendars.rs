@@ -41,6 +41,26 @@ async fn sync(api: &Api, admin: &Who, resource: &str, calendar: &Value) -> Value
     .expect(200)
 }
 
+/// The mail to `to` about `booking_id` whose subject says `subject`, once some has come (or
+/// after 10 s), and a moment more so that a second copy would have come too.
+async fn mail_about(api: &Api, to: &str, booking_id: &str, subject: &str) -> Vec<Value> {
+    let about = |mail: &Value| {
+        mail["text"]
+            .as_str()
+            .is_some_and(|t| t.contains(booking_id))
+            && mail["subject"]
+                .as_str()
+                .is_some_and(|s| s.contains(subject))
+    };
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) && !api.mail_to(to, 0).await.iter().any(about)
+    {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    api.mail_to(to, 0).await.into_iter().filter(about).collect()
+}
+
 /// The date `offset` days from today: feeds are read two years ahead, so these tests live
 /// within that, whenever they run.
 fn day(offset: i64) -> String {
@@ -454,6 +474,25 @@ async fn a_second_guest_is_a_conflict_on_both_sides_and_an_echo_is_not() {
     assert_eq!(
         taken_nights(&api, &cabin).await,
         [day(70), day(71), day(72)]
+    );
+
+    // Staff hear of it once, however often the clash is seen again.
+    sync(&api, &admin, &cabin, &calendar).await;
+    let booking_id = ours["booking_id"].as_str().unwrap();
+    let alerts = mail_about(
+        &api,
+        "desk@padelnorte.example",
+        booking_id,
+        "Conflicto de calendario",
+    )
+    .await;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(
+        alerts[0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Airbnb"),
+        "{alerts:?}"
     );
 
     // The guest is gone from Airbnb: neither side lists the clash any more.

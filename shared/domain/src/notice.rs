@@ -32,10 +32,13 @@ pub enum NoticeKind {
     /// The venue's Mercado Pago tokens failed to refresh [`crate::oauth::ALERT_AFTER`] times in
     /// a row: an admin must connect the account again before they expire. About a venue.
     AccountFailing,
+    /// An imported calendar has an event over this booking that is not an echo of it: the
+    /// booking keeps its units, and staff must sort it out with the platform.
+    CalendarConflict,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 8] = [
+    pub const ALL: [NoticeKind; 9] = [
         NoticeKind::Confirmed,
         NoticeKind::Cancelled,
         NoticeKind::Expired,
@@ -44,6 +47,7 @@ impl NoticeKind {
         NoticeKind::Refunded,
         NoticeKind::PaymentMismatch,
         NoticeKind::AccountFailing,
+        NoticeKind::CalendarConflict,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -56,6 +60,7 @@ impl NoticeKind {
             NoticeKind::Refunded => "refunded",
             NoticeKind::PaymentMismatch => "payment_mismatch",
             NoticeKind::AccountFailing => "account_failing",
+            NoticeKind::CalendarConflict => "calendar_conflict",
         }
     }
 
@@ -88,7 +93,7 @@ impl NoticeKind {
         let mut to = Vec::new();
         if !matches!(
             self,
-            NoticeKind::PaymentMismatch | NoticeKind::AccountFailing
+            NoticeKind::PaymentMismatch | NoticeKind::AccountFailing | NoticeKind::CalendarConflict
         ) {
             to.push(Recipient::Customer);
         }
@@ -96,7 +101,8 @@ impl NoticeKind {
             NoticeKind::Confirmed | NoticeKind::Cancelled => staff_alerts,
             NoticeKind::PaymentConflict
             | NoticeKind::PaymentMismatch
-            | NoticeKind::AccountFailing => true,
+            | NoticeKind::AccountFailing
+            | NoticeKind::CalendarConflict => true,
             NoticeKind::Expired | NoticeKind::Reminder | NoticeKind::Refunded => false,
         };
         if staff {
@@ -232,6 +238,22 @@ impl Notice {
     /// The alert that `venue_id`'s payment account keeps failing, for the streak of failures
     /// `streak` names (`[0-9A-Za-z_-]`, the same for every failure of one streak and never
     /// again after it): one notice a streak, however often it is made.
+    /// The alert that `calendar_id` clashes with `booking_id`: once per booking and calendar,
+    /// however often the clash is seen again.
+    pub fn calendar_conflict(
+        booking_id: &str,
+        calendar_id: &str,
+        occurred_at: Timestamp,
+    ) -> Notice {
+        let kind = NoticeKind::CalendarConflict;
+        Notice {
+            notice_id: format!("{booking_id}.{kind}.{calendar_id}"),
+            kind,
+            about: About::Booking(booking_id.to_string()),
+            occurred_at,
+        }
+    }
+
     pub fn account_failing(venue_id: &str, streak: &str, occurred_at: Timestamp) -> Notice {
         let kind = NoticeKind::AccountFailing;
         Notice {

@@ -41,6 +41,8 @@ pub struct MailFacts {
     pub check_in: Option<String>,
     pub check_out: Option<String>,
     pub nights: Option<i64>,
+    /// The imported calendars with an event over this booking, by name ("Airbnb").
+    pub calendars: Option<String>,
 }
 
 impl MailFacts {
@@ -93,6 +95,15 @@ impl MailFacts {
             check_in,
             check_out,
             nights,
+            calendars: {
+                let mut names: Vec<&str> = booking
+                    .calendar_conflicts
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect();
+                names.dedup();
+                (!names.is_empty()).then(|| names.join(", "))
+            },
         }
     }
 }
@@ -247,6 +258,7 @@ mod tests {
             check_in: None,
             check_out: None,
             nights: None,
+            calendars: Some("Airbnb".into()),
         }
     }
 

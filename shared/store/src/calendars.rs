@@ -4,9 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use holdfast_domain::{
-    BookingCalendarConflict, Calendar, CalendarConflict, SyncStatus, Unit, format_utc,
+    BookingCalendarConflict, Calendar, CalendarConflict, Notice, SyncStatus, Unit, format_utc,
 };
 use jiff::Timestamp;
 
@@ -499,13 +499,15 @@ impl Store {
     }
 
     /// Replaces what `calendar_id` says clashes with `booking_id` by `conflicts` (empty: none
-    /// now), keeping what other calendars say; on condition of the version read, again when
-    /// the booking changed meanwhile. A booking that is gone is left alone.
+    /// now), keeping what other calendars say, with `notice` (staff's alert of a new clash) in
+    /// the same transaction; on condition of the version read, again when the booking changed
+    /// meanwhile. A booking that is gone is left alone.
     pub async fn set_calendar_conflicts(
         &self,
         booking_id: &str,
         calendar_id: &str,
         conflicts: &[BookingCalendarConflict],
+        notice: Option<&Notice>,
     ) -> Result<(), StoreError> {
         for _ in 0..crate::transact::TRANSACTION_ATTEMPTS {
             let Some((booking, version)) = self.booking_version(booking_id).await? else {
@@ -518,9 +520,7 @@ impl Store {
                 .collect();
             listed.extend(conflicts.iter().cloned());
             let (pk, sk) = keys::booking(booking_id);
-            let update = self
-                .client
-                .update_item()
+            let update = Update::builder()
                 .table_name(&self.table)
                 .key("pk", s(pk))
                 .key("sk", s(sk))
@@ -538,13 +538,15 @@ impl Store {
                     .condition_expression("version = :read")
                     .expression_attribute_values(":read", n(version.0))
             };
-            match update.send().await {
-                Ok(_) => return Ok(()),
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-                Err(err) => return Err(err.into()),
+            let mut actions = vec![TransactWriteItem::builder().update(update.build()?).build()];
+            if let Some(notice) = notice {
+                actions.push(self.put_notice(notice)?);
+            }
+            match self.transact(actions).await {
+                Ok(()) => return Ok(()),
+                // The booking changed since it was read: read it again.
+                Err(Refused::Conditions(_)) => {}
+                Err(Refused::Store(err)) => return Err(err),
             }
         }
         Err(StoreError::Contended {

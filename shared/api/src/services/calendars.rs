@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use holdfast_domain::{
     BlockSpan, Booking, BookingCalendarConflict, Calendar, CalendarConflict, CalendarDraft,
-    ImportedBlock, Period, Resource, Unit, desired_blocks, diff_blocks, format_local, is_echo,
+    ImportedBlock, Notice, Period, Resource, Unit, desired_blocks, diff_blocks, format_local,
+    is_echo,
 };
 use holdfast_fetch::{Fetched, Validators};
 use holdfast_ical::{ExportEvent, Span};
@@ -329,11 +330,22 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
                 end: conflict.end,
             });
     }
+    let told_before: std::collections::BTreeSet<&str> = calendar
+        .conflicts
+        .iter()
+        .map(|c| c.booking_id.as_str())
+        .collect();
+    let mut alerts = Vec::new();
     for (booking_id, listed) in &by_booking {
+        // Staff hear of a clash once, when this calendar first shows it over the booking.
+        let notice = (!listed.is_empty() && !told_before.contains(booking_id))
+            .then(|| Notice::calendar_conflict(booking_id, &calendar.calendar_id, now));
         app.store
-            .set_calendar_conflicts(booking_id, &calendar.calendar_id, listed)
+            .set_calendar_conflicts(booking_id, &calendar.calendar_id, listed, notice.as_ref())
             .await?;
+        alerts.extend(notice);
     }
+    super::notices::tell(app, &alerts).await;
     let held_now = held.len() - diff.release.len() + taken.taken.len();
     let events_held = desired
         .iter()
