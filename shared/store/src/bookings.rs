@@ -363,6 +363,26 @@ impl Store {
         }
     }
 
+    /// A resource's lock items with unit keys in `[from, to]`, as `projection` names them.
+    pub(crate) async fn lock_items(
+        &self,
+        resource_id: &str,
+        (from, to): (&str, &str),
+        projection: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(keys::locks(resource_id)))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .projection_expression(projection)
+            .consistent_read(true);
+        self.query_items(query, usize::MAX).await
+    }
+
     /// The units of a resource with keys in `[from_key, to_key]` that are taken at `now`: one
     /// query on its locks, which carry no customer data.
     pub async fn taken_units(
@@ -372,18 +392,11 @@ impl Store {
         to_key: &str,
         now: Timestamp,
     ) -> Result<Vec<LockState>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", s(keys::locks(resource_id)))
-            .expression_attribute_values(":from", s(from_key))
-            .expression_attribute_values(":to", s(to_key))
-            .projection_expression("sk, expires_at, taken")
-            .consistent_read(true);
         let mut taken = Vec::new();
-        for item in self.query_items(query, usize::MAX).await? {
+        let locks = self
+            .lock_items(resource_id, (from_key, to_key), "sk, expires_at, taken")
+            .await?;
+        for item in locks {
             let Some(unit) = Unit::from_key(item.string("sk")?) else {
                 continue;
             };

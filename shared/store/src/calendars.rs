@@ -461,18 +461,15 @@ impl Store {
         to_key: &str,
         now: Timestamp,
     ) -> Result<Vec<(Unit, UnitOwner)>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", s(keys::locks(resource_id)))
-            .expression_attribute_values(":from", s(from_key))
-            .expression_attribute_values(":to", s(to_key))
-            .projection_expression("sk, booking_id, block_of, block_uid, expires_at")
-            .consistent_read(true);
         let mut owners = Vec::new();
-        for item in self.query_items(query, usize::MAX).await? {
+        let locks = self
+            .lock_items(
+                resource_id,
+                (from_key, to_key),
+                "sk, booking_id, block_of, block_uid, expires_at",
+            )
+            .await?;
+        for item in locks {
             if item
                 .opt_number::<i64>("expires_at")?
                 .is_some_and(|at| at <= now.as_second())
