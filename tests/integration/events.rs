@@ -506,7 +506,7 @@ async fn every_sample_event() {
     else {
         panic!("bkg_mp has no preference");
     };
-    let paid: Value = reqwest::Client::new()
+    let paid: Value = holdfast_tests::http_client(true)
         .post(format!(
             "{}/_standin/preferences/{preference_id}/pay",
             mercadopago_api_base()
@@ -565,10 +565,7 @@ async fn every_sample_event() {
             .expect("handler"),
     );
     assert_eq!(status, 200, "{connect}");
-    let approved = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a client")
+    let approved = holdfast_tests::http_client(false)
         .get(connect["authorize_url"].as_str().expect("authorize_url"))
         .send()
         .await

@@ -37,10 +37,7 @@ fn query_of(url: &str) -> HashMap<String, String> {
 
 /// The seller approves at the stand-in: its 302 back to Holdfast carries the code and state.
 async fn approve(authorize_url: &str) -> (String, String) {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = holdfast_tests::http_client(false);
     let reply = client.get(authorize_url).send().await.unwrap();
     assert_eq!(reply.status().as_u16(), 302, "{authorize_url}");
     let location = reply.headers()["location"].to_str().unwrap().to_string();

@@ -646,7 +646,7 @@ async fn a_payment_for_a_booking_never_written_goes_back() {
         .expect("a token")
         .to_string();
     let base = mercadopago_api_base();
-    let client = reqwest::Client::new();
+    let client = holdfast_tests::http_client(true);
     // A checkout opened for a booking whose transaction then lost the race for its units.
     let preference: Value = client
         .post(format!("{base}/checkout/preferences"))

@@ -64,10 +64,7 @@ async fn no_secret_or_token_reaches_a_log_line() {
         .send()
         .await
         .expect(200);
-    let approved = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a client")
+    let approved = holdfast_tests::http_client(false)
         .get(connect["authorize_url"].as_str().expect("authorize_url"))
         .send()
         .await

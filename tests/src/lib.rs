@@ -46,6 +46,22 @@ pub fn aws_endpoint() -> String {
     })
 }
 
+/// A client for the tests' own calls, bounded like every remote call: a stack that stops
+/// answering fails the test in seconds, not never. `follow` says whether redirects are taken.
+pub fn http_client(follow: bool) -> reqwest::Client {
+    let redirects = if follow {
+        reqwest::redirect::Policy::limited(5)
+    } else {
+        reqwest::redirect::Policy::none()
+    };
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .timeout(std::time::Duration::from_secs(30))
+        .redirect(redirects)
+        .build()
+        .expect("a client")
+}
+
 /// The DynamoDB Local `make test` starts.
 pub fn dynamodb_endpoint() -> String {
     std::env::var("HOLDFAST_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
@@ -290,7 +306,7 @@ impl Stack {
     pub fn api(&self) -> Api {
         Api {
             base_url: self.base_url.clone(),
-            client: reqwest::Client::new(),
+            client: http_client(true),
         }
     }
 
@@ -603,7 +619,7 @@ impl Api {
     pub fn for_url(base_url: &str) -> Api {
         Api {
             base_url: base_url.trim_end_matches('/').to_string(),
-            client: reqwest::Client::new(),
+            client: http_client(true),
         }
     }
 
@@ -1094,7 +1110,7 @@ pub async fn pay_at_localstripe_on(base: &str, payment_intent_id: &str) {
         .as_str()
         .expect("a key")
         .to_string();
-    let client = reqwest::Client::new();
+    let client = http_client(true);
     let method: Value = client
         .post(format!("{base}/v1/payment_methods"))
         .basic_auth(&key, Some(""))

@@ -125,7 +125,7 @@ pub async fn pay_preference(preference: &str, amount: Option<f64>) -> Value {
     if let Some(amount) = amount {
         body["transaction_amount"] = json!(amount);
     }
-    reqwest::Client::new()
+    crate::http_client(true)
         .post(format!(
             "{}/_standin/preferences/{preference}/pay",
             mercadopago_api_base()
