@@ -235,9 +235,6 @@ impl Notice {
         }
     }
 
-    /// The alert that `venue_id`'s payment account keeps failing, for the streak of failures
-    /// `streak` names (`[0-9A-Za-z_-]`, the same for every failure of one streak and never
-    /// again after it): one notice a streak, however often it is made.
     /// The alert that `calendar_id` clashes with `booking_id`: once per booking and calendar,
     /// however often the clash is seen again.
     pub fn calendar_conflict(
@@ -254,6 +251,9 @@ impl Notice {
         }
     }
 
+    /// The alert that `venue_id`'s payment account keeps failing, for the streak of failures
+    /// `streak` names (`[0-9A-Za-z_-]`, the same for every failure of one streak and never
+    /// again after it): one notice a streak, however often it is made.
     pub fn account_failing(venue_id: &str, streak: &str, occurred_at: Timestamp) -> Notice {
         let kind = NoticeKind::AccountFailing;
         Notice {
