@@ -564,3 +564,49 @@ async fn a_long_not_available_block_that_moves_a_day_converges_with_no_orphan_lo
     assert_eq!(locks.first(), Some(&day(41)));
     assert_eq!(locks.last(), Some(&day(340)));
 }
+
+#[tokio::test]
+async fn a_court_imports_timed_events_as_the_slots_they_overlap() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, venue) = api.venue_without_accounts("Europe/Madrid", "EUR").await;
+    let court = api.court(&admin, &venue, json!({})).await;
+    // A Google Calendar export: a lesson from 10:15 to 11:00 Madrid time, written with TZID.
+    let mut date = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(60))
+        .expect("a date");
+    if date.weekday() == jiff::civil::Weekday::Sunday {
+        // The court is closed on Sundays: its hours would hold nothing to block.
+        date = date.tomorrow().expect("a date");
+    }
+    let compact = date.strftime("%Y%m%d").to_string();
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n\
+         BEGIN:VEVENT\r\nDTSTART;TZID=Europe/Madrid:{compact}T101500\r\n\
+         DTEND;TZID=Europe/Madrid:{compact}T110000\r\nUID:lesson@google.com\r\n\
+         SUMMARY:Clase\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    );
+    feeds.set("/google.ics", FeedReply::Ics(ics));
+    let calendar = add_calendar(&api, &admin, &court, &feeds.url("/google.ics")).await;
+    let synced = sync(&api, &admin, &court, &calendar).await;
+    assert_eq!(synced["blocks"], 1, "{synced}");
+    let next = date.tomorrow().expect("a date");
+    let units = api
+        .get(&format!(
+            "/v1/resources/{court}/availability?from={date}&to={next}"
+        ))
+        .send()
+        .await
+        .expect(200);
+    let taken: Vec<String> = units["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter(|u| u["status"] == "taken")
+        .filter_map(|u| u["start"].as_str().map(|s| s[11..16].to_string()))
+        .collect();
+    // 10:15-11:00 overlaps the 10:00 and 10:30 slots, and only those.
+    assert_eq!(taken, ["10:00", "10:30"], "{units}");
+}
