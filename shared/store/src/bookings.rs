@@ -35,6 +35,14 @@ pub(crate) fn epoch(t: Timestamp) -> AttributeValue {
     n(t.as_second())
 }
 
+/// Who a lock item names as its holder.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Owner<'a> {
+    Booking(&'a str),
+    /// An imported calendar, for one of its blocks.
+    Calendar(&'a str),
+}
+
 pub(crate) fn lock_key(resource_id: &str, unit: &Unit) -> HashMap<String, AttributeValue> {
     HashMap::from([
         ("pk".to_string(), s(keys::locks(resource_id))),
@@ -258,25 +266,47 @@ impl Store {
             return Ok(());
         }
         for unit in &booking.units {
-            let deleted = self
-                .client
-                .delete_item()
-                .table_name(&self.table)
-                .set_key(Some(lock_key(&booking.resource_id, unit)))
-                .condition_expression("booking_id = :id")
-                .expression_attribute_values(":id", s(&booking.booking_id))
-                .send()
-                .await;
-            if let Err(err) = deleted {
-                if !err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception())
-                {
-                    return Err(err.into());
-                }
-            }
+            self.delete_lock_of(
+                &booking.resource_id,
+                unit,
+                Owner::Booking(&booking.booking_id),
+            )
+            .await?;
         }
         Ok(())
+    }
+
+    /// Deletes `unit`'s lock if `owner` still holds it; a lock someone else holds (or none) is
+    /// left as it is. Only the store failing is an error.
+    pub(crate) async fn delete_lock_of(
+        &self,
+        resource_id: &str,
+        unit: &Unit,
+        owner: Owner<'_>,
+    ) -> Result<(), StoreError> {
+        let (attribute, id) = match owner {
+            Owner::Booking(id) => ("booking_id", id),
+            Owner::Calendar(id) => ("block_of", id),
+        };
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(lock_key(resource_id, unit)))
+            .condition_expression(format!("{attribute} = :owner"))
+            .expression_attribute_values(":owner", s(id))
+            .send()
+            .await;
+        match deleted {
+            Err(err)
+                if !err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(err.into())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Confirmed bookings whose reminder is due by `now`, at most `limit`, from every shard; an

@@ -10,7 +10,7 @@ use holdfast_domain::{
 };
 use jiff::Timestamp;
 
-use crate::bookings::{epoch, lock_key};
+use crate::bookings::{Owner, epoch, lock_key};
 use crate::item::{Item, ItemError, calendar_conflict_item, n, s};
 use crate::transact::Refused;
 use crate::{Store, StoreError, index, keys};
@@ -365,15 +365,8 @@ impl Store {
                     // records of this chunk and let the locks that are ours go one by one.
                     Err(Refused::Conditions(_)) if with_locks => {
                         for unit in chunk {
-                            let _ = self
-                                .client
-                                .delete_item()
-                                .table_name(&self.table)
-                                .set_key(Some(lock_key(resource_id, unit)))
-                                .condition_expression("block_of = :cal")
-                                .expression_attribute_values(":cal", s(calendar_id))
-                                .send()
-                                .await;
+                            self.delete_lock_of(resource_id, unit, Owner::Calendar(calendar_id))
+                                .await?;
                         }
                         with_locks = false;
                     }

@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 
 use holdfast_domain::{
     BlockSpan, Booking, BookingCalendarConflict, Calendar, CalendarConflict, CalendarDraft,
-    ImportedBlock, Notice, Period, Resource, Unit, desired_blocks, diff_blocks, format_local,
-    is_echo,
+    ImportedBlock, Notice, Resource, Unit, desired_blocks, diff_blocks, format_local, is_echo,
 };
 use holdfast_fetch::{Fetched, Validators};
 use holdfast_ical::{ExportEvent, Span};
@@ -643,18 +642,4 @@ fn export_events(
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// A booking of ours as a block would see it, for tests of echoes.
-pub fn booking_span(booking: &Booking) -> BlockSpan {
-    match booking.period {
-        Period::Nights {
-            check_in,
-            check_out,
-        } => BlockSpan::Dates {
-            start: check_in,
-            end: check_out,
-        },
-        Period::Slots { start, end } => BlockSpan::Instants { start, end },
-    }
 }
