@@ -610,3 +610,85 @@ async fn a_court_imports_timed_events_as_the_slots_they_overlap() {
     // 10:15-11:00 overlaps the 10:00 and 10:30 slots, and only those.
     assert_eq!(taken, ["10:00", "10:30"], "{units}");
 }
+
+/// A sync racing bookings for the same nights: each night ends with exactly one holder, the
+/// calendar's records name only nights it holds, and no booking holds one of them.
+#[tokio::test]
+async fn a_sync_racing_bookings_for_the_same_nights_sells_none_twice() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, cabin) = cabin(&api).await;
+    feeds.set(
+        "/airbnb.ics",
+        FeedReply::Ics(airbnb_feed(&[(
+            "long@airbnb.com",
+            "Reserved",
+            day(60).as_str(),
+            day(70).as_str(),
+        )])),
+    );
+    let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/airbnb.ics")).await;
+    let mut racing = Vec::new();
+    {
+        let (api, admin, cabin, calendar) =
+            (stack.api(), admin.clone(), cabin.clone(), calendar.clone());
+        racing.push(tokio::spawn(async move {
+            sync(&api, &admin, &cabin, &calendar).await;
+        }));
+    }
+    for offset in 58..72 {
+        let (api, cabin) = (stack.api(), cabin.clone());
+        racing.push(tokio::spawn(async move {
+            let reply = api
+                .post("/v1/bookings")
+                .as_(&Who::customer())
+                .json(&stay_booking(&cabin, &day(offset), &day(offset + 2)))
+                .send()
+                .await;
+            assert!(
+                matches!(reply.status, 201 | 409),
+                "{} {}",
+                reply.status,
+                reply.text
+            );
+        }));
+    }
+    for call in racing {
+        call.await.expect("a racing call");
+    }
+    let items = scan_table(&stack.app().await, &stack.table).await;
+    let text =
+        |item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+         name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let calendar_id = calendar["calendar_id"].as_str().unwrap();
+    let blocked: BTreeSet<String> = items
+        .iter()
+        .filter(|i| text(i, "block_of").as_deref() == Some(calendar_id))
+        .filter_map(|i| text(i, "sk"))
+        .collect();
+    let records: BTreeSet<String> = items
+        .iter()
+        .filter(|i| text(i, "pk") == Some(format!("CALENDAR#{calendar_id}#BLOCKS")))
+        .filter_map(|i| text(i, "sk"))
+        .collect();
+    assert_eq!(
+        blocked, records,
+        "every record has its lock and every lock its record"
+    );
+    let booked: BTreeSet<String> = items
+        .iter()
+        .filter(|i| text(i, "type").as_deref() == Some("lock") && i.contains_key("booking_id"))
+        .filter_map(|i| text(i, "sk"))
+        .collect();
+    assert!(blocked.is_disjoint(&booked), "a night held twice");
+    // Every night the feed blocks went to one holder or the other.
+    for offset in 60..70 {
+        let night = day(offset);
+        assert!(
+            blocked.contains(&night) || booked.contains(&night),
+            "{night} held by no one"
+        );
+    }
+    assert_locks_consistent(&stack.app().await, &stack.table).await;
+}
