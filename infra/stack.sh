@@ -53,9 +53,11 @@ start_moto() {
 
 # start_localstripe PORT: runs localstripe (Stripe's API, in memory) on PORT, sets LOCALSTRIPE_PID.
 start_localstripe() {
+  # --from-scratch: every localstripe saves its state to one file in /tmp on each change, and
+  # starting from it could read another instance's half-written copy.
   local port=$1
   mkdir -p "$HOLDFAST_STATE"
-  "$HOLDFAST_STATE/venv/bin/localstripe" --port "$port" >"$HOLDFAST_STATE/localstripe.log" 2>&1 &
+  "$HOLDFAST_STATE/venv/bin/localstripe" --port "$port" --from-scratch >"$HOLDFAST_STATE/localstripe.log" 2>&1 &
   LOCALSTRIPE_PID=$!
   wait_for_port "$port" "localstripe" || { cat "$HOLDFAST_STATE/localstripe.log" >&2; return 1; }
 }

@@ -887,7 +887,9 @@ impl OwnService {
         });
         OwnService::spawn(|port| {
             let mut command = std::process::Command::new(&server);
-            command.args(["--port", &port.to_string()]);
+            // Every localstripe writes its state to one shared file in /tmp on each change;
+            // starting from it could read another's half-written copy.
+            command.args(["--port", &port.to_string(), "--from-scratch"]);
             command
         })
     }
