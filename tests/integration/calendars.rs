@@ -41,13 +41,11 @@ async fn sync(api: &Api, admin: &Who, resource: &str, calendar: &Value) -> Value
     .expect(200)
 }
 
-/// The mail to `to` about `booking_id` whose subject says `subject`, once some has come (or
-/// after 10 s), and a moment more so that a second copy would have come too.
-async fn mail_about(api: &Api, to: &str, booking_id: &str, subject: &str) -> Vec<Value> {
+/// The mail to `to` about `id` (a booking's or a calendar's) whose subject says `subject`, once
+/// some has come (or after 10 s), and a moment more so that a second copy would have come too.
+async fn mail_about(api: &Api, to: &str, id: &str, subject: &str) -> Vec<Value> {
     let about = |mail: &Value| {
-        mail["text"]
-            .as_str()
-            .is_some_and(|t| t.contains(booking_id))
+        mail["text"].as_str().is_some_and(|t| t.contains(id))
             && mail["subject"]
                 .as_str()
                 .is_some_and(|s| s.contains(subject))
@@ -691,4 +689,144 @@ async fn a_sync_racing_bookings_for_the_same_nights_sells_none_twice() {
         );
     }
     assert_locks_consistent(&stack.app().await, &stack.table).await;
+}
+
+#[tokio::test]
+async fn a_calendar_failing_three_times_in_a_row_is_mailed_to_staff_once_a_streak() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, cabin) = cabin(&api).await;
+    // Nothing served there yet: 404. The URL carries the platform's secret, as real ones do.
+    let url = format!("{}?s=platform-secret-token", feeds.url("/flaky.ics"));
+    let calendar = add_calendar(&api, &admin, &cabin, &url).await;
+    let calendar_id = calendar["calendar_id"].as_str().expect("calendar_id");
+    let subject = "no se sincroniza";
+    for failures in 1..=4 {
+        let failed = sync(&api, &admin, &cabin, &calendar).await;
+        assert_eq!(failed["status"], "failing", "{failed}");
+        assert_eq!(failed["consecutive_failures"], failures, "{failed}");
+    }
+    let alerts = mail_about(&api, "desk@padelnorte.example", calendar_id, subject).await;
+    assert_eq!(
+        alerts.len(),
+        1,
+        "one alert for a streak of four: {alerts:?}"
+    );
+    let text = alerts[0]["text"].as_str().unwrap_or_default();
+    for fact in [
+        "Airbnb",
+        "3 veces seguidas",
+        "404",
+        "Nunca se ha sincronizado",
+        &format!("POST /v1/resources/{cabin}/calendars/{calendar_id}/sync"),
+    ] {
+        assert!(text.contains(fact), "{fact} in {text}");
+    }
+    for mail in api.mail_to("desk@padelnorte.example", 0).await {
+        assert!(
+            !mail.to_string().contains("platform-secret-token"),
+            "a mail gave away the feed's URL: {mail}"
+        );
+    }
+
+    // It syncs again: the streak is over. Three more failures are a new streak, a new alert.
+    feeds.set(
+        "/flaky.ics",
+        FeedReply::Ics(airbnb_feed(&[(
+            "f1",
+            "Reserved",
+            day(60).as_str(),
+            day(62).as_str(),
+        )])),
+    );
+    let ok = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(ok["status"], "ok", "{ok}");
+    feeds.set("/flaky.ics", FeedReply::Ics("<html>gone</html>".into()));
+    for failures in 1..=3 {
+        let failed = sync(&api, &admin, &cabin, &calendar).await;
+        assert_eq!(failed["consecutive_failures"], failures, "{failed}");
+    }
+    let alerts = mail_about(&api, "desk@padelnorte.example", calendar_id, subject).await;
+    assert_eq!(
+        alerts.len(),
+        2,
+        "a second streak, a second alert: {alerts:?}"
+    );
+    assert!(
+        alerts
+            .iter()
+            .any(|m| m["text"].as_str().is_some_and(|t| t.contains("1 eventos"))),
+        "the second tells what still holds: {alerts:?}"
+    );
+    // What it blocked still holds while it fails.
+    assert_eq!(taken_nights(&api, &cabin).await, [day(60), day(61)]);
+}
+
+#[tokio::test]
+async fn a_calendar_removed_while_it_syncs_leaves_no_lock_and_does_not_come_back() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, cabin) = cabin(&api).await;
+    feeds.set(
+        "/na.ics",
+        FeedReply::Ics(airbnb_feed(&[(
+            "na@airbnb.com",
+            "Airbnb (Not available)",
+            day(40).as_str(),
+            day(340).as_str(),
+        )])),
+    );
+    for round in 0..6u64 {
+        let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/na.ics")).await;
+        let calendar_id = calendar["calendar_id"].as_str().expect("calendar_id");
+        let path = format!("/v1/resources/{cabin}/calendars/{calendar_id}");
+        // The delete lands at a different moment of the sync's 300 nights each round.
+        let syncing = async {
+            api.post(&format!("{path}/sync"))
+                .as_(&admin)
+                .send()
+                .await
+                .status
+        };
+        let removing = async {
+            tokio::time::sleep(Duration::from_millis(round * 60)).await;
+            api.delete(&path).as_(&admin).send().await.expect(204);
+        };
+        let (synced, ()) = tokio::join!(syncing, removing);
+        assert!(
+            synced == 200 || synced == 404,
+            "round {round}: the sync answered {synced}"
+        );
+        let listed = api
+            .get(&format!("/v1/resources/{cabin}/calendars"))
+            .as_(&admin)
+            .send()
+            .await
+            .expect(200);
+        assert_eq!(
+            listed["items"].as_array().map(Vec::len),
+            Some(0),
+            "round {round}: a removed calendar came back: {listed}"
+        );
+        let items = scan_table(&stack.app().await, &stack.table).await;
+        let held: Vec<_> = items
+            .iter()
+            .filter(|i| {
+                i.get("block_of")
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|owner| owner == calendar_id)
+                    || i.get("pk")
+                        .and_then(|v| v.as_s().ok())
+                        .is_some_and(|pk| pk == &format!("CALENDAR#{calendar_id}#BLOCKS"))
+            })
+            .collect();
+        assert!(
+            held.is_empty(),
+            "round {round} ({synced}): {} locks or records of a removed calendar remain",
+            held.len()
+        );
+        assert_eq!(taken_nights(&api, &cabin).await, Vec::<String>::new());
+    }
 }

@@ -7,10 +7,11 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use holdfast_api::App;
 use holdfast_api::services::notifier::Notifier;
 use holdfast_domain::{
-    Booking, BookingDraft, Checkout, MercadoPagoAccount, NewBooking, ProviderAccount,
-    ResourceDraft, Secret, VenueDraft,
+    Booking, BookingDraft, Checkout, MercadoPagoAccount, NewBooking, Notice, ProviderAccount,
+    Recipient, ResourceDraft, Secret, VenueDraft,
 };
 use holdfast_payments::mercadopago::PreferenceRequest;
+use holdfast_store::MailClaim;
 use holdfast_tests::{
     FeedReply, FeedServer, MERCADOPAGO_WEBHOOK_SECRET, airbnb_feed, fresh_app,
     mercadopago_api_base, mercadopago_signature, notifier_config, stripe_signature,
@@ -804,6 +805,58 @@ async fn calendar_events(app: &App, used: &mut BTreeSet<String>) {
         ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.contains("SUMMARY:Blocked"),
         "{ics}"
     );
+    // The feed breaks: three failed syncs in a row, and staff's alert is mailed once.
+    feeds.set("/airbnb.ics", FeedReply::Ics("<html>moved</html>".into()));
+    for failures in 1..=3 {
+        let (status, failed) = reply(
+            "sync-calendar",
+            sync_calendar::handler(app, with_calendar("sync-calendar", used))
+                .await
+                .expect("handler"),
+        );
+        assert_eq!(
+            (status, failed["consecutive_failures"].as_u64()),
+            (200, Some(failures)),
+            "{failed}"
+        );
+    }
+    let failing = app
+        .store
+        .calendar("res_demo_cabin", &calendar_id)
+        .await
+        .expect("store")
+        .expect("the calendar");
+    let notice = Notice::calendar_failing(&failing, app.clock.now());
+    let text = read_event("notifier-calendar-failing", used)
+        .replace("cal_demo.calendar_failing.1795341600000", &notice.notice_id)
+        .replace("cal_demo", &calendar_id);
+    let notifier = Notifier::from_config(&notifier_config(app))
+        .await
+        .expect("notifier");
+    holdfast_local::mail::verify_sender(&notifier)
+        .await
+        .expect("a verified sender");
+    let response = notifier::handler(
+        &notifier,
+        lambda_runtime::LambdaEvent::new(
+            serde_json::from_str::<SqsEvent>(&text).expect("an SQS event"),
+            lambda_runtime::Context::default(),
+        ),
+    )
+    .await
+    .expect("batch handled");
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let lease = jiff::SignedDuration::from_secs(10);
+    assert_eq!(
+        app.store
+            .claim_mail(&notice.notice_id, Recipient::Staff, app.clock.now(), lease)
+            .await
+            .expect("store"),
+        MailClaim::AlreadySent,
+        "staff were mailed"
+    );
+    let deliver_moot = text.replace(&notice.notice_id, "moot.calendar_failing.1");
+
     let (status, _) = reply(
         "delete-calendar",
         delete_calendar::handler(app, with_calendar("delete-calendar", used))
@@ -811,4 +864,28 @@ async fn calendar_events(app: &App, used: &mut BTreeSet<String>) {
             .expect("handler"),
     );
     assert_eq!(status, 204);
+    // An alert that arrives after its calendar went is moot: no one is mailed.
+    let response = notifier::handler(
+        &notifier,
+        lambda_runtime::LambdaEvent::new(
+            serde_json::from_str::<SqsEvent>(&deliver_moot).expect("an SQS event"),
+            lambda_runtime::Context::default(),
+        ),
+    )
+    .await
+    .expect("batch handled");
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    assert_eq!(
+        app.store
+            .claim_mail(
+                "moot.calendar_failing.1",
+                Recipient::Staff,
+                app.clock.now(),
+                lease
+            )
+            .await
+            .expect("store"),
+        MailClaim::Claimed,
+        "no one was mailed of a calendar that is gone"
+    );
 }

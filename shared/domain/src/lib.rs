@@ -22,12 +22,12 @@ pub use booking::{
     Claim, Customer, CustomerDraft, NewBooking, PaymentProvider,
 };
 pub use calendar::{
-    BlockDiff, BlockSpan, Calendar, CalendarConflict, CalendarDraft, ImportedBlock, SyncStatus,
-    desired_blocks, diff_blocks, is_echo,
+    ALERT_AFTER_FAILURES, BlockDiff, BlockSpan, Calendar, CalendarConflict, CalendarDraft,
+    ImportedBlock, SyncStatus, desired_blocks, diff_blocks, is_echo,
 };
 pub use error::{DomainError, FieldErrors};
 pub use money::{Currency, Money, MoneyDraft};
-pub use notice::{About, Notice, NoticeError, NoticeKind, Recipient};
+pub use notice::{About, Notice, NoticeError, NoticeKind, Recipient, Subject};
 pub use oauth::{
     OAuthError, Pkce, StateClaims, code_challenge, needs_refresh, redact, refresh_due_before,
     should_alert, sign_state, verify_state,

@@ -1,7 +1,7 @@
 //! Notices: what a customer or the venue's staff must hear of a booking, or staff of their
-//! venue's payment account. Each has an id fixed by what happened (a booking is confirmed once,
-//! cancelled once; an account's failing refreshes alert once a streak), so that however often a
-//! notice is delivered, each recipient is mailed once.
+//! venue's payment account or of an imported calendar. Each has an id fixed by what happened (a
+//! booking is confirmed once, cancelled once; a failing account or calendar alerts once a
+//! streak), so that however often a notice is delivered, each recipient is mailed once.
 
 use std::fmt;
 
@@ -9,9 +9,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::booking::BookingStatus;
+use crate::calendar::Calendar;
 
-/// What happened that someone must hear of: to a booking, or (`AccountFailing`) to a venue's
-/// payment account.
+/// What happened that someone must hear of: to a booking, to a venue's payment account
+/// (`AccountFailing`) or to an imported calendar (`CalendarFailing`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
@@ -35,10 +36,22 @@ pub enum NoticeKind {
     /// An imported calendar has an event over this booking that is not an echo of it: the
     /// booking keeps its units, and staff must sort it out with the platform.
     CalendarConflict,
+    /// An imported calendar failed to sync [`crate::calendar::ALERT_AFTER_FAILURES`] times in
+    /// a row: what it blocked still holds, but new stays on the platform are not seen. About a
+    /// calendar.
+    CalendarFailing,
+}
+
+/// What notices of a kind are about, and so what their mail is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Booking,
+    Venue,
+    Calendar,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 9] = [
+    pub const ALL: [NoticeKind; 10] = [
         NoticeKind::Confirmed,
         NoticeKind::Cancelled,
         NoticeKind::Expired,
@@ -48,6 +61,7 @@ impl NoticeKind {
         NoticeKind::PaymentMismatch,
         NoticeKind::AccountFailing,
         NoticeKind::CalendarConflict,
+        NoticeKind::CalendarFailing,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -61,6 +75,7 @@ impl NoticeKind {
             NoticeKind::PaymentMismatch => "payment_mismatch",
             NoticeKind::AccountFailing => "account_failing",
             NoticeKind::CalendarConflict => "calendar_conflict",
+            NoticeKind::CalendarFailing => "calendar_failing",
         }
     }
 
@@ -68,9 +83,13 @@ impl NoticeKind {
         Self::ALL.into_iter().find(|k| k.as_str() == raw)
     }
 
-    /// Whether notices of this kind are about a venue (and not a booking).
-    pub fn about_venue(&self) -> bool {
-        matches!(self, NoticeKind::AccountFailing)
+    /// What notices of this kind are about.
+    pub fn subject(&self) -> Subject {
+        match self {
+            NoticeKind::AccountFailing => Subject::Venue,
+            NoticeKind::CalendarFailing => Subject::Calendar,
+            _ => Subject::Booking,
+        }
     }
 
     /// The notice a booking's move into `status` gives, if anyone must hear of it. A new hold
@@ -86,15 +105,18 @@ impl NoticeKind {
         }
     }
 
-    /// Who hears of it: the customer of all but a mismatched payment and the venue's account;
-    /// staff, when the venue wants alerts, of new bookings and cancellations, and always of
-    /// money that needs them and of an account that needs an admin.
+    /// Who hears of it: the customer of what happened to their booking, but not of a
+    /// mismatched payment or a calendar's clash; staff, when the venue wants alerts, of new
+    /// bookings and cancellations, and always of money that needs them and of an account or a
+    /// calendar that needs an admin.
     pub fn recipients(&self, staff_alerts: bool) -> Vec<Recipient> {
         let mut to = Vec::new();
-        if !matches!(
-            self,
-            NoticeKind::PaymentMismatch | NoticeKind::AccountFailing | NoticeKind::CalendarConflict
-        ) {
+        if self.subject() == Subject::Booking
+            && !matches!(
+                self,
+                NoticeKind::PaymentMismatch | NoticeKind::CalendarConflict
+            )
+        {
             to.push(Recipient::Customer);
         }
         let staff = match self {
@@ -102,7 +124,8 @@ impl NoticeKind {
             NoticeKind::PaymentConflict
             | NoticeKind::PaymentMismatch
             | NoticeKind::AccountFailing
-            | NoticeKind::CalendarConflict => true,
+            | NoticeKind::CalendarConflict
+            | NoticeKind::CalendarFailing => true,
             NoticeKind::Expired | NoticeKind::Reminder | NoticeKind::Refunded => false,
         };
         if staff {
@@ -143,6 +166,12 @@ pub enum About {
     Booking(String),
     /// A venue, by its id (its payment account).
     Venue(String),
+    /// An imported calendar, by its resource's id and its own (the calendar is kept beside its
+    /// resource).
+    Calendar {
+        resource_id: String,
+        calendar_id: String,
+    },
 }
 
 impl About {
@@ -150,13 +179,23 @@ impl About {
     pub fn id(&self) -> &str {
         match self {
             About::Booking(id) | About::Venue(id) => id,
+            About::Calendar { calendar_id, .. } => calendar_id,
+        }
+    }
+
+    pub fn subject(&self) -> Subject {
+        match self {
+            About::Booking(_) => Subject::Booking,
+            About::Venue(_) => Subject::Venue,
+            About::Calendar { .. } => Subject::Calendar,
         }
     }
 }
 
-/// One thing to tell about one booking or one venue. On the queue (and in the outbox) it is a
-/// flat message naming `booking_id` or `venue_id`: a booking notice reads exactly as it did
-/// before venue notices were told, so messages in flight across a deploy read either way.
+/// One thing to tell about one booking, venue or calendar. On the queue (and in the outbox) it
+/// is a flat message naming `booking_id`, `venue_id` or `resource_id` and `calendar_id`: a
+/// booking notice reads exactly as it did before other notices were told, so messages in flight
+/// across a deploy read either way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Wire", into = "Wire")]
 pub struct Notice {
@@ -169,14 +208,14 @@ pub struct Notice {
 /// Why a message does not read as a notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NoticeError {
-    #[error("a notice names a booking_id or a venue_id, never both")]
+    #[error("a notice names one of a booking_id, a venue_id or a calendar, never two")]
     TwoSubjects,
-    #[error("a notice names a booking_id or a venue_id")]
+    #[error(
+        "a notice names a booking_id, a venue_id or a calendar (its resource_id and calendar_id)"
+    )]
     NoSubject,
-    #[error("a notice of kind {0} is about a venue, not a booking")]
-    VenueKind(NoticeKind),
-    #[error("a notice of kind {0} is about a booking, not a venue")]
-    BookingKind(NoticeKind),
+    #[error("a notice of kind {kind} is about a {:?}, not a {:?}", kind.subject(), named)]
+    WrongSubject { kind: NoticeKind, named: Subject },
 }
 
 /// A notice as the queue carries it.
@@ -189,6 +228,10 @@ struct Wire {
     booking_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     venue_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resource_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    calendar_id: Option<String>,
     occurred_at: Timestamp,
 }
 
@@ -196,29 +239,51 @@ impl TryFrom<Wire> for Notice {
     type Error = NoticeError;
 
     fn try_from(wire: Wire) -> Result<Notice, NoticeError> {
-        let about = match (wire.booking_id, wire.venue_id) {
-            (Some(booking_id), None) => About::Booking(booking_id),
-            (None, Some(venue_id)) => About::Venue(venue_id),
-            (Some(_), Some(_)) => return Err(NoticeError::TwoSubjects),
-            (None, None) => return Err(NoticeError::NoSubject),
+        let calendar = match (wire.resource_id, wire.calendar_id) {
+            (Some(resource_id), Some(calendar_id)) => Some(About::Calendar {
+                resource_id,
+                calendar_id,
+            }),
+            (None, None) => None,
+            _ => return Err(NoticeError::NoSubject),
         };
+        let named = [
+            wire.booking_id.map(About::Booking),
+            wire.venue_id.map(About::Venue),
+            calendar,
+        ];
+        let mut named = named.into_iter().flatten();
+        let about = named.next().ok_or(NoticeError::NoSubject)?;
+        if named.next().is_some() {
+            return Err(NoticeError::TwoSubjects);
+        }
         Notice::read(wire.notice_id, wire.kind, about, wire.occurred_at)
     }
 }
 
 impl From<Notice> for Wire {
     fn from(notice: Notice) -> Wire {
-        let (booking_id, venue_id) = match notice.about {
-            About::Booking(id) => (Some(id), None),
-            About::Venue(id) => (None, Some(id)),
-        };
-        Wire {
+        let mut wire = Wire {
             notice_id: notice.notice_id,
             kind: notice.kind,
-            booking_id,
-            venue_id,
+            booking_id: None,
+            venue_id: None,
+            resource_id: None,
+            calendar_id: None,
             occurred_at: notice.occurred_at,
+        };
+        match notice.about {
+            About::Booking(id) => wire.booking_id = Some(id),
+            About::Venue(id) => wire.venue_id = Some(id),
+            About::Calendar {
+                resource_id,
+                calendar_id,
+            } => {
+                wire.resource_id = Some(resource_id);
+                wire.calendar_id = Some(calendar_id);
+            }
         }
+        wire
     }
 }
 
@@ -226,7 +291,7 @@ impl Notice {
     /// The notice of `kind` for `booking_id`: its id names both, so it is the same notice
     /// however many times it is made. `kind` is one about a booking.
     pub fn new(kind: NoticeKind, booking_id: &str, occurred_at: Timestamp) -> Notice {
-        debug_assert!(!kind.about_venue(), "{kind} is about a venue");
+        debug_assert_eq!(kind.subject(), Subject::Booking, "{kind}");
         Notice {
             notice_id: format!("{booking_id}.{kind}"),
             kind,
@@ -264,6 +329,26 @@ impl Notice {
         }
     }
 
+    /// The alert that `calendar` keeps failing to sync: one notice a streak of failures, named
+    /// by the last success before it (or the calendar's registration, if it never synced), so
+    /// that the same streak seen by two syncs at once is still one notice.
+    pub fn calendar_failing(calendar: &Calendar, occurred_at: Timestamp) -> Notice {
+        let kind = NoticeKind::CalendarFailing;
+        let streak = calendar
+            .last_success_at
+            .unwrap_or(calendar.created_at)
+            .as_millisecond();
+        Notice {
+            notice_id: format!("{}.{kind}.{streak}", calendar.calendar_id),
+            kind,
+            about: About::Calendar {
+                resource_id: calendar.resource_id.clone(),
+                calendar_id: calendar.calendar_id.clone(),
+            },
+            occurred_at,
+        }
+    }
+
     /// A notice read back (from the queue or the outbox), if its kind fits what it is about.
     pub fn read(
         notice_id: String,
@@ -271,23 +356,23 @@ impl Notice {
         about: About,
         occurred_at: Timestamp,
     ) -> Result<Notice, NoticeError> {
-        match (&about, kind.about_venue()) {
-            (About::Booking(_), true) => Err(NoticeError::VenueKind(kind)),
-            (About::Venue(_), false) => Err(NoticeError::BookingKind(kind)),
-            _ => Ok(Notice {
-                notice_id,
-                kind,
-                about,
-                occurred_at,
-            }),
+        let named = about.subject();
+        if kind.subject() != named {
+            return Err(NoticeError::WrongSubject { kind, named });
         }
+        Ok(Notice {
+            notice_id,
+            kind,
+            about,
+            occurred_at,
+        })
     }
 
     /// The booking it is about, if it is about one.
     pub fn booking_id(&self) -> Option<&str> {
         match &self.about {
             About::Booking(id) => Some(id),
-            About::Venue(_) => None,
+            _ => None,
         }
     }
 
@@ -295,7 +380,7 @@ impl Notice {
     pub fn venue_id(&self) -> Option<&str> {
         match &self.about {
             About::Venue(id) => Some(id),
-            About::Booking(_) => None,
+            _ => None,
         }
     }
 }
@@ -375,6 +460,67 @@ mod tests {
         );
     }
 
+    fn failing_calendar() -> Calendar {
+        let at: Timestamp = "2026-11-01T09:00:00Z".parse().unwrap();
+        Calendar {
+            calendar_id: "cal_1".into(),
+            resource_id: "res_1".into(),
+            venue_id: "ven_1".into(),
+            name: "Airbnb".into(),
+            url: "https://www.airbnb.com/calendar/ical/1.ics?s=secret".into(),
+            status: crate::calendar::SyncStatus::Pending,
+            last_sync_at: None,
+            last_success_at: None,
+            last_error: None,
+            consecutive_failures: 0,
+            blocks: 0,
+            conflicts: Vec::new(),
+            etag: None,
+            last_modified: None,
+            created_at: at,
+        }
+    }
+
+    #[test]
+    fn a_calendar_alerts_once_a_streak_of_failures_and_names_its_calendar_on_the_wire() {
+        let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
+        let later: Timestamp = "2026-12-01T10:45:00Z".parse().unwrap();
+        let mut calendar = failing_calendar();
+        let alerts: Vec<bool> = (0..5).map(|_| calendar.failed(at, "timed out")).collect();
+        assert_eq!(
+            alerts,
+            [false, false, true, false, false],
+            "the third, once"
+        );
+        let first = Notice::calendar_failing(&calendar, at);
+        assert_eq!(first.notice_id, "cal_1.calendar_failing.1793523600000");
+        assert_eq!(
+            first.notice_id,
+            Notice::calendar_failing(&calendar, later).notice_id,
+            "the same streak, seen again, is the same notice"
+        );
+        // A success ends the streak; the next one alerts again, as another notice.
+        calendar.synced(later, 0, Vec::new());
+        let alerts: Vec<bool> = (0..3).map(|_| calendar.failed(later, "404")).collect();
+        assert_eq!(alerts, [false, false, true]);
+        assert_ne!(
+            first.notice_id,
+            Notice::calendar_failing(&calendar, later).notice_id
+        );
+
+        let wire = serde_json::to_value(&first).unwrap();
+        assert_eq!(
+            wire,
+            serde_json::json!({"notice_id": "cal_1.calendar_failing.1793523600000",
+                               "kind": "calendar_failing", "resource_id": "res_1",
+                               "calendar_id": "cal_1", "occurred_at": "2026-12-01T10:00:00Z"})
+        );
+        assert!(!wire.to_string().contains("secret"), "never the feed's URL");
+        assert_eq!(serde_json::from_value::<Notice>(wire).unwrap(), first);
+        assert_eq!(first.about.id(), "cal_1");
+        assert_eq!((first.booking_id(), first.venue_id()), (None, None));
+    }
+
     #[test]
     fn a_message_that_names_no_subject_two_or_the_wrong_one_does_not_read() {
         let read = |json: serde_json::Value| serde_json::from_value::<Notice>(json);
@@ -388,7 +534,7 @@ mod tests {
         };
         let both =
             base(serde_json::json!({"kind": "confirmed", "booking_id": "b", "venue_id": "v"}));
-        assert!(read(both).unwrap_err().to_string().contains("never both"));
+        assert!(read(both).unwrap_err().to_string().contains("never two"));
         let none = base(serde_json::json!({"kind": "confirmed"}));
         assert!(read(none).is_err());
         let venue_kind_of_booking =
@@ -396,6 +542,15 @@ mod tests {
         assert!(read(venue_kind_of_booking).is_err());
         let booking_kind_of_venue = base(serde_json::json!({"kind": "confirmed", "venue_id": "v"}));
         assert!(read(booking_kind_of_venue).is_err());
+        let half_a_calendar =
+            base(serde_json::json!({"kind": "calendar_failing", "calendar_id": "c"}));
+        assert!(read(half_a_calendar).is_err());
+        let calendar_and_booking = base(serde_json::json!({"kind": "calendar_failing",
+            "calendar_id": "c", "resource_id": "r", "booking_id": "b"}));
+        assert!(read(calendar_and_booking).is_err());
+        let calendar_kind_of_venue =
+            base(serde_json::json!({"kind": "calendar_failing", "venue_id": "v"}));
+        assert!(read(calendar_kind_of_venue).is_err());
         let unknown = base(serde_json::json!({"kind": "confirmed", "booking_id": "b", "extra": 1}));
         assert!(read(unknown).is_err());
         assert_eq!(
@@ -405,7 +560,10 @@ mod tests {
                 About::Booking("b".into()),
                 "2026-12-01T10:00:00Z".parse().unwrap()
             ),
-            Err(NoticeError::VenueKind(NoticeKind::AccountFailing))
+            Err(NoticeError::WrongSubject {
+                kind: NoticeKind::AccountFailing,
+                named: Subject::Booking
+            })
         );
     }
 
@@ -426,8 +584,16 @@ mod tests {
         // An account that needs an admin: staff always, the customers never.
         assert_eq!(NoticeKind::AccountFailing.recipients(false), [Staff]);
         assert_eq!(NoticeKind::AccountFailing.recipients(true), [Staff]);
+        // A calendar that needs an admin: staff always.
+        assert_eq!(NoticeKind::CalendarFailing.recipients(false), [Staff]);
+        assert_eq!(NoticeKind::CalendarConflict.recipients(true), [Staff]);
         for kind in NoticeKind::ALL {
-            assert_eq!(kind.about_venue(), kind == NoticeKind::AccountFailing);
+            let expected = match kind {
+                NoticeKind::AccountFailing => Subject::Venue,
+                NoticeKind::CalendarFailing => Subject::Calendar,
+                _ => Subject::Booking,
+            };
+            assert_eq!(kind.subject(), expected);
         }
         for kind in NoticeKind::ALL {
             assert_eq!(NoticeKind::parse(kind.as_str()), Some(kind));

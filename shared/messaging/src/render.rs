@@ -1,9 +1,11 @@
 //! Mail from templates kept as files (`templates/{language}/{kind}.{recipient}.{subject,txt,html}`),
 //! rendered with minijinja in the venue's language, with times in the venue's zone: from a
-//! booking's facts ([`MailFacts`]) or, for a notice about a venue, its payment account's
-//! ([`AccountFacts`]).
+//! booking's facts ([`MailFacts`]), a venue's payment account's ([`AccountFacts`]) or an
+//! imported calendar's ([`CalendarFacts`]).
 
-use holdfast_domain::{AccountSummary, Booking, NoticeKind, Period, Recipient, Venue};
+use holdfast_domain::{
+    AccountSummary, Booking, Calendar, NoticeKind, Period, Recipient, Subject, Venue,
+};
 use jiff::tz::TimeZone;
 use minijinja::Environment;
 use serde::Serialize;
@@ -152,6 +154,54 @@ impl AccountFacts {
     }
 }
 
+/// What a mail about an imported calendar may say: never its URL (it carries the platform's
+/// secret), and no error that could (fetch errors name no address).
+#[derive(Debug, Clone, Serialize)]
+pub struct CalendarFacts {
+    pub venue: String,
+    pub resource: String,
+    pub resource_id: String,
+    /// The calendar's name, as the admin gave it ("Airbnb").
+    pub calendar: String,
+    pub calendar_id: String,
+    pub time_zone: String,
+    /// Syncs failed in a row.
+    pub failures: u32,
+    pub last_error: Option<String>,
+    /// The last sync that worked, at the venue's wall clock; `None` if none ever did.
+    pub last_success: Option<String>,
+    /// Imported events still holding their dates.
+    pub blocks: u32,
+    /// The admin's ways to see it and to try again.
+    pub list_route: String,
+    pub sync_route: String,
+}
+
+impl CalendarFacts {
+    /// The facts of `calendar` of the resource named `resource` at `venue`.
+    pub fn of(venue: &Venue, resource: &str, calendar: &Calendar) -> CalendarFacts {
+        let calendars = format!("/v1/resources/{}/calendars", calendar.resource_id);
+        CalendarFacts {
+            venue: venue.name.clone(),
+            resource: resource.to_string(),
+            resource_id: calendar.resource_id.clone(),
+            calendar: calendar.name.clone(),
+            calendar_id: calendar.calendar_id.clone(),
+            time_zone: venue.zone.name().to_string(),
+            failures: calendar.consecutive_failures,
+            last_error: calendar.last_error.clone(),
+            last_success: calendar.last_success_at.map(|t| {
+                t.to_zoned(venue.zone.tz().clone())
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            }),
+            blocks: calendar.blocks,
+            list_route: format!("GET {calendars}"),
+            sync_route: format!("POST {calendars}/{}/sync", calendar.calendar_id),
+        }
+    }
+}
+
 /// Every template, parsed once.
 #[derive(Debug)]
 pub struct Templates {
@@ -194,7 +244,7 @@ impl Templates {
         to: Recipient,
         facts: &MailFacts,
     ) -> Result<Rendered, MessagingError> {
-        if kind.about_venue() {
+        if kind.subject() != Subject::Booking {
             return Err(MessagingError::Facts(kind));
         }
         let context = minijinja::Value::from_serialize(facts);
@@ -212,7 +262,22 @@ impl Templates {
         to: Recipient,
         facts: &AccountFacts,
     ) -> Result<Rendered, MessagingError> {
-        if !kind.about_venue() {
+        if kind.subject() != Subject::Venue {
+            return Err(MessagingError::Facts(kind));
+        }
+        let context = minijinja::Value::from_serialize(facts);
+        self.render_mail(language, kind, to, &context)
+    }
+
+    /// The mail telling `to` of `kind`, a notice about an imported calendar, in `language`.
+    pub fn render_calendar(
+        &self,
+        language: &str,
+        kind: NoticeKind,
+        to: Recipient,
+        facts: &CalendarFacts,
+    ) -> Result<Rendered, MessagingError> {
+        if kind.subject() != Subject::Calendar {
             return Err(MessagingError::Facts(kind));
         }
         let context = minijinja::Value::from_serialize(facts);
@@ -267,7 +332,10 @@ mod tests {
         let templates = Templates::new().unwrap();
         assert_eq!(templates.languages(), ["en", "es"]);
         for language in templates.languages() {
-            for kind in NoticeKind::ALL.into_iter().filter(|k| !k.about_venue()) {
+            for kind in NoticeKind::ALL
+                .into_iter()
+                .filter(|k| k.subject() == Subject::Booking)
+            {
                 for to in kind.recipients(true) {
                     let mail = templates.render(language, kind, to, &facts()).unwrap();
                     assert!(
@@ -474,5 +542,109 @@ mod tests {
             templates.render_account("en", NoticeKind::Confirmed, Recipient::Staff, &account()),
             Err(MessagingError::Facts(NoticeKind::Confirmed))
         ));
+        assert!(matches!(
+            templates.render_calendar(
+                "en",
+                NoticeKind::AccountFailing,
+                Recipient::Staff,
+                &calendar()
+            ),
+            Err(MessagingError::Facts(NoticeKind::AccountFailing))
+        ));
+        assert!(matches!(
+            templates.render_account(
+                "en",
+                NoticeKind::CalendarFailing,
+                Recipient::Staff,
+                &account()
+            ),
+            Err(MessagingError::Facts(NoticeKind::CalendarFailing))
+        ));
+    }
+
+    fn calendar() -> CalendarFacts {
+        CalendarFacts {
+            venue: "Cabañas <Sur>".into(),
+            resource: "Cabaña 1".into(),
+            resource_id: "res_1".into(),
+            calendar: "Airbnb".into(),
+            calendar_id: "cal_1".into(),
+            time_zone: "America/Lima".into(),
+            failures: 3,
+            last_error: Some("the feed's server answered with status 404".into()),
+            last_success: Some("2026-11-30 09:15".into()),
+            blocks: 4,
+            list_route: "GET /v1/resources/res_1/calendars".into(),
+            sync_route: "POST /v1/resources/res_1/calendars/cal_1/sync".into(),
+        }
+    }
+
+    #[test]
+    fn a_failing_calendar_is_told_to_staff_in_each_language_with_what_to_do() {
+        let templates = Templates::new().unwrap();
+        let never = CalendarFacts {
+            last_success: None,
+            last_error: None,
+            ..calendar()
+        };
+        for language in templates.languages() {
+            let mail = templates
+                .render_calendar(
+                    language,
+                    NoticeKind::CalendarFailing,
+                    Recipient::Staff,
+                    &calendar(),
+                )
+                .unwrap();
+            assert!(
+                mail.subject.contains("Airbnb") && mail.subject.contains("Cabaña 1"),
+                "{}",
+                mail.subject
+            );
+            assert!(!mail.subject.contains('\n'));
+            let html = mail.html.replace("&#x2f;", "/").replace("&#x27;", "'");
+            for body in [&mail.text, &html] {
+                let failed = if language == "es" {
+                    "3 veces"
+                } else {
+                    "3 times"
+                };
+                for fact in [
+                    "Airbnb",
+                    "Cabaña 1",
+                    failed,
+                    "2026-11-30 09:15",
+                    "status 404",
+                    "GET /v1/resources/res_1/calendars",
+                    "POST /v1/resources/res_1/calendars/cal_1/sync",
+                ] {
+                    assert!(body.contains(fact), "{language}: {fact} in {body}");
+                }
+            }
+            assert!(mail.text.contains("Cabañas <Sur>"), "{}", mail.text);
+            assert!(mail.html.contains("Cabañas &lt;Sur&gt;"), "{}", mail.html);
+            assert!(mail.text.contains("America/Lima"));
+            assert!(
+                mail.text.contains("cal_1") && mail.html.contains("cal_1"),
+                "the footer names the calendar: {}",
+                mail.html
+            );
+
+            let mail = templates
+                .render_calendar(
+                    language,
+                    NoticeKind::CalendarFailing,
+                    Recipient::Staff,
+                    &never,
+                )
+                .unwrap();
+            let never_synced = if language == "es" {
+                "Nunca se ha sincronizado"
+            } else {
+                "never synced"
+            };
+            assert!(mail.text.contains(never_synced), "{}", mail.text);
+            assert!(mail.html.contains(never_synced), "{}", mail.html);
+        }
     }
 }

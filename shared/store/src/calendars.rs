@@ -170,6 +170,30 @@ impl Store {
         Ok(())
     }
 
+    /// Records what a sync came to, with `notice` (staff's alert that it keeps failing) in the
+    /// same transaction, on condition the calendar is still registered: `false` when it was
+    /// removed meanwhile, and then nothing is written (the caller gives back what it took).
+    pub async fn save_sync(
+        &self,
+        calendar: &Calendar,
+        notice: Option<&Notice>,
+    ) -> Result<bool, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Item::from(calendar).0))
+            .condition_expression("attribute_exists(pk)")
+            .build()?;
+        let mut actions = vec![TransactWriteItem::builder().put(put).build()];
+        if let Some(notice) = notice {
+            actions.push(self.put_notice(notice)?);
+        }
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(Refused::Conditions(_)) => Ok(false),
+            Err(Refused::Store(err)) => Err(err),
+        }
+    }
+
     pub async fn calendar(
         &self,
         resource_id: &str,

@@ -1,5 +1,5 @@
 //! The outbox: a notice is written in the same transaction as the change it tells of (a
-//! booking's, or a payment account's), so that a change is told even when the function dies
+//! booking's, a payment account's or a calendar's), so that a change is told even when the function dies
 //! before the queue hears of it. A notice leaves the outbox once the queue has it.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
@@ -38,10 +38,17 @@ impl From<&Notice> for Item {
         item.put("type", s("notice"));
         item.put("notice_id", s(&notice.notice_id));
         item.put("kind", s(notice.kind.as_str()));
-        // A booking notice is the item it always was; a venue notice names its venue instead.
+        // A booking notice is the item it always was; others name their venue or calendar.
         match &notice.about {
             About::Booking(booking_id) => item.put("booking_id", s(booking_id)),
             About::Venue(venue_id) => item.put("venue_id", s(venue_id)),
+            About::Calendar {
+                resource_id,
+                calendar_id,
+            } => {
+                item.put("resource_id", s(resource_id));
+                item.put("calendar_id", s(calendar_id));
+            }
         }
         item.put("occurred_at", s(millis(notice.occurred_at)));
         item
@@ -52,9 +59,16 @@ impl TryFrom<&Item> for Notice {
     type Error = ItemError;
 
     fn try_from(item: &Item) -> Result<Notice, ItemError> {
-        let about = match item.opt_string("venue_id")? {
-            Some(venue_id) => About::Venue(venue_id.to_string()),
-            None => About::Booking(item.string("booking_id")?.to_string()),
+        let about = match (
+            item.opt_string("venue_id")?,
+            item.opt_string("calendar_id")?,
+        ) {
+            (Some(venue_id), _) => About::Venue(venue_id.to_string()),
+            (None, Some(calendar_id)) => About::Calendar {
+                resource_id: item.string("resource_id")?.to_string(),
+                calendar_id: calendar_id.to_string(),
+            },
+            (None, None) => About::Booking(item.string("booking_id")?.to_string()),
         };
         let kind = NoticeKind::parse(item.string("kind")?)
             .ok_or_else(|| item.error("kind", "is no kind of notice"))?;
@@ -160,6 +174,33 @@ mod tests {
         assert_eq!(
             Notice::try_from(&neither).unwrap_err().attribute,
             "booking_id"
+        );
+    }
+
+    #[test]
+    fn calendar_notices_round_trip_naming_their_resource_and_calendar() {
+        let notice = Notice::read(
+            "cal_1.calendar_failing.1793523600000".into(),
+            NoticeKind::CalendarFailing,
+            About::Calendar {
+                resource_id: "res_1".into(),
+                calendar_id: "cal_1".into(),
+            },
+            "2026-12-01T10:00:00.250Z".parse().unwrap(),
+        )
+        .unwrap();
+        let item = Item::from(&notice);
+        assert_eq!(item.string("resource_id").unwrap(), "res_1");
+        assert_eq!(item.string("calendar_id").unwrap(), "cal_1");
+        assert!(!item.0.contains_key("booking_id") && !item.0.contains_key("venue_id"));
+        assert_eq!(Notice::try_from(&item).unwrap(), notice);
+        assert_eq!(key(&Notice::try_from(&item).unwrap()), key(&notice));
+
+        let mut no_resource = item;
+        no_resource.0.remove("resource_id");
+        assert_eq!(
+            Notice::try_from(&no_resource).unwrap_err().attribute,
+            "resource_id"
         );
     }
 }

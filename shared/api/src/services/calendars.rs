@@ -156,6 +156,22 @@ pub async fn delete_calendar(
         .calendar(resource_id, calendar_id)
         .await?
         .ok_or(ApiError::NotFound("calendar"))?;
+    // Given back before the item goes (a failure here leaves the calendar to delete again),
+    // and again after: a sync that took units in between finds its calendar gone only if it
+    // saves after the delete, and then gives them back itself.
+    let mut released = release_all_blocks(app, resource_id, calendar_id).await?;
+    app.store.delete_calendar_item(&calendar).await?;
+    released += release_all_blocks(app, resource_id, calendar_id).await?;
+    tracing::info!(resource_id, calendar_id, released, "calendar removed");
+    Ok(())
+}
+
+/// Gives back every unit `calendar_id` holds; answers how many.
+async fn release_all_blocks(
+    app: &App,
+    resource_id: &str,
+    calendar_id: &str,
+) -> Result<usize, ApiError> {
     let held: Vec<Unit> = app
         .store
         .held_blocks(calendar_id)
@@ -165,14 +181,7 @@ pub async fn delete_calendar(
     app.store
         .release_blocks(resource_id, calendar_id, &held)
         .await?;
-    app.store.delete_calendar_item(&calendar).await?;
-    tracing::info!(
-        resource_id,
-        calendar_id,
-        released = held.len(),
-        "calendar removed"
-    );
-    Ok(())
+    Ok(held.len())
 }
 
 /// `POST …/calendars/{calendar_id}/sync`: syncs one feed now.
@@ -202,25 +211,42 @@ fn block_span(span: Span) -> BlockSpan {
 
 /// Fetches, parses and applies one feed; a failure is recorded on the calendar (what it held
 /// still holds) and answered as the calendar, not as an error: a feed's trouble is the feed's.
-/// Only the store failing is an error.
+/// Only the store failing is an error. The failure that makes a streak of
+/// [`holdfast_domain::ALERT_AFTER_FAILURES`] is told to staff.
 pub async fn sync_calendar(app: &App, mut calendar: Calendar) -> Result<Calendar, ApiError> {
     let now = app.clock.now();
     let outcome = apply_feed(app, &mut calendar, now).await;
+    let mut alert = None;
     match outcome {
         Ok(()) => {}
         Err(SyncError::Store(err)) => return Err(err),
         Err(SyncError::Feed(reason)) => {
-            let alert = calendar.failed(now, &reason);
+            if calendar.failed(now, &reason) {
+                alert = Some(Notice::calendar_failing(&calendar, now));
+            }
             tracing::warn!(
                 calendar_id = %calendar.calendar_id,
                 failures = calendar.consecutive_failures,
-                alert,
+                alert = alert.is_some(),
                 reason = %reason,
                 "a calendar sync failed"
             );
         }
     }
-    app.store.put_calendar(&calendar).await?;
+    if !app.store.save_sync(&calendar, alert.as_ref()).await? {
+        // Removed while this sync ran: what the sync took would be nobody's to give back.
+        let released =
+            release_all_blocks(app, &calendar.resource_id, &calendar.calendar_id).await?;
+        tracing::info!(
+            calendar_id = %calendar.calendar_id,
+            released,
+            "the calendar was removed during its sync"
+        );
+        return Err(ApiError::NotFound("calendar"));
+    }
+    if let Some(alert) = alert {
+        super::notices::tell(app, &[alert]).await;
+    }
     Ok(calendar)
 }
 
@@ -417,6 +443,8 @@ pub struct SyncRun {
     pub synced: usize,
     pub failed: usize,
     pub unreadable: usize,
+    /// Removed while their sync ran (what it took was given back).
+    pub removed: usize,
     /// Left for the next run: the budget ran out.
     pub deferred: usize,
 }
@@ -458,6 +486,7 @@ pub async fn sync_calendars(app: &App, every: Duration) -> Result<SyncRun, ApiEr
         match joined {
             Ok(Ok(calendar)) if calendar.consecutive_failures == 0 => run.synced += 1,
             Ok(Ok(_)) => run.failed += 1,
+            Ok(Err(ApiError::NotFound(_))) => run.removed += 1,
             Ok(Err(err)) => {
                 run.failed += 1;
                 tracing::error!(error = %err, "a calendar sync could not be recorded");

@@ -2,9 +2,11 @@
 //! with times in its zone. Each mail is claimed before it is sent, so a notice delivered again
 //! mails no one twice.
 
-use holdfast_domain::{About, Notice, NoticeKind, PaymentProvider, Recipient, should_alert};
+use holdfast_domain::{
+    ALERT_AFTER_FAILURES, About, Notice, NoticeKind, PaymentProvider, Recipient, should_alert,
+};
 use holdfast_messaging::{
-    AccountFacts, MailFacts, Mailer, MessagingError, Rendered, SendError, Templates,
+    AccountFacts, CalendarFacts, MailFacts, Mailer, MessagingError, Rendered, SendError, Templates,
 };
 use holdfast_store::{MailClaim, StoreError};
 use jiff::SignedDuration;
@@ -84,6 +86,13 @@ impl Notifier {
         match &notice.about {
             About::Booking(booking_id) => self.deliver_booking(&notice, booking_id).await,
             About::Venue(venue_id) => self.deliver_venue(&notice, venue_id).await,
+            About::Calendar {
+                resource_id,
+                calendar_id,
+            } => {
+                self.deliver_calendar(&notice, resource_id, calendar_id)
+                    .await
+            }
         }
     }
 
@@ -167,6 +176,51 @@ impl Notifier {
             let render = || {
                 self.templates
                     .render_account(venue.language.as_str(), notice.kind, to, &facts)
+            };
+            sent += usize::from(self.mail_once(notice, to, address, render).await?);
+        }
+        Ok(sent)
+    }
+
+    /// A notice about an imported calendar, told to its venue's staff. A calendar removed, or
+    /// syncing again, by the time the notice arrives is told nothing: the alert is moot.
+    async fn deliver_calendar(
+        &self,
+        notice: &Notice,
+        resource_id: &str,
+        calendar_id: &str,
+    ) -> Result<usize, NotifyError> {
+        let store = &self.app.store;
+        let calendar = match store.calendar(resource_id, calendar_id).await? {
+            Some(calendar) if calendar.consecutive_failures >= ALERT_AFTER_FAILURES => calendar,
+            _ => {
+                tracing::info!(
+                    notice_id = %notice.notice_id,
+                    calendar_id,
+                    "the calendar is no longer failing: nothing to tell"
+                );
+                return Ok(0);
+            }
+        };
+        let venue = store
+            .venue(&calendar.venue_id)
+            .await?
+            .ok_or_else(|| NotifyError::NoVenue(calendar.venue_id.clone()))?;
+        let resource = store
+            .resource(resource_id)
+            .await?
+            .map_or_else(|| resource_id.to_string(), |r| r.name);
+        let facts = CalendarFacts::of(&venue, &resource, &calendar);
+        let mut sent = 0;
+        for to in notice.kind.recipients(venue.settings.staff_alerts) {
+            let address = match to {
+                Recipient::Staff => &venue.contact_email,
+                // A calendar has no customer; none is made up.
+                Recipient::Customer => continue,
+            };
+            let render = || {
+                self.templates
+                    .render_calendar(venue.language.as_str(), notice.kind, to, &facts)
             };
             sent += usize::from(self.mail_once(notice, to, address, render).await?);
         }
