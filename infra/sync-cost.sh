@@ -3,7 +3,7 @@
 # synced first, unchanged (304), with every stay moved a day, and unchanged again.
 # Usage: make dev (in another terminal), then bash infra/sync-cost.sh
 set -e
-cd /work/main
+cd "$(dirname "$0")/.."
 pick() { python3 -c 'import json,sys
 d = json.load(sys.stdin)
 for key in sys.argv[1:]: d = d[int(key)] if isinstance(d, list) else d[key]

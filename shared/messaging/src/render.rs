@@ -110,6 +110,13 @@ impl MailFacts {
     }
 }
 
+/// `at` on `venue`'s wall clock, to the minute (`2026-12-01 18:00`).
+fn wall_clock(venue: &Venue, at: jiff::Timestamp) -> String {
+    at.to_zoned(venue.zone.tz().clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// What a mail about a venue's payment account may say: never a credential (the last error
 /// was stripped of any token before it was stored).
 #[derive(Debug, Clone, Serialize)]
@@ -143,11 +150,7 @@ impl AccountFacts {
             time_zone: venue.zone.name().to_string(),
             failures,
             last_error: account.last_refresh_error.clone(),
-            expires: account.expires_at.map(|t| {
-                t.to_zoned(venue.zone.tz().clone())
-                    .strftime("%Y-%m-%d %H:%M")
-                    .to_string()
-            }),
+            expires: account.expires_at.map(|t| wall_clock(venue, t)),
             connect_route: format!("GET {accounts}/connect"),
             put_route: format!("PUT {accounts}"),
         }
@@ -190,11 +193,7 @@ impl CalendarFacts {
             time_zone: venue.zone.name().to_string(),
             failures: calendar.consecutive_failures,
             last_error: calendar.last_error.clone(),
-            last_success: calendar.last_success_at.map(|t| {
-                t.to_zoned(venue.zone.tz().clone())
-                    .strftime("%Y-%m-%d %H:%M")
-                    .to_string()
-            }),
+            last_success: calendar.last_success_at.map(|t| wall_clock(venue, t)),
             blocks: calendar.blocks,
             list_route: format!("GET {calendars}"),
             sync_route: format!("POST {calendars}/{}/sync", calendar.calendar_id),

@@ -3,7 +3,8 @@
 //! mails no one twice.
 
 use holdfast_domain::{
-    ALERT_AFTER_FAILURES, About, Notice, NoticeKind, PaymentProvider, Recipient, should_alert,
+    ALERT_AFTER_FAILURES, About, Notice, NoticeKind, PaymentProvider, Recipient, Venue,
+    should_alert,
 };
 use holdfast_messaging::{
     AccountFacts, CalendarFacts, MailFacts, Mailer, MessagingError, Rendered, SendError, Templates,
@@ -166,20 +167,11 @@ impl Notifier {
             }
             other => return Err(MessagingError::Facts(other).into()),
         };
-        let mut sent = 0;
-        for to in notice.kind.recipients(venue.settings.staff_alerts) {
-            let address = match to {
-                Recipient::Staff => &venue.contact_email,
-                // No venue notice has a customer; none is made up.
-                Recipient::Customer => continue,
-            };
-            let render = || {
-                self.templates
-                    .render_account(venue.language.as_str(), notice.kind, to, &facts)
-            };
-            sent += usize::from(self.mail_once(notice, to, address, render).await?);
-        }
-        Ok(sent)
+        self.mail_staff(notice, &venue, |to| {
+            self.templates
+                .render_account(venue.language.as_str(), notice.kind, to, &facts)
+        })
+        .await
     }
 
     /// A notice about an imported calendar, told to its venue's staff. A calendar removed, or
@@ -211,18 +203,30 @@ impl Notifier {
             .await?
             .map_or_else(|| resource_id.to_string(), |r| r.name);
         let facts = CalendarFacts::of(&venue, &resource, &calendar);
+        self.mail_staff(notice, &venue, |to| {
+            self.templates
+                .render_calendar(venue.language.as_str(), notice.kind, to, &facts)
+        })
+        .await
+    }
+
+    /// Mails a notice that is not about a booking to `venue`'s staff, as its kind says: such a
+    /// notice has no customer, and none is made up.
+    async fn mail_staff(
+        &self,
+        notice: &Notice,
+        venue: &Venue,
+        render: impl Fn(Recipient) -> Result<Rendered, MessagingError>,
+    ) -> Result<usize, NotifyError> {
         let mut sent = 0;
         for to in notice.kind.recipients(venue.settings.staff_alerts) {
-            let address = match to {
-                Recipient::Staff => &venue.contact_email,
-                // A calendar has no customer; none is made up.
-                Recipient::Customer => continue,
-            };
-            let render = || {
-                self.templates
-                    .render_calendar(venue.language.as_str(), notice.kind, to, &facts)
-            };
-            sent += usize::from(self.mail_once(notice, to, address, render).await?);
+            if to == Recipient::Staff {
+                let mail = || render(to);
+                sent += usize::from(
+                    self.mail_once(notice, to, &venue.contact_email, mail)
+                        .await?,
+                );
+            }
         }
         Ok(sent)
     }
