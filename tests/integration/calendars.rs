@@ -754,9 +754,9 @@ async fn a_calendar_failing_three_times_in_a_row_is_mailed_to_staff_once_a_strea
         "a second streak, a second alert: {alerts:?}"
     );
     assert!(
-        alerts
-            .iter()
-            .any(|m| m["text"].as_str().is_some_and(|t| t.contains("1 eventos"))),
+        alerts.iter().any(|m| m["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("siguen bloqueando sus fechas: 1."))),
         "the second tells what still holds: {alerts:?}"
     );
     // What it blocked still holds while it fails.

@@ -603,12 +603,13 @@ mod tests {
             assert!(!mail.subject.contains('\n'));
             let html = mail.html.replace("&#x2f;", "/").replace("&#x27;", "'");
             for body in [&mail.text, &html] {
-                let failed = if language == "es" {
-                    "3 veces"
+                let (failed, holding) = if language == "es" {
+                    ("3 veces", "bloqueando sus fechas: 4.")
                 } else {
-                    "3 times"
+                    ("3 times", "block their dates: 4.")
                 };
                 for fact in [
+                    holding,
                     "Airbnb",
                     "Cabaña 1",
                     failed,
