@@ -13,7 +13,7 @@ use holdfast_tests::{
 use serde_json::{Value, json};
 
 /// A cabin of a new venue in Mexico City: its admin and id.
-async fn cabin(api: &Api) -> (Who, String) {
+pub(crate) async fn cabin(api: &Api) -> (Who, String) {
     let (admin, venue) = api
         .venue_without_accounts("America/Mexico_City", "MXN")
         .await;
@@ -21,7 +21,7 @@ async fn cabin(api: &Api) -> (Who, String) {
     (admin, cabin)
 }
 
-async fn add_calendar(api: &Api, admin: &Who, resource: &str, url: &str) -> Value {
+pub(crate) async fn add_calendar(api: &Api, admin: &Who, resource: &str, url: &str) -> Value {
     api.post(&format!("/v1/resources/{resource}/calendars"))
         .as_(admin)
         .json(&json!({"name": "Airbnb", "url": url}))
@@ -30,7 +30,7 @@ async fn add_calendar(api: &Api, admin: &Who, resource: &str, url: &str) -> Valu
         .expect(201)
 }
 
-async fn sync(api: &Api, admin: &Who, resource: &str, calendar: &Value) -> Value {
+pub(crate) async fn sync(api: &Api, admin: &Who, resource: &str, calendar: &Value) -> Value {
     api.post(&format!(
         "/v1/resources/{resource}/calendars/{}/sync",
         calendar["calendar_id"].as_str().expect("calendar_id")
@@ -61,7 +61,7 @@ async fn mail_about(api: &Api, to: &str, id: &str, subject: &str) -> Vec<Value> 
 
 /// The date `offset` days from today: feeds are read two years ahead, so these tests live
 /// within that, whenever they run.
-fn day(offset: i64) -> String {
+pub(crate) fn day(offset: i64) -> String {
     jiff::Zoned::now()
         .date()
         .checked_add(jiff::Span::new().days(offset))
@@ -70,7 +70,7 @@ fn day(offset: i64) -> String {
 }
 
 /// The nights from 40 to 100 days ahead that availability shows taken.
-async fn taken_nights(api: &Api, resource: &str) -> Vec<String> {
+pub(crate) async fn taken_nights(api: &Api, resource: &str) -> Vec<String> {
     let units = api
         .get(&format!(
             "/v1/resources/{resource}/availability?from={}&to={}",
@@ -829,4 +829,77 @@ async fn a_calendar_removed_while_it_syncs_leaves_no_lock_and_does_not_come_back
         );
         assert_eq!(taken_nights(&api, &cabin).await, Vec::<String>::new());
     }
+}
+
+#[tokio::test]
+async fn a_night_our_guest_gives_back_goes_to_the_platform_that_sold_it_though_its_feed_is_unchanged()
+ {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, cabin) = cabin(&api).await;
+    let guest = Who::customer();
+    let ours = api
+        .post("/v1/bookings")
+        .as_(&guest)
+        .json(&stay_booking(&cabin, &day(50), &day(52)))
+        .send()
+        .await
+        .expect(201);
+    feeds.set(
+        "/airbnb.ics",
+        FeedReply::Ics(airbnb_feed(&[(
+            "guest-2@airbnb.com",
+            "Reserved",
+            day(51).as_str(),
+            day(53).as_str(),
+        )])),
+    );
+    let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/airbnb.ics")).await;
+    let clash = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(
+        clash["conflicts"].as_array().map(Vec::len),
+        Some(1),
+        "{clash}"
+    );
+    assert_eq!(
+        taken_nights(&api, &cabin).await,
+        [day(50), day(51), day(52)]
+    );
+
+    // Staff sort it out by cancelling ours: the night is free here a moment, but Airbnb sold
+    // it. The feed has not changed (it would answer 304), and the next sync takes it anyway.
+    let booking_id = ours["booking_id"].as_str().expect("booking_id");
+    api.post(&format!("/v1/bookings/{booking_id}/cancel"))
+        .as_(&guest)
+        .send()
+        .await
+        .expect(200);
+    let requests_before = feeds.requests_seen().len();
+    let synced = sync(&api, &admin, &cabin, &calendar).await;
+    let asked = &feeds.requests_seen()[requests_before..];
+    assert!(
+        asked
+            .iter()
+            .all(|(_, if_none_match)| if_none_match.is_none()),
+        "a calendar with nights held by others fetches its feed in full: {asked:?}"
+    );
+    assert_eq!(synced["conflicts"], json!([]), "{synced}");
+    assert_eq!(taken_nights(&api, &cabin).await, [day(51), day(52)]);
+    api.post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&stay_booking(&cabin, &day(51), &day(52)))
+        .send()
+        .await
+        .expect_error(409, "SLOT_TAKEN");
+
+    // All it blocks is its own again: from now on an unchanged feed is a 304.
+    let requests_before = feeds.requests_seen().len();
+    sync(&api, &admin, &cabin, &calendar).await;
+    assert!(
+        feeds.requests_seen()[requests_before..]
+            .iter()
+            .all(|(_, if_none_match)| if_none_match.is_some())
+    );
+    assert_eq!(taken_nights(&api, &cabin).await, [day(51), day(52)]);
 }

@@ -1210,6 +1210,11 @@ impl FeedServer {
         format!("{}{path}", self.base_url)
     }
 
+    /// Every request seen so far, in order.
+    pub fn requests_seen(&self) -> Vec<FeedRequest> {
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
     pub fn set(&self, path: &str, reply: FeedReply) {
         if let Ok(mut feeds) = self.feeds.lock() {
             feeds.insert(path.to_string(), reply);

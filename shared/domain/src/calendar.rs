@@ -244,6 +244,10 @@ pub struct Calendar {
     pub consecutive_failures: u32,
     /// Imported events currently holding units.
     pub blocks: u32,
+    /// Units its feed blocks that another owner holds (a booking, another calendar). Every
+    /// sync tries to take them again, so while any remain the feed is fetched in full: a 304
+    /// would leave a unit the booking gave back free here though the platform sold it.
+    pub unheld: u32,
     pub conflicts: Vec<CalendarConflict>,
     /// The feed's validators, for a conditional GET.
     pub etag: Option<String>,
@@ -273,6 +277,7 @@ impl Calendar {
             last_error: None,
             consecutive_failures: 0,
             blocks: 0,
+            unheld: 0,
             conflicts: Vec::new(),
             etag: None,
             last_modified: None,
@@ -280,15 +285,28 @@ impl Calendar {
         }
     }
 
-    /// After a sync that worked: the feed's blocks, its clashes, its validators.
-    pub fn synced(&mut self, now: Timestamp, blocks: u32, conflicts: Vec<CalendarConflict>) {
+    /// After a sync that worked: the feed's events holding units, the units it could not
+    /// take, its clashes.
+    pub fn synced(
+        &mut self,
+        now: Timestamp,
+        (blocks, unheld): (u32, u32),
+        conflicts: Vec<CalendarConflict>,
+    ) {
         self.status = SyncStatus::Ok;
         self.last_sync_at = Some(now);
         self.last_success_at = Some(now);
         self.last_error = None;
         self.consecutive_failures = 0;
         self.blocks = blocks;
+        self.unheld = unheld;
         self.conflicts = conflicts;
+    }
+
+    /// Whether a sync may ask for the feed only if it changed: not while units it blocks are
+    /// held by others, as those are retried from the feed's body.
+    pub fn may_skip_unchanged(&self) -> bool {
+        self.unheld == 0
     }
 
     /// After a sync that failed: what held before still holds. Answers whether staff must

@@ -474,6 +474,7 @@ mod tests {
             last_error: None,
             consecutive_failures: 0,
             blocks: 0,
+            unheld: 0,
             conflicts: Vec::new(),
             etag: None,
             last_modified: None,
@@ -500,7 +501,7 @@ mod tests {
             "the same streak, seen again, is the same notice"
         );
         // A success ends the streak; the next one alerts again, as another notice.
-        calendar.synced(later, 0, Vec::new());
+        calendar.synced(later, (0, 0), Vec::new());
         let alerts: Vec<bool> = (0..3).map(|_| calendar.failed(later, "404")).collect();
         assert_eq!(alerts, [false, false, true]);
         assert_ne!(

@@ -95,6 +95,7 @@ impl From<&Calendar> for Item {
         }
         item.put("consecutive_failures", n(calendar.consecutive_failures));
         item.put("blocks", n(calendar.blocks));
+        item.put("unheld", n(calendar.unheld));
         item.put(
             "conflicts",
             AttributeValue::L(calendar.conflicts.iter().map(conflict_item).collect()),
@@ -136,6 +137,7 @@ impl TryFrom<&Item> for Calendar {
             last_error: opt_text("last_error")?,
             consecutive_failures: item.opt_number("consecutive_failures")?.unwrap_or(0),
             blocks: item.opt_number("blocks")?.unwrap_or(0),
+            unheld: item.opt_number("unheld")?.unwrap_or(0),
             conflicts,
             etag: opt_text("etag")?,
             last_modified: opt_text("last_modified")?,

@@ -269,9 +269,13 @@ impl From<ApiError> for SyncError {
 }
 
 async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Result<(), SyncError> {
-    let validators = Validators {
-        etag: calendar.etag.clone(),
-        last_modified: calendar.last_modified.clone(),
+    let validators = if calendar.may_skip_unchanged() {
+        Validators {
+            etag: calendar.etag.clone(),
+            last_modified: calendar.last_modified.clone(),
+        }
+    } else {
+        Validators::default()
     };
     let fetched = fetcher(app)?
         .fetch(&calendar.url, &validators)
@@ -284,9 +288,9 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
         ..
     } = fetched
     else {
-        // 304: nothing changed, nothing rewritten.
-        let (blocks, conflicts) = (calendar.blocks, calendar.conflicts.clone());
-        calendar.synced(now, blocks, conflicts);
+        // 304: nothing changed, and nothing it blocks is held by another: nothing rewritten.
+        let counts = (calendar.blocks, calendar.unheld);
+        calendar.synced(now, counts, calendar.conflicts.clone());
         return Ok(());
     };
     let resource = app
@@ -380,13 +384,15 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
         .len();
     calendar.etag = etag;
     calendar.last_modified = last_modified;
-    calendar.synced(now, events_held as u32, conflicts);
+    let unheld = u32::try_from(refused.len()).unwrap_or(u32::MAX);
+    calendar.synced(now, (events_held as u32, unheld), conflicts);
     tracing::info!(
         calendar_id = %calendar.calendar_id,
         events = report.events.len(),
         skipped_lines = report.skipped_lines,
         released = diff.release.len(),
         taken = held_now,
+        unheld,
         conflicts = calendar.conflicts.len(),
         "calendar synced"
     );

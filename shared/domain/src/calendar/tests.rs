@@ -243,6 +243,25 @@ fn echoes_of_our_own_bookings_are_told_from_second_guests() {
 }
 
 #[test]
+fn a_calendar_asks_for_its_feed_only_if_changed_while_it_holds_all_it_blocks() {
+    let mut calendar = Calendar::new(
+        "cal_1".into(),
+        &cabin(),
+        ("Airbnb".into(), "https://example.com/a.ics".into()),
+        now(),
+    );
+    assert!(calendar.may_skip_unchanged());
+    // Two nights of its feed are a booking's: they are retried from the feed's body.
+    calendar.synced(now(), (1, 2), Vec::new());
+    assert!(!calendar.may_skip_unchanged());
+    // A failure keeps what it knew.
+    calendar.failed(now(), "timed out");
+    assert!(!calendar.may_skip_unchanged());
+    calendar.synced(now(), (1, 0), Vec::new());
+    assert!(calendar.may_skip_unchanged());
+}
+
+#[test]
 fn a_calendar_draft_needs_a_name_and_a_url() {
     let good = CalendarDraft {
         name: "Airbnb".into(),
