@@ -605,6 +605,7 @@ mod tests {
             last_error: Some("timed out".into()),
             consecutive_failures: 2,
             blocks: 3,
+            unheld: 2,
             conflicts: vec![CalendarConflict {
                 uid: "a1".into(),
                 start: now,
@@ -623,5 +624,10 @@ mod tests {
                 .starts_with("2026-11-23T10:00:00Z#")
         );
         assert_eq!(Calendar::try_from(&item).unwrap(), calendar);
+
+        // An item written before `unheld` was kept reads as holding all it blocks.
+        let mut older = item;
+        older.0.remove("unheld");
+        assert_eq!(Calendar::try_from(&older).unwrap().unheld, 0);
     }
 }
