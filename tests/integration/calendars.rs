@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use holdfast_tests::{
     Api, FeedReply, FeedServer, Stack, Who, airbnb_feed, assert_locks_consistent, calendars_config,
-    scan_table, stay_booking,
+    scan_table, slot_booking, stay_booking,
 };
 use serde_json::{Value, json};
 
@@ -902,4 +902,175 @@ async fn a_night_our_guest_gives_back_goes_to_the_platform_that_sold_it_though_i
             .all(|(_, if_none_match)| if_none_match.is_some())
     );
     assert_eq!(taken_nights(&api, &cabin).await, [day(51), day(52)]);
+}
+
+#[tokio::test]
+async fn an_imported_event_takes_every_place_of_a_class_and_one_over_its_bookings_is_a_conflict() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, venue) = api.venue_without_accounts("Europe/Madrid", "EUR").await;
+    let class = api.court(&admin, &venue, json!({"capacity": 4})).await;
+    let mut date = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(60))
+        .expect("a date");
+    if date.weekday() == jiff::civil::Weekday::Sunday {
+        date = date.tomorrow().expect("a date");
+    }
+    let madrid = jiff::tz::TimeZone::get("Europe/Madrid").expect("a zone");
+    let at = |hour: i8| {
+        date.at(hour, 0, 0, 0)
+            .to_zoned(madrid.clone())
+            .expect("a time")
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    };
+    let guests = [Who::customer(), Who::customer()];
+    let mut ours = Vec::new();
+    for guest in &guests {
+        let booked = api
+            .post("/v1/bookings")
+            .as_(guest)
+            .json(&slot_booking(&class, &at(12), &at(13), "none"))
+            .send()
+            .await
+            .expect(201);
+        ours.push(
+            booked["booking_id"]
+                .as_str()
+                .expect("booking_id")
+                .to_string(),
+        );
+    }
+    // A tournament at 10:00 and another platform's group at 12:00, over our two places.
+    let compact = date.strftime("%Y%m%d").to_string();
+    let event = |uid: &str, summary: &str, from: &str, to: &str| {
+        format!(
+            "BEGIN:VEVENT\r\nDTSTART;TZID=Europe/Madrid:{compact}T{from}\r\n\
+             DTEND;TZID=Europe/Madrid:{compact}T{to}\r\nUID:{uid}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n"
+        )
+    };
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n{}{}END:VCALENDAR\r\n",
+        event("cup@google.com", "Torneo", "100000", "110000"),
+        event("group@google.com", "Reserved", "120000", "130000"),
+    );
+    feeds.set("/club.ics", FeedReply::Ics(ics));
+    let calendar = add_calendar(&api, &admin, &class, &feeds.url("/club.ics")).await;
+    let synced = sync(&api, &admin, &class, &calendar).await;
+    let mut clashing: Vec<&str> = synced["conflicts"]
+        .as_array()
+        .expect("conflicts")
+        .iter()
+        .map(|c| c["booking_id"].as_str().unwrap_or_default())
+        .collect();
+    clashing.sort_unstable();
+    let mut expected: Vec<&str> = ours.iter().map(String::as_str).collect();
+    expected.sort_unstable();
+    assert_eq!(clashing, expected, "both our bookings clash: {synced}");
+
+    let places = || async {
+        let next = date.tomorrow().expect("a date");
+        let units = api
+            .get(&format!(
+                "/v1/resources/{class}/availability?from={date}&to={next}"
+            ))
+            .send()
+            .await
+            .expect(200);
+        units["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .filter_map(|u| {
+                let start = u["start"].as_str()?[11..16].to_string();
+                ["10:00", "10:30", "11:00", "12:00", "12:30"]
+                    .contains(&start.as_str())
+                    .then(|| (start, u["places_left"].as_u64().unwrap_or(99)))
+            })
+            .collect::<Vec<_>>()
+    };
+    let hour = |h: &str, left: u64| (h.to_string(), left);
+    assert_eq!(
+        places().await,
+        [
+            hour("10:00", 0),
+            hour("10:30", 0),
+            hour("11:00", 4),
+            hour("12:00", 2),
+            hour("12:30", 2)
+        ],
+        "the tournament takes every place; our bookings keep theirs"
+    );
+    api.post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&slot_booking(&class, &at(10), &at(11), "none"))
+        .send()
+        .await
+        .expect_error(409, "SLOT_TAKEN");
+    api.post("/v1/bookings")
+        .as_(&Who::customer())
+        .json(&slot_booking(&class, &at(12), &at(13), "none"))
+        .send()
+        .await
+        .expect(201);
+
+    // Once every place at 12:00 is given back, the next sync takes it whole.
+    let all: Vec<String> = {
+        let listed = api
+            .get(&format!(
+                "/v1/venues/{venue}/bookings?from={date}&to={}",
+                date.tomorrow().expect("a date")
+            ))
+            .as_(&admin)
+            .send()
+            .await
+            .expect(200);
+        listed["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|b| b["booking_id"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(all.len(), 3, "{all:?}");
+    for id in &all {
+        api.post(&format!("/v1/bookings/{id}/cancel"))
+            .as_(&admin)
+            .send()
+            .await
+            .expect(200);
+    }
+    let again = sync(&api, &admin, &class, &calendar).await;
+    assert_eq!(again["conflicts"], json!([]), "{again}");
+    assert_eq!(
+        places().await,
+        [
+            hour("10:00", 0),
+            hour("10:30", 0),
+            hour("11:00", 4),
+            hour("12:00", 0),
+            hour("12:30", 0)
+        ]
+    );
+    api.delete(&format!(
+        "/v1/resources/{class}/calendars/{}",
+        calendar["calendar_id"].as_str().expect("calendar_id")
+    ))
+    .as_(&admin)
+    .send()
+    .await
+    .expect(204);
+    assert_eq!(
+        places().await,
+        [
+            hour("10:00", 4),
+            hour("10:30", 4),
+            hour("11:00", 4),
+            hour("12:00", 4),
+            hour("12:30", 4)
+        ]
+    );
+    assert_locks_consistent(&stack.app().await, &stack.table).await;
 }

@@ -139,7 +139,10 @@ impl Store {
                 .table_name(&self.table)
                 .set_key(Some(lock_key(&booking.resource_id, unit)))
                 .update_expression("SET #type = :lock, resource_id = :rid ADD taken :one")
-                .condition_expression("attribute_not_exists(taken) OR taken < :capacity")
+                // A calendar's block holds every place of the unit.
+                .condition_expression(
+                    "attribute_not_exists(block_of) AND (attribute_not_exists(taken) OR taken < :capacity)",
+                )
                 .expression_attribute_names("#type", "type")
                 .expression_attribute_values(":lock", s("lock"))
                 .expression_attribute_values(":rid", s(&booking.resource_id))
@@ -424,7 +427,11 @@ impl Store {
     ) -> Result<Vec<LockState>, StoreError> {
         let mut taken = Vec::new();
         let locks = self
-            .lock_items(resource_id, (from_key, to_key), "sk, expires_at, taken")
+            .lock_items(
+                resource_id,
+                (from_key, to_key),
+                "sk, expires_at, taken, block_of",
+            )
             .await?;
         for item in locks {
             let Some(unit) = Unit::from_key(item.string("sk")?) else {
@@ -432,6 +439,8 @@ impl Store {
             };
             let count = match item.opt_number::<u32>("taken")? {
                 Some(count) => count,
+                // An imported block takes the unit whole, whatever its capacity.
+                None if item.opt_string("block_of")?.is_some() => u32::MAX,
                 None => match item.opt_number::<i64>("expires_at")? {
                     Some(expires) if expires <= now.as_second() => 0,
                     _ => 1,

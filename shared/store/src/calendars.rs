@@ -420,11 +420,13 @@ impl Store {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(lock.0))
+            // Free: no lock, a lapsed hold's, a class's counter with no place taken, or ours.
             .condition_expression(
-                "attribute_not_exists(pk) OR block_of = :cal OR (attribute_exists(expires_at) AND expires_at <= :now)",
+                "attribute_not_exists(pk) OR block_of = :cal OR (attribute_exists(expires_at) AND expires_at <= :now) OR taken = :none",
             )
             .expression_attribute_values(":cal", s(calendar_id))
             .expression_attribute_values(":now", epoch(now))
+            .expression_attribute_values(":none", n(0))
             .build()?;
         Ok(TransactWriteItem::builder().put(put).build())
     }

@@ -341,7 +341,7 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
         )
         .await?;
     // Units of the feed that another owner holds: a booking's are a conflict unless an echo.
-    let refused: BTreeMap<Unit, Option<String>> = taken.refused.into_iter().collect();
+    let refused = holders_of(app, &resource, &zone, taken.refused).await?;
     let conflicts = conflicts_of(app, &blocks, &refused, &resource, &zone, until).await?;
     // Both sides list a clash: each booking hears what this calendar says of it now.
     let mut by_booking: BTreeMap<&str, Vec<BookingCalendarConflict>> = BTreeMap::new();
@@ -401,10 +401,69 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
 
 /// The feed's events over our bookings that are not echoes of them, one per event and
 /// booking: every event over a unit a booking holds counts, not only the first that covers it.
+/// The bookings that hold each refused unit. A whole unit's lock names its booking; a class's
+/// counter names none, so its bookings are looked up by the unit's day (a class booking lies
+/// inside one day's opening). A unit with no booking is another calendar's.
+async fn holders_of(
+    app: &App,
+    resource: &Resource,
+    zone: &TimeZone,
+    refused: Vec<(Unit, Option<String>)>,
+) -> Result<BTreeMap<Unit, Vec<String>>, SyncError> {
+    let mut holders: BTreeMap<Unit, Vec<String>> = BTreeMap::new();
+    let mut counted = Vec::new();
+    for (unit, booking) in refused {
+        match (booking, unit) {
+            (Some(booking), _) => holders.entry(unit).or_default().push(booking),
+            (None, Unit::Slot(start)) if resource.capacity > 1 => counted.push((unit, start)),
+            (None, _) => {
+                holders.entry(unit).or_default();
+            }
+        }
+    }
+    if counted.is_empty() {
+        return Ok(holders);
+    }
+    let mut days: Vec<String> = counted
+        .iter()
+        .map(|(_, start)| start.to_zoned(zone.clone()).date().to_string())
+        .collect();
+    days.sort();
+    days.dedup();
+    let mut cursor = None;
+    loop {
+        let page = app
+            .store
+            .venue_bookings(&resource.venue_id, &days, None, 100, cursor.as_deref())
+            .await?;
+        for booking in page.items {
+            if booking.resource_id != resource.resource_id || !booking.status.holds_units() {
+                continue;
+            }
+            for (unit, _) in &counted {
+                if booking.units.contains(unit) {
+                    holders
+                        .entry(*unit)
+                        .or_default()
+                        .push(booking.booking_id.clone());
+                }
+            }
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    for (unit, _) in counted {
+        holders.entry(unit).or_default();
+    }
+    Ok(holders)
+}
+
 async fn conflicts_of(
     app: &App,
     blocks: &[ImportedBlock],
-    refused: &BTreeMap<Unit, Option<String>>,
+    refused: &BTreeMap<Unit, Vec<String>>,
     resource: &Resource,
     zone: &TimeZone,
     until: Timestamp,
@@ -415,7 +474,8 @@ async fn conflicts_of(
         let mut over: Vec<&String> = resource
             .units_blocked_by(&block.span, zone, until)
             .iter()
-            .filter_map(|unit| refused.get(unit).and_then(Option::as_ref))
+            .filter_map(|unit| refused.get(unit))
+            .flatten()
             .collect();
         over.sort();
         over.dedup();
