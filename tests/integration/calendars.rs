@@ -69,6 +69,16 @@ pub(crate) fn day(offset: i64) -> String {
         .to_string()
 }
 
+/// An Airbnb-shaped feed of one event over the nights from `from` to `to` days ahead.
+pub(crate) fn one_event(uid: &str, summary: &str, from: i64, to: i64) -> FeedReply {
+    FeedReply::Ics(airbnb_feed(&[(
+        uid,
+        summary,
+        day(from).as_str(),
+        day(to).as_str(),
+    )]))
+}
+
 /// The nights from 40 to 100 days ahead that availability shows taken.
 pub(crate) async fn taken_nights(api: &Api, resource: &str) -> Vec<String> {
     let units = api
@@ -97,12 +107,7 @@ async fn an_imported_stay_takes_its_nights_until_the_feed_drops_it() {
     let (admin, cabin) = cabin(&api).await;
     feeds.set(
         "/airbnb.ics",
-        FeedReply::Ics(airbnb_feed(&[(
-            "a1@airbnb.com",
-            "Reserved",
-            day(60).as_str(),
-            day(63).as_str(),
-        )])),
+        one_event("a1@airbnb.com", "Reserved", 60, 63),
     );
     let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/airbnb.ics")).await;
     assert_eq!(calendar["status"], "pending");
@@ -167,15 +172,7 @@ async fn a_feed_that_hangs_or_floods_fails_alone_while_the_others_sync() {
     let feeds = FeedServer::start().await;
     feeds.set("/hang.ics", FeedReply::Hang);
     feeds.set("/huge.ics", FeedReply::Huge(20 * 1024 * 1024));
-    feeds.set(
-        "/good.ics",
-        FeedReply::Ics(airbnb_feed(&[(
-            "g1",
-            "Reserved",
-            day(55).as_str(),
-            day(57).as_str(),
-        )])),
-    );
+    feeds.set("/good.ics", one_event("g1", "Reserved", 55, 57));
     let mut calendars = Vec::new();
     for path in ["/hang.ics", "/huge.ics", "/good.ics"] {
         let (admin, cabin) = cabin(&api).await;
@@ -496,12 +493,7 @@ async fn a_second_guest_is_a_conflict_on_both_sides_and_an_echo_is_not() {
     // The guest is gone from Airbnb: neither side lists the clash any more.
     feeds.set(
         "/airbnb.ics",
-        FeedReply::Ics(airbnb_feed(&[(
-            "echo@airbnb.com",
-            "Airbnb (Not available)",
-            day(70).as_str(),
-            day(73).as_str(),
-        )])),
+        one_event("echo@airbnb.com", "Airbnb (Not available)", 70, 73),
     );
     let resynced = sync(&api, &admin, &cabin, &calendar).await;
     assert_eq!(resynced["conflicts"], json!([]), "{resynced}");
@@ -619,12 +611,7 @@ async fn a_sync_racing_bookings_for_the_same_nights_sells_none_twice() {
     let (admin, cabin) = cabin(&api).await;
     feeds.set(
         "/airbnb.ics",
-        FeedReply::Ics(airbnb_feed(&[(
-            "long@airbnb.com",
-            "Reserved",
-            day(60).as_str(),
-            day(70).as_str(),
-        )])),
+        one_event("long@airbnb.com", "Reserved", 60, 70),
     );
     let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/airbnb.ics")).await;
     let mut racing = Vec::new();
@@ -731,15 +718,7 @@ async fn a_calendar_failing_three_times_in_a_row_is_mailed_to_staff_once_a_strea
     }
 
     // It syncs again: the streak is over. Three more failures are a new streak, a new alert.
-    feeds.set(
-        "/flaky.ics",
-        FeedReply::Ics(airbnb_feed(&[(
-            "f1",
-            "Reserved",
-            day(60).as_str(),
-            day(62).as_str(),
-        )])),
-    );
+    feeds.set("/flaky.ics", one_event("f1", "Reserved", 60, 62));
     let ok = sync(&api, &admin, &cabin, &calendar).await;
     assert_eq!(ok["status"], "ok", "{ok}");
     feeds.set("/flaky.ics", FeedReply::Ics("<html>gone</html>".into()));
@@ -771,12 +750,7 @@ async fn a_calendar_removed_while_it_syncs_leaves_no_lock_and_does_not_come_back
     let (admin, cabin) = cabin(&api).await;
     feeds.set(
         "/na.ics",
-        FeedReply::Ics(airbnb_feed(&[(
-            "na@airbnb.com",
-            "Airbnb (Not available)",
-            day(40).as_str(),
-            day(340).as_str(),
-        )])),
+        one_event("na@airbnb.com", "Airbnb (Not available)", 40, 340),
     );
     for round in 0..6u64 {
         let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/na.ics")).await;
@@ -848,12 +822,7 @@ async fn a_night_our_guest_gives_back_goes_to_the_platform_that_sold_it_though_i
         .expect(201);
     feeds.set(
         "/airbnb.ics",
-        FeedReply::Ics(airbnb_feed(&[(
-            "guest-2@airbnb.com",
-            "Reserved",
-            day(51).as_str(),
-            day(53).as_str(),
-        )])),
+        one_event("guest-2@airbnb.com", "Reserved", 51, 53),
     );
     let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/airbnb.ics")).await;
     let clash = sync(&api, &admin, &cabin, &calendar).await;
