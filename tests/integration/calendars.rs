@@ -1043,3 +1043,95 @@ async fn an_imported_event_takes_every_place_of_a_class_and_one_over_its_booking
     );
     assert_locks_consistent(&stack.app().await, &stack.table).await;
 }
+
+/// What a platform that imports `export` (our feed) shows back in its own: each of our events
+/// as its "not available" days, the way Airbnb echoes what it imported.
+fn echo_of(export: &str) -> FeedReply {
+    let dates = |line: &str, name: &str| {
+        line.strip_prefix(name).map(|d| {
+            jiff::civil::Date::strptime("%Y%m%d", d.trim())
+                .expect("a DATE")
+                .to_string()
+        })
+    };
+    let (mut starts, mut ends) = (Vec::new(), Vec::new());
+    for line in export.lines() {
+        starts.extend(dates(line, "DTSTART;VALUE=DATE:"));
+        ends.extend(dates(line, "DTEND;VALUE=DATE:"));
+    }
+    let events: Vec<(String, &str, String, String)> = starts
+        .into_iter()
+        .zip(ends)
+        .enumerate()
+        .map(|(i, (from, to))| {
+            (
+                format!("echo-{i}@airbnb.com"),
+                "Airbnb (Not available)",
+                from,
+                to,
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str, &str, &str)> = events
+        .iter()
+        .map(|(u, s, a, b)| (u.as_str(), *s, a.as_str(), b.as_str()))
+        .collect();
+    FeedReply::Ics(airbnb_feed(&borrowed))
+}
+
+#[tokio::test]
+async fn a_platform_is_not_sent_back_its_own_blocks_so_an_echo_ends_with_the_booking() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, cabin) = cabin(&api).await;
+    let guest = Who::customer();
+    let ours = api
+        .post("/v1/bookings")
+        .as_(&guest)
+        .json(&stay_booking(&cabin, &day(80), &day(83)))
+        .send()
+        .await
+        .expect(201);
+    let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/airbnb.ics")).await;
+    let calendar_id = calendar["calendar_id"].as_str().expect("calendar_id");
+    let token = api
+        .post(&format!("/v1/resources/{cabin}/ical-token"))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    let export = token["url"]
+        .as_str()
+        .and_then(|url| url.strip_prefix(&stack.base_url))
+        .expect("the stack's own URL")
+        .to_string();
+    // Airbnb subscribes to the copy for it; it reads our stay and echoes it.
+    let for_airbnb = format!("{export}&for={calendar_id}");
+    let airbnb_reads = || async { api.get(&for_airbnb).send().await.expect_text(200) };
+    feeds.set("/airbnb.ics", echo_of(&airbnb_reads().await));
+    let echoed = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(echoed["conflicts"], json!([]), "an echo: {echoed}");
+
+    // Our guest cancels. Until Airbnb reads our feed again, its echo blocks those nights.
+    let booking_id = ours["booking_id"].as_str().expect("booking_id");
+    api.post(&format!("/v1/bookings/{booking_id}/cancel"))
+        .as_(&guest)
+        .send()
+        .await
+        .expect(200);
+    sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(
+        taken_nights(&api, &cabin).await,
+        [day(80), day(81), day(82)]
+    );
+    // Booking.com (reading the plain copy) sees those nights taken; Airbnb does not get its
+    // own echo back, so its next read drops it and the nights come free everywhere.
+    let everyone = api.get(&export).send().await.expect_text(200);
+    assert!(everyone.contains("SUMMARY:Blocked"), "{everyone}");
+    let airbnb_sees = airbnb_reads().await;
+    assert!(!airbnb_sees.contains("VEVENT"), "{airbnb_sees}");
+    feeds.set("/airbnb.ics", echo_of(&airbnb_sees));
+    sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(taken_nights(&api, &cabin).await, Vec::<String>::new());
+}

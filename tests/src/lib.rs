@@ -543,6 +543,17 @@ impl Reply {
         self.json()
     }
 
+    /// The body as text, after checking the status; otherwise panics with the exchange.
+    #[track_caller]
+    pub fn expect_text(&self, status: u16) -> String {
+        assert_eq!(
+            self.status, status,
+            "{} answered {}: {}",
+            self.request, self.status, self.text
+        );
+        self.text.clone()
+    }
+
     /// The error body, after checking status, code and API.md's error shape.
     #[track_caller]
     pub fn expect_error(&self, status: u16, code: &str) -> Value {

@@ -1,5 +1,6 @@
-//! `GET /ical/{resource_id}.ics?token=`: the resource's bookings and blocks as iCalendar, with
-//! no customer data; a wrong or rotated-out token is 404, saying nothing more.
+//! `GET /ical/{resource_id}.ics?token=[&for={calendar_id}]`: the resource's bookings and blocks
+//! as iCalendar, with no customer data, leaving out what the calendar `for` names imported; a
+//! wrong or rotated-out token is 404, saying nothing more.
 
 use holdfast_api::services::calendars::{self, Feed};
 use holdfast_api::{ApiError, App, Body, Error, Query, Request, Response, path_param, respond};
@@ -18,7 +19,8 @@ async fn ical_feed(app: &App, req: &Request) -> Result<Response<Body>, ApiError>
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
-    let feed = calendars::export_feed(app, resource_id, query.get("token"), if_none_match).await?;
+    let reader = (query.get("token"), query.get("for"));
+    let feed = calendars::export_feed(app, resource_id, reader, if_none_match).await?;
     let (status, body, etag) = match feed {
         Feed::Body { ics, etag } => (StatusCode::OK, Body::Text(ics), etag),
         Feed::NotModified { etag } => (StatusCode::NOT_MODIFIED, Body::Empty, etag),

@@ -10,6 +10,7 @@ use holdfast_domain::{
 };
 use holdfast_fetch::{Fetched, Validators};
 use holdfast_ical::{ExportEvent, Span};
+use holdfast_store::UnitOwner;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -615,12 +616,13 @@ pub enum Feed {
     NotModified { etag: String },
 }
 
-/// `GET /ical/{resource_id}.ics?token=`: the resource's held and confirmed bookings and its
-/// imported blocks, from its locks alone (no customer data is even read).
+/// `GET /ical/{resource_id}.ics?token=[&for={calendar_id}]`: the resource's held and confirmed
+/// bookings and its imported blocks but those of the calendar `for` names (the platform that
+/// reads this copy), from its locks alone (no customer data is even read).
 pub async fn export_feed(
     app: &App,
     resource_id: &str,
-    token: Option<&str>,
+    (token, reader): (Option<&str>, Option<&str>),
     if_none_match: Option<&str>,
 ) -> Result<Feed, ApiError> {
     let not_found = ApiError::NotFound("calendar feed");
@@ -657,6 +659,15 @@ pub async fn export_feed(
         .store
         .unit_owners(resource_id, &from_key, "~", now)
         .await?;
+    // A platform is not sent back what it sent us: re-exported, its "not available" echo of our
+    // booking would come back as a block of its own and outlive the booking for good.
+    let owners = owners
+        .into_iter()
+        .filter(|(_, owner)| match (owner, reader) {
+            (UnitOwner::Block { calendar_id, .. }, Some(reader)) => calendar_id != reader,
+            _ => true,
+        })
+        .collect();
     let events = export_events(&resource, zone, owners);
     let ics = holdfast_ical::export(&resource.name, &events);
     let etag = format!("\"{}\"", &token_hash(&ics)[..32]);
@@ -670,9 +681,9 @@ pub async fn export_feed(
 fn export_events(
     resource: &Resource,
     zone: &TimeZone,
-    owners: Vec<(Unit, holdfast_store::UnitOwner)>,
+    owners: Vec<(Unit, UnitOwner)>,
 ) -> Vec<ExportEvent> {
-    let mut events: Vec<(holdfast_store::UnitOwner, ExportEvent)> = Vec::new();
+    let mut events: Vec<(UnitOwner, ExportEvent)> = Vec::new();
     for (unit, owner) in owners {
         let span = match unit {
             Unit::Night(date) => Span::Dates {
@@ -711,11 +722,11 @@ fn export_events(
             }
         }
         let (uid, summary) = match &owner {
-            holdfast_store::UnitOwner::Booking(id) => (
+            UnitOwner::Booking(id) => (
                 format!("{id}{}", holdfast_domain::calendar::EXPORT_UID_SUFFIX),
                 "Reserved",
             ),
-            holdfast_store::UnitOwner::Block { calendar_id, uid } => (
+            UnitOwner::Block { calendar_id, uid } => (
                 format!(
                     "{calendar_id}-{}{}",
                     token_hash(uid).get(..16).unwrap_or_default(),
