@@ -385,8 +385,9 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
         .len();
     calendar.etag = etag;
     calendar.last_modified = last_modified;
-    let unheld = u32::try_from(refused.len()).unwrap_or(u32::MAX);
-    calendar.synced(now, (events_held as u32, unheld), conflicts);
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let unheld = count(refused.len());
+    calendar.synced(now, (count(events_held), unheld), conflicts);
     tracing::info!(
         calendar_id = %calendar.calendar_id,
         events = report.events.len(),
@@ -400,8 +401,6 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
     Ok(())
 }
 
-/// The feed's events over our bookings that are not echoes of them, one per event and
-/// booking: every event over a unit a booking holds counts, not only the first that covers it.
 /// The bookings that hold each refused unit. A whole unit's lock names its booking; a class's
 /// counter names none, so its bookings are looked up by the unit's day (a class booking lies
 /// inside one day's opening). A unit with no booking is another calendar's.
@@ -461,6 +460,8 @@ async fn holders_of(
     Ok(holders)
 }
 
+/// The feed's events over our bookings that are not echoes of them, one per event and
+/// booking: every event over a unit a booking holds counts, not only the first that covers it.
 async fn conflicts_of(
     app: &App,
     blocks: &[ImportedBlock],
