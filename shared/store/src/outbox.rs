@@ -1,6 +1,6 @@
 //! The outbox: a notice is written in the same transaction as the change it tells of (a
-//! booking's, a payment account's or a calendar's), so that a change is told even when the function dies
-//! before the queue hears of it. A notice leaves the outbox once the queue has it.
+//! booking's, a payment account's or a calendar's), so that a change is told even when the
+//! function dies before the queue hears of it. A notice leaves the outbox once the queue has it.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use holdfast_domain::{About, Notice, NoticeKind};
