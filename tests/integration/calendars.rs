@@ -69,6 +69,16 @@ pub(crate) fn day(offset: i64) -> String {
         .to_string()
 }
 
+/// `guest`'s stay at `cabin` from `from` to `to` days ahead, paid at the desk: the booking.
+pub(crate) async fn book_stay(api: &Api, guest: &Who, cabin: &str, from: i64, to: i64) -> Value {
+    api.post("/v1/bookings")
+        .as_(guest)
+        .json(&stay_booking(cabin, &day(from), &day(to)))
+        .send()
+        .await
+        .expect(201)
+}
+
 /// An Airbnb-shaped feed of one event over the nights from `from` to `to` days ahead.
 pub(crate) fn one_event(uid: &str, summary: &str, from: i64, to: i64) -> FeedReply {
     FeedReply::Ics(airbnb_feed(&[(
@@ -156,12 +166,7 @@ async fn an_imported_stay_takes_its_nights_until_the_feed_drops_it() {
     let emptied = sync(&api, &admin, &cabin, &calendar).await;
     assert_eq!(emptied["blocks"], 0, "{emptied}");
     assert!(taken_nights(&api, &cabin).await.is_empty());
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&stay_booking(&cabin, &day(61), &day(62)))
-        .send()
-        .await
-        .expect(201);
+    book_stay(&api, &Who::customer(), &cabin, 61, 62).await;
     assert_locks_consistent(&stack.app().await, &stack.table).await;
 }
 
@@ -415,13 +420,7 @@ async fn a_second_guest_is_a_conflict_on_both_sides_and_an_echo_is_not() {
     let api = stack.api();
     let feeds = FeedServer::start().await;
     let (admin, cabin) = cabin(&api).await;
-    let ours = api
-        .post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&stay_booking(&cabin, &day(70), &day(73)))
-        .send()
-        .await
-        .expect(201);
+    let ours = book_stay(&api, &Who::customer(), &cabin, 70, 73).await;
     feeds.set(
         "/airbnb.ics",
         FeedReply::Ics(airbnb_feed(&[
@@ -813,13 +812,7 @@ async fn a_night_our_guest_gives_back_goes_to_the_platform_that_sold_it_though_i
     let feeds = FeedServer::start().await;
     let (admin, cabin) = cabin(&api).await;
     let guest = Who::customer();
-    let ours = api
-        .post("/v1/bookings")
-        .as_(&guest)
-        .json(&stay_booking(&cabin, &day(50), &day(52)))
-        .send()
-        .await
-        .expect(201);
+    let ours = book_stay(&api, &guest, &cabin, 50, 52).await;
     feeds.set(
         "/airbnb.ics",
         one_event("guest-2@airbnb.com", "Reserved", 51, 53),
@@ -1086,13 +1079,7 @@ async fn a_platform_is_not_sent_back_its_own_blocks_so_an_echo_ends_with_the_boo
     let feeds = FeedServer::start().await;
     let (admin, cabin) = cabin(&api).await;
     let guest = Who::customer();
-    let ours = api
-        .post("/v1/bookings")
-        .as_(&guest)
-        .json(&stay_booking(&cabin, &day(80), &day(83)))
-        .send()
-        .await
-        .expect(201);
+    let ours = book_stay(&api, &guest, &cabin, 80, 83).await;
     let calendar = add_calendar(&api, &admin, &cabin, &feeds.url("/airbnb.ics")).await;
     let calendar_id = calendar["calendar_id"].as_str().expect("calendar_id");
     let token = api
