@@ -183,7 +183,7 @@ impl FeedFetcher {
             return Err(too_large);
         }
         let etag = header(response.headers(), ETAG);
-        let last_modified = header(response.headers(), LAST_MODIFIED);
+        let last_modified = strong_last_modified(response.headers());
         let mut bytes = Vec::new();
         // Returning drops the response and with it the connection: no more is read than the
         // cap and the one chunk that passed it.
@@ -264,6 +264,23 @@ fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<Stri
     headers.get(name)?.to_str().ok().map(str::to_owned)
 }
 
+/// `Last-Modified`, if it can stand as a validator: only when the answer's `Date` is at least a
+/// second later (RFC 9110 8.8.2.2). A feed changed again within the second it was served in
+/// keeps the same `Last-Modified`, and asking `If-Modified-Since` would then miss the change
+/// for good.
+fn strong_last_modified(headers: &HeaderMap) -> Option<String> {
+    let read = |name| {
+        let raw = header(headers, name)?;
+        let at = jiff::fmt::rfc2822::DateTimeParser::new()
+            .parse_timestamp(&raw)
+            .ok()?;
+        Some((raw, at))
+    };
+    let (raw, modified) = read(LAST_MODIFIED)?;
+    let (_, served) = read(reqwest::header::DATE)?;
+    (served.duration_since(modified) >= jiff::SignedDuration::from_secs(1)).then_some(raw)
+}
+
 /// Sorts the client's error into ours; the cause goes to the log with the host only.
 fn send_error(url: &Url, error: &reqwest::Error) -> FetchError {
     let mut causes = Vec::new();
@@ -288,5 +305,46 @@ fn send_error(url: &Url, error: &reqwest::Error) -> FetchError {
         FetchError::Unreachable
     } else {
         FetchError::Interrupted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(
+                reqwest::header::HeaderName::from_static(name),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        headers
+    }
+
+    #[test]
+    fn last_modified_is_a_validator_only_when_served_a_second_later() {
+        let modified = "Mon, 23 Nov 2026 22:45:15 GMT";
+        let later = answer(&[
+            ("last-modified", modified),
+            ("date", "Mon, 23 Nov 2026 22:45:16 GMT"),
+        ]);
+        assert_eq!(strong_last_modified(&later).as_deref(), Some(modified));
+        // Served in the same second it changed: it may change again within it.
+        let same_second = answer(&[("last-modified", modified), ("date", modified)]);
+        assert_eq!(strong_last_modified(&same_second), None);
+        // From the server's future, without a Date, or unreadable: not trusted either.
+        let future = answer(&[
+            ("last-modified", modified),
+            ("date", "Mon, 23 Nov 2026 22:40:00 GMT"),
+        ]);
+        assert_eq!(strong_last_modified(&future), None);
+        assert_eq!(
+            strong_last_modified(&answer(&[("last-modified", modified)])),
+            None
+        );
+        let garbage = answer(&[("last-modified", "yesterday"), ("date", modified)]);
+        assert_eq!(strong_last_modified(&garbage), None);
     }
 }
