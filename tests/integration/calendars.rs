@@ -1122,3 +1122,68 @@ async fn a_platform_is_not_sent_back_its_own_blocks_so_an_echo_ends_with_the_boo
     sync(&api, &admin, &cabin, &calendar).await;
     assert_eq!(taken_nights(&api, &cabin).await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn hours_opened_under_an_imported_event_are_blocked_at_the_next_sync_though_the_feed_is_unchanged()
+ {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, venue) = api.venue_without_accounts("Europe/Madrid", "EUR").await;
+    let mut date = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(60))
+        .expect("a date");
+    if date.weekday() == jiff::civil::Weekday::Sunday {
+        date = date.tomorrow().expect("a date");
+    }
+    let weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        [date.weekday().to_monday_zero_offset() as usize];
+    let hours = |open: &str| json!({"opening_hours": {weekday: [[open, "22:00"]]}});
+    let court = api.court(&admin, &venue, hours("10:00")).await;
+    // A lesson from 08:00 to 11:00, before the court opens but for its last hour.
+    let compact = date.strftime("%Y%m%d").to_string();
+    feeds.set(
+        "/google.ics",
+        FeedReply::Ics(format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n\
+             BEGIN:VEVENT\r\nDTSTART;TZID=Europe/Madrid:{compact}T080000\r\n\
+             DTEND;TZID=Europe/Madrid:{compact}T110000\r\nUID:lesson@google.com\r\n\
+             SUMMARY:Clase\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )),
+    );
+    let calendar = add_calendar(&api, &admin, &court, &feeds.url("/google.ics")).await;
+    sync(&api, &admin, &court, &calendar).await;
+    let taken = || async {
+        let next = date.tomorrow().expect("a date");
+        let units = api
+            .get(&format!(
+                "/v1/resources/{court}/availability?from={date}&to={next}"
+            ))
+            .send()
+            .await
+            .expect(200);
+        units["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .filter(|u| u["status"] == "taken")
+            .filter_map(|u| u["start"].as_str().map(|s| s[11..16].to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(taken().await, ["10:00", "10:30"]);
+
+    // The court now opens at 08:00: the lesson's earlier hours are there to sell, and the
+    // feed (which answers 304) still has the lesson in them.
+    api.patch(&format!("/v1/resources/{court}"))
+        .as_(&admin)
+        .json(&hours("08:00"))
+        .send()
+        .await
+        .expect(200);
+    sync(&api, &admin, &court, &calendar).await;
+    assert_eq!(
+        taken().await,
+        ["08:00", "08:30", "09:00", "09:30", "10:00", "10:30"]
+    );
+}

@@ -248,6 +248,9 @@ pub struct Calendar {
     /// sync tries to take them again, so while any remain the feed is fetched in full: a 304
     /// would leave a unit the booking gave back free here though the platform sold it.
     pub unheld: u32,
+    /// The revision of its resource the held blocks were worked out for: after a change to the
+    /// resource (its opening hours) the same feed may block other units.
+    pub resource_revision: u64,
     pub conflicts: Vec<CalendarConflict>,
     /// The feed's validators, for a conditional GET.
     pub etag: Option<String>,
@@ -278,6 +281,7 @@ impl Calendar {
             consecutive_failures: 0,
             blocks: 0,
             unheld: 0,
+            resource_revision: 0,
             conflicts: Vec::new(),
             etag: None,
             last_modified: None,
@@ -304,9 +308,10 @@ impl Calendar {
     }
 
     /// Whether a sync may ask for the feed only if it changed: not while units it blocks are
-    /// held by others, as those are retried from the feed's body.
-    pub fn may_skip_unchanged(&self) -> bool {
-        self.unheld == 0
+    /// held by others, as those are retried from the feed's body, nor once the resource changed
+    /// since its blocks were worked out (`resource_revision`: the resource's revision now).
+    pub fn may_skip_unchanged(&self, resource_revision: u64) -> bool {
+        self.unheld == 0 && self.resource_revision == resource_revision
     }
 
     /// After a sync that failed: what held before still holds. Answers whether staff must

@@ -475,6 +475,7 @@ mod tests {
             consecutive_failures: 0,
             blocks: 0,
             unheld: 0,
+            resource_revision: 0,
             conflicts: Vec::new(),
             etag: None,
             last_modified: None,

@@ -96,6 +96,7 @@ impl From<&Calendar> for Item {
         item.put("consecutive_failures", n(calendar.consecutive_failures));
         item.put("blocks", n(calendar.blocks));
         item.put("unheld", n(calendar.unheld));
+        item.put("resource_revision", n(calendar.resource_revision));
         item.put(
             "conflicts",
             AttributeValue::L(calendar.conflicts.iter().map(conflict_item).collect()),
@@ -138,6 +139,7 @@ impl TryFrom<&Item> for Calendar {
             consecutive_failures: item.opt_number("consecutive_failures")?.unwrap_or(0),
             blocks: item.opt_number("blocks")?.unwrap_or(0),
             unheld: item.opt_number("unheld")?.unwrap_or(0),
+            resource_revision: item.opt_number("resource_revision")?.unwrap_or(0),
             conflicts,
             etag: opt_text("etag")?,
             last_modified: opt_text("last_modified")?,
@@ -608,6 +610,7 @@ mod tests {
             consecutive_failures: 2,
             blocks: 3,
             unheld: 2,
+            resource_revision: 7,
             conflicts: vec![CalendarConflict {
                 uid: "a1".into(),
                 start: now,

@@ -11,6 +11,13 @@ use crate::{Store, StoreError, index, keys};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version(pub(crate) u64);
 
+impl Version {
+    /// The number of the revision read: it grows with every replace.
+    pub fn revision(&self) -> u64 {
+        self.0
+    }
+}
+
 /// `item` as the version after `read`.
 fn versioned(mut item: Item, read: Version) -> Item {
     item.put("version", n(read.0 + 1));

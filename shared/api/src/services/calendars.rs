@@ -270,7 +270,13 @@ impl From<ApiError> for SyncError {
 }
 
 async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Result<(), SyncError> {
-    let validators = if calendar.may_skip_unchanged() {
+    let (resource, revision) = app
+        .store
+        .resource_version(&calendar.resource_id)
+        .await?
+        .ok_or_else(|| SyncError::Feed("the resource is gone".into()))?;
+    let revision = revision.revision();
+    let validators = if calendar.may_skip_unchanged(revision) {
         Validators {
             etag: calendar.etag.clone(),
             last_modified: calendar.last_modified.clone(),
@@ -289,16 +295,12 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
         ..
     } = fetched
     else {
-        // 304: nothing changed, and nothing it blocks is held by another: nothing rewritten.
+        // 304: nothing changed, not the feed, not the resource, and nothing it blocks is held
+        // by another: nothing rewritten.
         let counts = (calendar.blocks, calendar.unheld);
         calendar.synced(now, counts, calendar.conflicts.clone());
         return Ok(());
     };
-    let resource = app
-        .store
-        .resource(&calendar.resource_id)
-        .await?
-        .ok_or_else(|| SyncError::Feed("the resource is gone".into()))?;
     let venue = venue_facts(app, &resource.venue_id).await?;
     let zone = venue.zone.tz().clone();
     let until = now.checked_add(HORIZON).unwrap_or(now);
@@ -385,6 +387,7 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
         .len();
     calendar.etag = etag;
     calendar.last_modified = last_modified;
+    calendar.resource_revision = revision;
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let unheld = count(refused.len());
     calendar.synced(now, (count(events_held), unheld), conflicts);

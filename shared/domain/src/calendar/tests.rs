@@ -250,15 +250,19 @@ fn a_calendar_asks_for_its_feed_only_if_changed_while_it_holds_all_it_blocks() {
         ("Airbnb".into(), "https://example.com/a.ics".into()),
         now(),
     );
-    assert!(calendar.may_skip_unchanged());
+    assert!(calendar.may_skip_unchanged(0));
     // Two nights of its feed are a booking's: they are retried from the feed's body.
     calendar.synced(now(), (1, 2), Vec::new());
-    assert!(!calendar.may_skip_unchanged());
+    assert!(!calendar.may_skip_unchanged(0));
     // A failure keeps what it knew.
     calendar.failed(now(), "timed out");
-    assert!(!calendar.may_skip_unchanged());
+    assert!(!calendar.may_skip_unchanged(0));
     calendar.synced(now(), (1, 0), Vec::new());
-    assert!(calendar.may_skip_unchanged());
+    assert!(calendar.may_skip_unchanged(0));
+    // The resource changed (its hours): the same feed may block other units.
+    assert!(!calendar.may_skip_unchanged(1));
+    calendar.resource_revision = 1;
+    assert!(calendar.may_skip_unchanged(1));
 }
 
 #[test]
