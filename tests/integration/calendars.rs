@@ -79,6 +79,30 @@ pub(crate) async fn book_stay(api: &Api, guest: &Who, cabin: &str, from: i64, to
         .expect(201)
 }
 
+/// The day 60 days ahead the court tests play on; a Monday rather than a Sunday, when the
+/// court is closed.
+pub(crate) fn court_day() -> jiff::civil::Date {
+    let date = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(60))
+        .expect("a date");
+    if date.weekday() == jiff::civil::Weekday::Sunday {
+        return date.tomorrow().expect("a date");
+    }
+    date
+}
+
+/// Availability of `resource` on `date`.
+async fn day_units(api: &Api, resource: &str, date: jiff::civil::Date) -> Value {
+    let next = date.tomorrow().expect("a date");
+    api.get(&format!(
+        "/v1/resources/{resource}/availability?from={date}&to={next}"
+    ))
+    .send()
+    .await
+    .expect(200)
+}
+
 /// An Airbnb-shaped feed of one event over the nights from `from` to `to` days ahead.
 pub(crate) fn one_event(uid: &str, summary: &str, from: i64, to: i64) -> FeedReply {
     FeedReply::Ics(airbnb_feed(&[(
@@ -562,14 +586,7 @@ async fn a_court_imports_timed_events_as_the_slots_they_overlap() {
     let (admin, venue) = api.venue_without_accounts("Europe/Madrid", "EUR").await;
     let court = api.court(&admin, &venue, json!({})).await;
     // A Google Calendar export: a lesson from 10:15 to 11:00 Madrid time, written with TZID.
-    let mut date = jiff::Zoned::now()
-        .date()
-        .checked_add(jiff::Span::new().days(60))
-        .expect("a date");
-    if date.weekday() == jiff::civil::Weekday::Sunday {
-        // The court is closed on Sundays: its hours would hold nothing to block.
-        date = date.tomorrow().expect("a date");
-    }
+    let date = court_day();
     let compact = date.strftime("%Y%m%d").to_string();
     let ics = format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n\
@@ -581,14 +598,7 @@ async fn a_court_imports_timed_events_as_the_slots_they_overlap() {
     let calendar = add_calendar(&api, &admin, &court, &feeds.url("/google.ics")).await;
     let synced = sync(&api, &admin, &court, &calendar).await;
     assert_eq!(synced["blocks"], 1, "{synced}");
-    let next = date.tomorrow().expect("a date");
-    let units = api
-        .get(&format!(
-            "/v1/resources/{court}/availability?from={date}&to={next}"
-        ))
-        .send()
-        .await
-        .expect(200);
+    let units = day_units(&api, &court, date).await;
     let taken: Vec<String> = units["units"]
         .as_array()
         .expect("units")
@@ -873,13 +883,7 @@ async fn an_imported_event_takes_every_place_of_a_class_and_one_over_its_booking
     let feeds = FeedServer::start().await;
     let (admin, venue) = api.venue_without_accounts("Europe/Madrid", "EUR").await;
     let class = api.court(&admin, &venue, json!({"capacity": 4})).await;
-    let mut date = jiff::Zoned::now()
-        .date()
-        .checked_add(jiff::Span::new().days(60))
-        .expect("a date");
-    if date.weekday() == jiff::civil::Weekday::Sunday {
-        date = date.tomorrow().expect("a date");
-    }
+    let date = court_day();
     let madrid = jiff::tz::TimeZone::get("Europe/Madrid").expect("a zone");
     let at = |hour: i8| {
         date.at(hour, 0, 0, 0)
@@ -933,14 +937,7 @@ async fn an_imported_event_takes_every_place_of_a_class_and_one_over_its_booking
     assert_eq!(clashing, expected, "both our bookings clash: {synced}");
 
     let places = || async {
-        let next = date.tomorrow().expect("a date");
-        let units = api
-            .get(&format!(
-                "/v1/resources/{class}/availability?from={date}&to={next}"
-            ))
-            .send()
-            .await
-            .expect(200);
+        let units = day_units(&api, &class, date).await;
         units["units"]
             .as_array()
             .expect("units")
@@ -1130,13 +1127,7 @@ async fn hours_opened_under_an_imported_event_are_blocked_at_the_next_sync_thoug
     let api = stack.api();
     let feeds = FeedServer::start().await;
     let (admin, venue) = api.venue_without_accounts("Europe/Madrid", "EUR").await;
-    let mut date = jiff::Zoned::now()
-        .date()
-        .checked_add(jiff::Span::new().days(60))
-        .expect("a date");
-    if date.weekday() == jiff::civil::Weekday::Sunday {
-        date = date.tomorrow().expect("a date");
-    }
+    let date = court_day();
     let weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         [date.weekday().to_monday_zero_offset() as usize];
     let hours = |open: &str| json!({"opening_hours": {weekday: [[open, "22:00"]]}});
@@ -1155,14 +1146,7 @@ async fn hours_opened_under_an_imported_event_are_blocked_at_the_next_sync_thoug
     let calendar = add_calendar(&api, &admin, &court, &feeds.url("/google.ics")).await;
     sync(&api, &admin, &court, &calendar).await;
     let taken = || async {
-        let next = date.tomorrow().expect("a date");
-        let units = api
-            .get(&format!(
-                "/v1/resources/{court}/availability?from={date}&to={next}"
-            ))
-            .send()
-            .await
-            .expect(200);
+        let units = day_units(&api, &court, date).await;
         units["units"]
             .as_array()
             .expect("units")
