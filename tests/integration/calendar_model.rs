@@ -120,8 +120,36 @@ fn seeds(fresh: usize) -> Vec<u64> {
     }
 }
 
-/// The (event, booking) clashes a synced calendar lists.
-fn clashes(synced: &Value) -> BTreeSet<(String, String)> {
+/// Adds a calendar of `resource` importing the feed served at `path` as `reply` says: the
+/// calendar as answered, and its id.
+async fn import(
+    api: &Api,
+    admin: &Who,
+    resource: &str,
+    feeds: &FeedServer,
+    path: &str,
+    reply: FeedReply,
+) -> (Value, String) {
+    feeds.set(path, reply);
+    let calendar = add_calendar(api, admin, resource, &feeds.url(path)).await;
+    let id = calendar["calendar_id"]
+        .as_str()
+        .expect("calendar_id")
+        .to_string();
+    (calendar, id)
+}
+
+/// Syncs `calendar` now, checks that it synced, and answers the (event, booking) clashes it
+/// lists.
+async fn sync_clashes(
+    api: &Api,
+    admin: &Who,
+    resource: &str,
+    calendar: &Value,
+    log: &str,
+) -> BTreeSet<(String, String)> {
+    let synced = sync(api, admin, resource, calendar).await;
+    assert_eq!(synced["status"], "ok", "{log}{synced}");
     synced["conflicts"]
         .as_array()
         .expect("conflicts")
@@ -166,11 +194,7 @@ fn feed_of(events: &[Event]) -> FeedReply {
             )
         })
         .collect();
-    let borrowed: Vec<(&str, &str, &str, &str)> = events
-        .iter()
-        .map(|(u, s, a, b)| (u.as_str(), *s, a.as_str(), b.as_str()))
-        .collect();
-    FeedReply::Ics(airbnb_feed(&borrowed))
+    FeedReply::Ics(airbnb_feed(&events))
 }
 
 #[tokio::test]
@@ -258,26 +282,16 @@ async fn run(stack: &Stack, api: &Api, feeds: &FeedServer, seed: u64) {
                     continue;
                 };
                 let _ = writeln!(log, "{step}: sync {slot}");
-                let synced = sync(api, &admin, &cabin, &calendar.calendar).await;
-                assert_eq!(synced["status"], "ok", "{log}{synced}");
+                let reported = sync_clashes(api, &admin, &cabin, &calendar.calendar, &log).await;
                 let expected = model.sync(slot);
-                assert_eq!(
-                    clashes(&synced),
-                    expected,
-                    "the clashes a sync reports
-{log}"
-                );
+                assert_eq!(reported, expected, "the clashes a sync reports\n{log}");
             }
             8 if model.slots[slot].is_none() => {
                 added += 1;
                 let path = format!("/model-{seed}-{added}.ics");
                 let events = random_events(&mut rng);
-                feeds.set(&path, feed_of(&events));
-                let calendar = add_calendar(api, &admin, &cabin, &feeds.url(&path)).await;
-                let id = calendar["calendar_id"]
-                    .as_str()
-                    .expect("calendar_id")
-                    .to_string();
+                let (calendar, id) =
+                    import(api, &admin, &cabin, feeds, &path, feed_of(&events)).await;
                 let _ = writeln!(
                     log,
                     "{step}: add {id} as {slot}, its feed saying {events:?}"
@@ -622,26 +636,16 @@ async fn run_court(stack: &Stack, api: &Api, feeds: &FeedServer, seed: u64) {
                     continue;
                 };
                 let _ = writeln!(log, "{step}: sync {slot}");
-                let synced = sync(api, &admin, &court, &calendar.calendar).await;
-                assert_eq!(synced["status"], "ok", "{log}{synced}");
+                let reported = sync_clashes(api, &admin, &court, &calendar.calendar, &log).await;
                 let expected = model.sync(slot);
-                assert_eq!(
-                    clashes(&synced),
-                    expected,
-                    "the clashes a sync reports
-{log}"
-                );
+                assert_eq!(reported, expected, "the clashes a sync reports\n{log}");
             }
             9 if model.slots[slot].is_none() => {
                 added += 1;
                 let path = format!("/court-{seed}-{added}.ics");
                 let events = random_timed_events(&mut rng);
-                feeds.set(&path, timed_feed(&day, &events));
-                let calendar = add_calendar(api, &admin, &court, &feeds.url(&path)).await;
-                let id = calendar["calendar_id"]
-                    .as_str()
-                    .expect("calendar_id")
-                    .to_string();
+                let (calendar, id) =
+                    import(api, &admin, &court, feeds, &path, timed_feed(&day, &events)).await;
                 let _ = writeln!(
                     log,
                     "{step}: add {id} as {slot}, its feed saying {events:?}"

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use holdfast_tests::{
-    Api, FeedReply, FeedServer, Stack, Who, airbnb_feed, assert_locks_consistent, calendars_config,
-    scan_table, slot_booking, stay_booking,
+    Api, FeedReply, FeedServer, NO_EVENTS, Stack, Who, airbnb_feed, assert_locks_consistent,
+    calendars_config, scan_table, slot_booking, stay_booking,
 };
 use serde_json::{Value, json};
 
@@ -186,7 +186,7 @@ async fn an_imported_stay_takes_its_nights_until_the_feed_drops_it() {
     );
 
     // The guest cancelled on Airbnb: the nights are free again.
-    feeds.set("/airbnb.ics", FeedReply::Ics(airbnb_feed(&[])));
+    feeds.set("/airbnb.ics", FeedReply::Ics(airbnb_feed(&NO_EVENTS)));
     let emptied = sync(&api, &admin, &cabin, &calendar).await;
     assert_eq!(emptied["blocks"], 0, "{emptied}");
     assert!(taken_nights(&api, &cabin).await.is_empty());
@@ -302,7 +302,7 @@ async fn with_the_development_setting_off_this_machine_is_out_of_reach_even_by_n
     let stack = Stack::start_with_calendars(calendars);
     let api = stack.api();
     let feeds = FeedServer::start().await;
-    feeds.set("/never.ics", FeedReply::Ics(airbnb_feed(&[])));
+    feeds.set("/never.ics", FeedReply::Ics(airbnb_feed(&NO_EVENTS)));
     let (admin, cabin) = cabin(&api).await;
     api.post(&format!("/v1/resources/{cabin}/calendars"))
         .as_(&admin)
@@ -1062,11 +1062,7 @@ fn echo_of(export: &str) -> FeedReply {
             )
         })
         .collect();
-    let borrowed: Vec<(&str, &str, &str, &str)> = events
-        .iter()
-        .map(|(u, s, a, b)| (u.as_str(), *s, a.as_str(), b.as_str()))
-        .collect();
-    FeedReply::Ics(airbnb_feed(&borrowed))
+    FeedReply::Ics(airbnb_feed(&events))
 }
 
 #[tokio::test]

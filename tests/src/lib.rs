@@ -1310,16 +1310,25 @@ impl FeedServer {
     }
 }
 
+/// A feed with no events, for `airbnb_feed`.
+pub const NO_EVENTS: [(&str, &str, &str, &str); 0] = [];
+
 /// An Airbnb-shaped export with one event per `(uid, summary, check-in, check-out)`.
-pub fn airbnb_feed(events: &[(&str, &str, &str, &str)]) -> String {
+pub fn airbnb_feed<U, S, A, B>(events: &[(U, S, A, B)]) -> String
+where
+    U: std::fmt::Display,
+    S: std::fmt::Display,
+    A: AsRef<str>,
+    B: AsRef<str>,
+{
     let mut ics = String::from(
         "BEGIN:VCALENDAR\r\nPRODID:-//Airbnb Inc//Hosting Calendar 0.8.8//EN\r\nCALSCALE:GREGORIAN\r\nVERSION:2.0\r\n",
     );
     for (uid, summary, start, end) in events {
         ics.push_str(&format!(
             "BEGIN:VEVENT\r\nDTEND;VALUE=DATE:{}\r\nDTSTART;VALUE=DATE:{}\r\nUID:{uid}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n",
-            end.replace('-', ""),
-            start.replace('-', "")
+            end.as_ref().replace('-', ""),
+            start.as_ref().replace('-', "")
         ));
     }
     ics.push_str("END:VCALENDAR\r\n");

@@ -228,15 +228,8 @@ impl Store {
     }
 
     pub async fn delete_calendar_item(&self, calendar: &Calendar) -> Result<(), StoreError> {
-        let (pk, sk) = keys::calendar(&calendar.resource_id, &calendar.calendar_id);
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .send()
-            .await?;
-        Ok(())
+        self.delete(keys::calendar(&calendar.resource_id, &calendar.calendar_id))
+            .await
     }
 
     /// Calendars whose last sync (or registration) is before `before`, stalest first per shard,

@@ -135,6 +135,18 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// Deletes the item at `(pk, sk)`, if there is one.
+    pub(crate) async fn delete(&self, (pk, sk): (String, String)) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(pk))
+            .key("sk", AttributeValue::S(sk))
+            .send()
+            .await?;
+        Ok(())
+    }
+
     pub(crate) async fn get(&self, (pk, sk): (String, String)) -> Result<Option<Item>, StoreError> {
         let out = self
             .client

@@ -109,15 +109,7 @@ impl Store {
 
     /// Takes `notice` out of the outbox: the queue has it.
     pub async fn notice_sent(&self, notice: &Notice) -> Result<(), StoreError> {
-        let (pk, sk) = key(notice);
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .send()
-            .await?;
-        Ok(())
+        self.delete(key(notice)).await
     }
 }
 
