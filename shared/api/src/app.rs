@@ -145,7 +145,12 @@ impl App {
     pub fn from_sdk(config: &Config, shared: &aws_config::SdkConfig) -> App {
         // DynamoDB may have an endpoint of its own (DynamoDB Local); every other service uses
         // the shared one (moto locally, AWS's own when none is set).
-        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(shared);
+        // The table is waited for while it answers anyone and given up on once it is silent
+        // (its pulse), within the busy bound, rather than after a fixed attempt timeout.
+        let pulse = holdfast_store::Pulse::new(config.timeouts.silence);
+        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(shared)
+            .http_client(holdfast_store::pulsed_client(shared.http_client(), pulse))
+            .timeout_config(store_timeouts(&config.timeouts));
         if let Some(endpoint) = &config.dynamodb_endpoint {
             dynamodb = dynamodb.endpoint_url(endpoint);
         }
@@ -233,6 +238,17 @@ fn sdk_timeouts(timeouts: &Timeouts) -> aws_config::timeout::TimeoutConfig {
         .read_timeout(timeouts.attempt)
         .operation_attempt_timeout(timeouts.attempt)
         .operation_timeout(timeouts.operation)
+        .build()
+}
+
+/// DynamoDB's own bounds: connecting, and the whole call however busy the table; silence
+/// (the pulse) ends an attempt on a table that answers no one.
+fn store_timeouts(timeouts: &Timeouts) -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.busy)
+        .operation_attempt_timeout(timeouts.busy)
+        .operation_timeout(timeouts.busy)
         .build()
 }
 

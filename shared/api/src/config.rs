@@ -58,15 +58,23 @@ pub struct PaymentsConfig {
 }
 
 /// How long anything may wait, sized well inside the functions' 10-second Lambda timeout: a
-/// dependency that does not answer is a 503 in seconds, never a hang.
+/// dependency that does not answer is a 503 in seconds, never a hang; a busy one is waited for.
+/// `docs/decisions.md` ("Budgets for a busy store") has the measurements behind each default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
-    /// `HOLDFAST_DYNAMODB_CONNECT_TIMEOUT_MS`: opening a connection to DynamoDB.
+    /// `HOLDFAST_DYNAMODB_CONNECT_TIMEOUT_MS`: opening a connection to DynamoDB (or SQS, KMS).
     pub connect: Duration,
-    /// `HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS`: one attempt of a DynamoDB call.
+    /// `HOLDFAST_DYNAMODB_SILENCE_MS`: a DynamoDB attempt gives up once the table has answered
+    /// no call of this process for this long (its pulse): a busy table is waited for, a frozen
+    /// or unreachable one is not.
+    pub silence: Duration,
+    /// `HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS`: one attempt of an SQS or KMS call.
     pub attempt: Duration,
-    /// `HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS`: a whole DynamoDB call, its retries included.
+    /// `HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS`: a whole SQS or KMS call, its retries included.
     pub operation: Duration,
+    /// `HOLDFAST_DYNAMODB_BUSY_TIMEOUT_MS`: a whole DynamoDB call, its retries included, however
+    /// busy the table: the longest one call waits its turn while the table answers others.
+    pub busy: Duration,
     /// `HOLDFAST_REQUEST_TIMEOUT_MS`: a whole request to a function, every call included.
     pub request: Duration,
 }
@@ -75,8 +83,10 @@ impl Default for Timeouts {
     fn default() -> Timeouts {
         Timeouts {
             connect: Duration::from_millis(1_000),
+            silence: Duration::from_millis(4_000),
             attempt: Duration::from_millis(2_500),
             operation: Duration::from_millis(4_000),
+            busy: Duration::from_millis(6_500),
             request: Duration::from_millis(8_000),
         }
     }
@@ -90,21 +100,42 @@ impl Timeouts {
         };
         let timeouts = Timeouts {
             connect: read("HOLDFAST_DYNAMODB_CONNECT_TIMEOUT_MS", defaults.connect)?,
+            silence: read("HOLDFAST_DYNAMODB_SILENCE_MS", defaults.silence)?,
             attempt: read("HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS", defaults.attempt)?,
             operation: read("HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS", defaults.operation)?,
+            busy: read("HOLDFAST_DYNAMODB_BUSY_TIMEOUT_MS", defaults.busy)?,
             request: read("HOLDFAST_REQUEST_TIMEOUT_MS", defaults.request)?,
         };
-        if timeouts.attempt > timeouts.operation {
-            return Err(ConfigError::Invalid {
-                name: "HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS",
-                reason: "must not exceed HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS",
-            });
-        }
-        if timeouts.operation > timeouts.request {
-            return Err(ConfigError::Invalid {
-                name: "HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS",
-                reason: "must not exceed HOLDFAST_REQUEST_TIMEOUT_MS",
-            });
+        let nested = [
+            (
+                timeouts.attempt,
+                timeouts.operation,
+                "HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS",
+                "must not exceed HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS",
+            ),
+            (
+                timeouts.silence,
+                timeouts.busy,
+                "HOLDFAST_DYNAMODB_SILENCE_MS",
+                "must not exceed HOLDFAST_DYNAMODB_BUSY_TIMEOUT_MS",
+            ),
+            (
+                timeouts.operation,
+                timeouts.request,
+                "HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS",
+                "must not exceed HOLDFAST_REQUEST_TIMEOUT_MS",
+            ),
+            (
+                timeouts.busy,
+                timeouts.request,
+                "HOLDFAST_DYNAMODB_BUSY_TIMEOUT_MS",
+                "must not exceed HOLDFAST_REQUEST_TIMEOUT_MS",
+            ),
+        ];
+        for (inner, outer, name, reason) in nested {
+            if inner > outer {
+                return Err(ConfigError::Invalid { name, reason });
+            }
         }
         Ok(timeouts)
     }
@@ -367,15 +398,21 @@ mod tests {
         let config = Config::from_vars(&vars(&[
             ("HOLDFAST_TABLE", "t"),
             ("HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS", "500"),
+            ("HOLDFAST_DYNAMODB_SILENCE_MS", "1500"),
+            ("HOLDFAST_DYNAMODB_BUSY_TIMEOUT_MS", "5000"),
             ("HOLDFAST_REQUEST_TIMEOUT_MS", "6000"),
         ]))
         .unwrap();
         assert_eq!(config.timeouts.attempt, Duration::from_millis(500));
+        assert_eq!(config.timeouts.silence, Duration::from_millis(1500));
+        assert_eq!(config.timeouts.busy, Duration::from_secs(5));
         assert_eq!(config.timeouts.request, Duration::from_secs(6));
         for (name, value) in [
             ("HOLDFAST_DYNAMODB_CONNECT_TIMEOUT_MS", "soon"),
             ("HOLDFAST_DYNAMODB_OPERATION_TIMEOUT_MS", "0"),
             ("HOLDFAST_DYNAMODB_ATTEMPT_TIMEOUT_MS", "9000"),
+            ("HOLDFAST_DYNAMODB_BUSY_TIMEOUT_MS", "9000"),
+            ("HOLDFAST_DYNAMODB_SILENCE_MS", "7000"),
         ] {
             let err = Config::from_vars(&vars(&[("HOLDFAST_TABLE", "t"), (name, value)]));
             assert!(

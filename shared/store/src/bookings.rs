@@ -1,8 +1,6 @@
 //! Bookings and their locks: one lock item per unit, written in the same transaction as the
 //! booking, so that a unit is sold once however many requests race for it.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use holdfast_domain::{
     Booking, BookingStatus, Claim, Notice, NoticeKind, ReportDelta, Unit, format_utc,
@@ -11,6 +9,8 @@ use jiff::Timestamp;
 
 use crate::idempotency::IdempotencyRecord;
 use crate::item::{Item, ItemError, n, s};
+pub(crate) use crate::locks::lock_key;
+use crate::locks::{Claimant, Contested};
 use crate::transact::Refused;
 use crate::{Store, StoreError, index, keys};
 
@@ -41,13 +41,6 @@ pub(crate) enum Owner<'a> {
     Booking(&'a str),
     /// An imported calendar, for one of its blocks.
     Calendar(&'a str),
-}
-
-pub(crate) fn lock_key(resource_id: &str, unit: &Unit) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        ("pk".to_string(), s(keys::locks(resource_id))),
-        ("sk".to_string(), s(unit.key())),
-    ])
 }
 
 impl Store {
@@ -83,7 +76,14 @@ impl Store {
             None => None,
         };
         let first_lock = actions.len();
+        let mut contested = Contested {
+            resource_id: &booking.resource_id,
+            claimant: Claimant::booking(booking, capacity),
+            locks: Vec::with_capacity(booking.units.len()),
+            now,
+        };
         for unit in &booking.units {
+            contested.locks.push((actions.len(), *unit));
             actions.push(self.take_unit(booking, unit, capacity, now)?);
         }
         let notice = NoticeKind::of_status(booking.status)
@@ -93,7 +93,7 @@ impl Store {
         }
         actions.extend(self.tally_actions(&booking.venue_id, &booking.booking_id, tally)?);
 
-        match self.transact(actions).await {
+        match self.transact_claiming(actions, &contested).await {
             Ok(()) => Ok(notice),
             Err(Refused::Conditions(failed)) => {
                 if failed.contains(&0) && self.committed_already(booking).await? {

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 
 use crate::bookings::{Owner, epoch, lock_key};
 use crate::item::{Item, ItemError, calendar_conflict_item, n, s};
+use crate::locks::{Claimant, Contested};
 use crate::transact::Refused;
 use crate::{Store, StoreError, index, keys};
 
@@ -319,11 +320,18 @@ impl Store {
             let mut pending: Vec<&(Unit, String)> = chunk.iter().collect();
             while !pending.is_empty() {
                 let mut actions = Vec::with_capacity(pending.len() * 2);
+                let mut contested = Contested {
+                    resource_id,
+                    claimant: Claimant::Block(calendar_id),
+                    locks: Vec::with_capacity(pending.len()),
+                    now,
+                };
                 for (unit, uid) in &pending {
+                    contested.locks.push((actions.len(), *unit));
                     actions.push(self.block_lock(resource_id, calendar_id, unit, uid, now)?);
                     actions.push(self.block_record(calendar_id, unit, uid)?);
                 }
-                match self.transact(actions).await {
+                match self.transact_claiming(actions, &contested).await {
                     Ok(()) => {
                         outcome.taken.extend(pending.iter().map(|(u, _)| *u));
                         pending.clear();

@@ -10,6 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::bookings::{epoch, lock_key};
 use crate::catalog::Version;
 use crate::item::{Item, ItemError, n, s};
+use crate::locks::{Claimant, Contested};
 use crate::transact::Refused;
 use crate::{Store, StoreError, index, keys};
 
@@ -92,10 +93,23 @@ impl Store {
             None => None,
         };
         let first_lock = actions.len();
+        let before = change.before;
+        let mut contested = Contested {
+            resource_id: &before.resource_id,
+            claimant: match before.claim {
+                Claim::Place => Claimant::Place {
+                    capacity: change.capacity,
+                },
+                Claim::Whole => Claimant::Keeping(&before.booking_id),
+            },
+            locks: Vec::new(),
+            now: change.now,
+        };
         match change.settlement.locks {
             LockWork::Keep => {
-                for unit in &change.before.units {
+                for unit in &before.units {
                     if let Some(action) = self.keep_unit(change, unit)? {
+                        contested.locks.push((actions.len(), *unit));
                         actions.push(action);
                     }
                 }
@@ -119,7 +133,12 @@ impl Store {
         }
         actions.extend(self.tally_actions(&settled.venue_id, &settled.booking_id, change.tally)?);
 
-        match self.transact(actions).await {
+        let sent = if contested.locks.is_empty() {
+            self.transact(actions).await
+        } else {
+            self.transact_claiming(actions, &contested).await
+        };
+        match sent {
             Ok(()) => {}
             Err(Refused::Conditions(failed)) => {
                 return Err(if event_index.is_some_and(|i| failed.contains(&i)) {

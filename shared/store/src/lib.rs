@@ -10,10 +10,12 @@ mod idempotency;
 mod item;
 mod keys;
 mod lists;
+mod locks;
 mod mail;
 mod oauth;
 mod outbox;
 mod page;
+mod pulse;
 mod reports;
 mod transact;
 
@@ -31,6 +33,7 @@ pub use item::{Item, ItemError};
 pub use mail::MailClaim;
 pub use oauth::{DueAccount, PENDING_CONNECT_LIFETIME, PendingConnect, TOKEN_SHARDS};
 pub use page::Page;
+pub use pulse::{Pulse, Silent, pulsed_client};
 
 /// The table's indexes, as template.yaml defines them.
 pub mod index {

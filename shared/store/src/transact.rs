@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
+use crate::locks::{Contest, Contested};
 use crate::{Store, StoreError};
 
 /// How many times a transaction that lost a race in flight is tried.
@@ -92,21 +93,33 @@ impl Backoff {
 }
 
 /// Runs `attempt` until it commits or is refused, retrying races in flight up to
-/// `max_attempts` times; contention that outlasts them is `StoreError::Contended`.
-pub(crate) async fn retrying<F, Fut>(max_attempts: u32, mut attempt: F) -> Result<(), Refused>
+/// `max_attempts` times; contention that outlasts them is `StoreError::Contended`. After each
+/// race in flight, `settle` may decide it without another attempt (`Some`), as a read of the
+/// contested locks does; `None` leaves it open.
+pub(crate) async fn retrying<F, Fut, S, SFut>(
+    max_attempts: u32,
+    mut attempt: F,
+    mut settle: S,
+) -> Result<(), Refused>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Attempt>,
+    S: FnMut() -> SFut,
+    SFut: Future<Output = Option<Result<(), Refused>>>,
 {
     let mut backoff = Backoff::new(max_attempts);
     loop {
         match attempt().await {
             Attempt::Committed => return Ok(()),
             Attempt::Refused(refused) => return Err(refused),
-            Attempt::InFlight if backoff.wait().await => {}
             Attempt::InFlight => {
-                let attempts = backoff.attempts();
-                return Err(Refused::Store(StoreError::Contended { attempts }));
+                if let Some(settled) = settle().await {
+                    return settled;
+                }
+                if !backoff.wait().await {
+                    let attempts = backoff.attempts();
+                    return Err(Refused::Store(StoreError::Contended { attempts }));
+                }
             }
         }
     }
@@ -121,24 +134,58 @@ fn request_token() -> String {
 impl Store {
     /// Runs one transaction, retrying it with jittered backoff while it loses races in flight.
     pub(crate) async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), Refused> {
-        retrying(TRANSACTION_ATTEMPTS, || {
-            let send = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(actions.clone()))
-                .client_request_token(request_token())
-                .send();
-            async move {
-                match send.await {
-                    Ok(_) => Attempt::Committed,
-                    Err(err) => match err.as_service_error().and_then(cancellation) {
-                        Some(attempt) => attempt,
-                        None => Attempt::Refused(Refused::Store(err.into())),
-                    },
-                }
-            }
-        })
+        retrying(
+            TRANSACTION_ATTEMPTS,
+            || self.attempt(&actions),
+            || async { None },
+        )
         .await
+    }
+
+    /// Runs one transaction that takes the `contested` locks. A race in flight is first judged
+    /// by one consistent read of them: a live owner holding any is the race lost, answered at
+    /// once as those locks' failed conditions; the transaction is tried again only while no
+    /// one holds them, so that a burst's losers cost a read each, not a storm of retries.
+    pub(crate) async fn transact_claiming(
+        &self,
+        actions: Vec<TransactWriteItem>,
+        contested: &Contested<'_>,
+    ) -> Result<(), Refused> {
+        retrying(
+            TRANSACTION_ATTEMPTS,
+            || self.attempt(&actions),
+            || async {
+                match self.judge(contested).await {
+                    Ok(Contest::Lost(held)) => Some(Err(Refused::Conditions(
+                        held.iter()
+                            .filter_map(|&i| contested.locks.get(i).map(|(action, _)| *action))
+                            .collect(),
+                    ))),
+                    Ok(Contest::Committed) => Some(Ok(())),
+                    Ok(Contest::Open) => None,
+                    Err(err) => Some(Err(Refused::Store(err))),
+                }
+            },
+        )
+        .await
+    }
+
+    fn attempt(&self, actions: &[TransactWriteItem]) -> impl Future<Output = Attempt> + use<> {
+        let send = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions.to_vec()))
+            .client_request_token(request_token())
+            .send();
+        async move {
+            match send.await {
+                Ok(_) => Attempt::Committed,
+                Err(err) => match err.as_service_error().and_then(cancellation) {
+                    Some(attempt) => attempt,
+                    None => Attempt::Refused(Refused::Store(err.into())),
+                },
+            }
+        }
     }
 }
 
@@ -195,26 +242,34 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn races_in_flight_are_retried_and_contention_that_outlasts_them_is_reported() {
         let calls = Cell::new(0u32);
-        let result = retrying(10, || {
-            calls.set(calls.get() + 1);
-            let n = calls.get();
-            async move {
-                if n < 4 {
-                    Attempt::InFlight
-                } else {
-                    Attempt::Committed
+        let result = retrying(
+            10,
+            || {
+                calls.set(calls.get() + 1);
+                let n = calls.get();
+                async move {
+                    if n < 4 {
+                        Attempt::InFlight
+                    } else {
+                        Attempt::Committed
+                    }
                 }
-            }
-        })
+            },
+            || async { None },
+        )
         .await;
         assert!(result.is_ok());
         assert_eq!(calls.get(), 4);
 
         calls.set(0);
-        let result = retrying(5, || {
-            calls.set(calls.get() + 1);
-            async { Attempt::InFlight }
-        })
+        let result = retrying(
+            5,
+            || {
+                calls.set(calls.get() + 1);
+                async { Attempt::InFlight }
+            },
+            || async { None },
+        )
         .await;
         assert!(matches!(
             result,
@@ -223,12 +278,52 @@ mod tests {
         assert_eq!(calls.get(), 5);
 
         calls.set(0);
-        let result = retrying(5, || {
-            calls.set(calls.get() + 1);
-            async { Attempt::Refused(Refused::Conditions(vec![2])) }
-        })
+        let result = retrying(
+            5,
+            || {
+                calls.set(calls.get() + 1);
+                async { Attempt::Refused(Refused::Conditions(vec![2])) }
+            },
+            || async { None },
+        )
         .await;
         assert!(matches!(result, Err(Refused::Conditions(f)) if f == [2]));
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_race_in_flight_judged_lost_by_the_read_is_not_tried_again() {
+        let calls = Cell::new(0u32);
+        let reads = Cell::new(0u32);
+        let result = retrying(
+            10,
+            || {
+                calls.set(calls.get() + 1);
+                async { Attempt::InFlight }
+            },
+            || {
+                reads.set(reads.get() + 1);
+                let n = reads.get();
+                // Open at the first read; the second finds a live owner.
+                async move { (n >= 2).then(|| Err(Refused::Conditions(vec![3]))) }
+            },
+        )
+        .await;
+        assert!(matches!(result, Err(Refused::Conditions(f)) if f == [3]));
+        assert_eq!((calls.get(), reads.get()), (2, 2));
+
+        // A read that shows this very transaction committed ends it as committed.
+        calls.set(0);
+        let result = retrying(
+            10,
+            || {
+                calls.set(calls.get() + 1);
+                async { Attempt::InFlight }
+            },
+            || async { Some(Ok(())) },
+        )
+        .await;
+        assert!(result.is_ok());
         assert_eq!(calls.get(), 1);
     }
 }

@@ -3,6 +3,11 @@
 //! request does the full transaction; latency percentiles and bookings per second are printed.
 //! Then it waits for the mail every booking gives (a confirmation and a desk alert) to come out
 //! of the notifier through moto's SES, and prints mails per second.
+//!
+//! `bench midnight --customers N`: the midnight release. N customers, released at one instant,
+//! each want one of 10 prime slots (ten courts, Friday 19:00-20:30); it prints the answers by
+//! status, p50 and p99 latency and when the last loser had its answer, and fails unless every
+//! answer is 201 or 409 and each slot is sold exactly once.
 
 // Test helpers exist to stop a test loudly, with context, when the stack misbehaves.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -52,8 +57,102 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
+/// Prime slots in the midnight release: one per court.
+const PRIME_SLOTS: usize = 10;
+
+async fn midnight(args: &[String]) {
+    let mut base_url = "http://127.0.0.1:3000".to_string();
+    let mut customers = 300;
+    let mut label = String::from("stack");
+    for pair in args.chunks(2) {
+        let value = pair.get(1).cloned().unwrap_or_default();
+        match pair[0].as_str() {
+            "--base-url" => base_url = value,
+            "--customers" => customers = value.parse().unwrap_or(customers),
+            "--label" => label = value,
+            other => {
+                eprintln!(
+                    "unknown option {other}; options: --base-url URL --customers N --label TEXT"
+                );
+                std::process::exit(2);
+            }
+        }
+    }
+    let api = Api::for_url(&base_url);
+    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
+    let mut courts = Vec::new();
+    for _ in 0..PRIME_SLOTS {
+        courts.push(
+            api.court(
+                &admin,
+                &venue,
+                json!({"opening_hours": {"fri": [["08:00", "23:00"]]}}),
+            )
+            .await,
+        );
+    }
+    // Every call is made ready (token minted, body built) before any is let go.
+    let release = Arc::new(tokio::sync::Barrier::new(customers + 1));
+    let calls: Vec<_> = (0..customers)
+        .map(|i| {
+            let body = slot_booking(
+                &courts[i % PRIME_SLOTS],
+                "2031-12-05T19:00:00+01:00",
+                "2031-12-05T20:30:00+01:00",
+                "none",
+            );
+            let call = api.post("/v1/bookings").as_(&Who::customer()).json(&body);
+            let release = release.clone();
+            tokio::spawn(async move {
+                release.wait().await;
+                let sent = Instant::now();
+                let reply = call.send().await;
+                (reply, sent.elapsed())
+            })
+        })
+        .collect();
+    release.wait().await;
+    let released = Instant::now();
+    let mut by_status = std::collections::BTreeMap::<u16, usize>::new();
+    let mut latencies = Vec::with_capacity(customers);
+    let mut odd = Vec::new();
+    for call in calls {
+        let (reply, took) = call.await.expect("a customer's call");
+        *by_status.entry(reply.status).or_default() += 1;
+        latencies.push(took);
+        if reply.status != 201 && reply.status != 409 {
+            odd.push(format!("{} {}", reply.status, reply.text));
+        }
+    }
+    let last = released.elapsed();
+    latencies.sort();
+    let statuses: Vec<String> = by_status
+        .iter()
+        .map(|(s, n)| format!("{n} x {s}"))
+        .collect();
+    println!(
+        "midnight release, {label}, {customers} customers for {PRIME_SLOTS} slots: {}; p50 {:.0} ms, p99 {:.0} ms, last answer {:.2} s",
+        statuses.join(", "),
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99),
+        last.as_secs_f64()
+    );
+    for line in odd.iter().take(3) {
+        println!("  {line}");
+    }
+    let sold = by_status.get(&201).copied().unwrap_or(0);
+    if !odd.is_empty() || sold != PRIME_SLOTS.min(customers) {
+        std::process::exit(1);
+    }
+}
+
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("midnight") {
+        midnight(&args[1..]).await;
+        return;
+    }
     let options = options();
     let api = Api::for_url(&options.base_url);
     let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
