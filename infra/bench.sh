@@ -30,6 +30,8 @@ start_stack() {
   stop_pid "$SERVER_PID"; stop_pid "$DYNAMODB_PID"
   local ddb_port; ddb_port=$(free_port); API_PORT=$(free_port)
   start_dynamodb "$ddb_port" -inMemory
+  # A table (and so queues) of its own: a new stack must not be handed the last one's notices.
+  HOLDFAST_TABLE="holdfast-bench-$API_PORT" \
   HOLDFAST_DYNAMODB_ENDPOINT="http://127.0.0.1:$ddb_port" HOLDFAST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
     HOLDFAST_API_PORT="$API_PORT" \
     RUST_LOG=warn "$HOLDFAST_TARGET/profiling/holdfast-local" serve &
