@@ -34,6 +34,18 @@ async fn race(
     (winners, taken, other)
 }
 
+/// The resource's units on `DAY`, as availability shows them.
+async fn units_on_day(api: &Api, resource: &str) -> Vec<serde_json::Value> {
+    let shown = api
+        .get(&format!(
+            "/v1/resources/{resource}/availability?from={DAY}&to=2031-12-03"
+        ))
+        .send()
+        .await
+        .expect(200);
+    shown["units"].as_array().expect("units").clone()
+}
+
 /// How many customers race in each burst test: the size of a prime court's midnight release.
 const BURST: usize = 300;
 
@@ -69,15 +81,8 @@ async fn three_hundred_requests_at_once_for_one_slot_on_a_fresh_stack_make_one_b
     let (winners, taken, other) = race(&api, vec![body; BURST]).await;
     assert!(other.is_empty(), "answers other than 201/409: {other:?}");
     assert_eq!((winners.len(), taken), (1, BURST - 1));
-    let units = api
-        .get(&format!(
-            "/v1/resources/{court}/availability?from={DAY}&to=2031-12-03"
-        ))
-        .send()
+    let units = units_on_day(&api, &court)
         .await
-        .expect(200)["units"]
-        .as_array()
-        .expect("units")
         .iter()
         .filter(|u| u["status"] == "taken")
         .count();
@@ -137,16 +142,8 @@ async fn three_hundred_requests_at_once_for_a_class_of_four_on_a_fresh_stack_sel
     let (winners, taken, other) = race(&api, vec![body; BURST]).await;
     assert!(other.is_empty(), "answers other than 201/409: {other:?}");
     assert_eq!((winners.len(), taken), (4, BURST - 4));
-    let shown = api
-        .get(&format!(
-            "/v1/resources/{class}/availability?from={DAY}&to=2031-12-03"
-        ))
-        .send()
+    let session = units_on_day(&api, &class)
         .await
-        .expect(200);
-    let session = shown["units"]
-        .as_array()
-        .expect("units")
         .iter()
         .find(|u| u["start"] == format!("{DAY}T18:00:00+01:00"))
         .map(|u| (u["status"].clone(), u["places_left"].clone()));

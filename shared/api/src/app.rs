@@ -231,25 +231,28 @@ pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
 }
 
 /// Every AWS call is bounded: connecting, each attempt, and the whole call with its
-/// retries. A store that does not answer becomes `StoreError::Unavailable`, a 503.
-fn sdk_timeouts(timeouts: &Timeouts) -> aws_config::timeout::TimeoutConfig {
+/// retries. SQS and KMS are bounded by `attempt` and `operation`; DynamoDB by `busy` alone
+/// (the whole call however busy the table), as silence (its pulse) ends an attempt on a table
+/// that answers no one. A store that does not answer becomes `StoreError::Unavailable`, a 503.
+fn bounds(
+    connect: Duration,
+    attempt: Duration,
+    call: Duration,
+) -> aws_config::timeout::TimeoutConfig {
     aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(timeouts.connect)
-        .read_timeout(timeouts.attempt)
-        .operation_attempt_timeout(timeouts.attempt)
-        .operation_timeout(timeouts.operation)
+        .connect_timeout(connect)
+        .read_timeout(attempt)
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(call)
         .build()
 }
 
-/// DynamoDB's own bounds: connecting, and the whole call however busy the table; silence
-/// (the pulse) ends an attempt on a table that answers no one.
+fn sdk_timeouts(timeouts: &Timeouts) -> aws_config::timeout::TimeoutConfig {
+    bounds(timeouts.connect, timeouts.attempt, timeouts.operation)
+}
+
 fn store_timeouts(timeouts: &Timeouts) -> aws_config::timeout::TimeoutConfig {
-    aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(timeouts.connect)
-        .read_timeout(timeouts.busy)
-        .operation_attempt_timeout(timeouts.busy)
-        .operation_timeout(timeouts.busy)
-        .build()
+    bounds(timeouts.connect, timeouts.busy, timeouts.busy)
 }
 
 #[cfg(test)]
