@@ -12,6 +12,8 @@ trap 'stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"; stop_pid "$LOCALSTRIPE_PID
 DDB_PORT=$(free_port)
 start_dynamodb "$DDB_PORT" -inMemory
 export HOLDFAST_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
+# The burst tests start a DynamoDB Local of their own, moments before each burst.
+export HOLDFAST_DYNAMODB_JAR_DIR="$(dynamodb_jar_dir)"
 MOTO_PORT=$(free_port)
 start_moto "$MOTO_PORT"
 export HOLDFAST_TEST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
