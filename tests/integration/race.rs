@@ -53,35 +53,46 @@ const BURST: usize = 300;
 /// be a burst twice the size on the same two cores.
 static ONE_BURST: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// A DynamoDB Local started moments before, and a stack in front of it: a burst on a cold
-/// engine, the case that once turned a lost race into a 503. Holds the burst's turn.
-async fn fresh_stack() -> (tokio::sync::MutexGuard<'static, ()>, OwnDynamo, Stack) {
-    let turn = ONE_BURST.lock().await;
-    let dynamo = OwnDynamo::start();
-    let stack = Stack::start_on(dynamo.endpoint.clone());
-    (turn, dynamo, stack)
+/// A DynamoDB Local started moments before and a stack in front of it, holding the burst's
+/// turn: a burst on a cold engine, the case that once turned a lost race into a 503.
+struct FreshStack {
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+    _dynamo: OwnDynamo,
+    api: Api,
 }
 
-// Margin (2026-12-02, debug build, 2-core machine, the whole suite running beside it): a
-// fresh stack answered all 300 in 4.0-6.1 s, each call well inside the 8 s request budget;
-// the longest silence any call of the burst waited through was 2.0 s, against 4 s of allowed
-// silence (docs/decisions.md, "Budgets for a busy store").
+/// A fresh stack with one Madrid resource (a court, or what `extra` makes of it).
+async fn fresh_stack_with(extra: serde_json::Value) -> (FreshStack, String) {
+    let turn = ONE_BURST.lock().await;
+    let dynamo = OwnDynamo::start();
+    let api = Stack::start_on(dynamo.endpoint.clone()).api();
+    let (_, _, resource) = api.madrid_court(extra).await;
+    let fresh = FreshStack {
+        _turn: turn,
+        _dynamo: dynamo,
+        api,
+    };
+    (fresh, resource)
+}
+
+// Margin (2026-12-02, debug build, 2-core machine): each burst answered all 300 in 2.3-4.7 s
+// (ten `make race` runs and the whole suite beside it), inside the 8 s request budget; the
+// longest silence a call of a burst waited through was 2.0 s, against 4 s allowed
+// (docs/decisions.md, "Budgets for a busy store").
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_hundred_requests_at_once_for_one_slot_on_a_fresh_stack_make_one_booking() {
-    let (_turn, _dynamo, stack) = fresh_stack().await;
-    let api = stack.api();
-    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let court = api.court(&admin, &venue, serde_json::json!({})).await;
+    let (fresh, court) = fresh_stack_with(serde_json::json!({})).await;
+    let api = &fresh.api;
     let body = slot_booking(
         &court,
         &format!("{DAY}T10:00:00+01:00"),
         &format!("{DAY}T11:30:00+01:00"),
         "none",
     );
-    let (winners, taken, other) = race(&api, vec![body; BURST]).await;
+    let (winners, taken, other) = race(api, vec![body; BURST]).await;
     assert!(other.is_empty(), "answers other than 201/409: {other:?}");
     assert_eq!((winners.len(), taken), (1, BURST - 1));
-    let units = units_on_day(&api, &court)
+    let units = units_on_day(api, &court)
         .await
         .iter()
         .filter(|u| u["status"] == "taken")
@@ -91,10 +102,8 @@ async fn three_hundred_requests_at_once_for_one_slot_on_a_fresh_stack_make_one_b
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_hundred_overlapping_requests_at_once_on_a_fresh_stack_make_one_booking() {
-    let (_turn, _dynamo, stack) = fresh_stack().await;
-    let api = stack.api();
-    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let court = api.court(&admin, &venue, serde_json::json!({})).await;
+    let (fresh, court) = fresh_stack_with(serde_json::json!({})).await;
+    let api = &fresh.api;
     let first = slot_booking(
         &court,
         &format!("{DAY}T10:00:00+01:00"),
@@ -116,33 +125,28 @@ async fn three_hundred_overlapping_requests_at_once_on_a_fresh_stack_make_one_bo
             }
         })
         .collect();
-    let (winners, taken, other) = race(&api, bodies).await;
+    let (winners, taken, other) = race(api, bodies).await;
     assert!(other.is_empty(), "answers other than 201/409: {other:?}");
     assert_eq!((winners.len(), taken), (1, BURST - 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_hundred_requests_at_once_for_a_class_of_four_on_a_fresh_stack_sell_four_places() {
-    let (_turn, _dynamo, stack) = fresh_stack().await;
-    let api = stack.api();
-    let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
-    let class = api
-        .court(
-            &admin,
-            &venue,
-            serde_json::json!({"name": "Clase de pádel", "capacity": 4, "durations": [60]}),
-        )
-        .await;
+    let (fresh, class) = fresh_stack_with(
+        serde_json::json!({"name": "Clase de pádel", "capacity": 4, "durations": [60]}),
+    )
+    .await;
+    let api = &fresh.api;
     let body = slot_booking(
         &class,
         &format!("{DAY}T18:00:00+01:00"),
         &format!("{DAY}T19:00:00+01:00"),
         "none",
     );
-    let (winners, taken, other) = race(&api, vec![body; BURST]).await;
+    let (winners, taken, other) = race(api, vec![body; BURST]).await;
     assert!(other.is_empty(), "answers other than 201/409: {other:?}");
     assert_eq!((winners.len(), taken), (4, BURST - 4));
-    let session = units_on_day(&api, &class)
+    let session = units_on_day(api, &class)
         .await
         .iter()
         .find(|u| u["start"] == format!("{DAY}T18:00:00+01:00"))

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use crate::idempotency::IdempotencyRecord;
 use crate::item::{Item, ItemError, n, s};
 pub(crate) use crate::locks::lock_key;
-use crate::locks::{Claimant, Contested};
+use crate::locks::{Claimant, Contested, LockRead};
 use crate::transact::Refused;
 use crate::{Store, StoreError, index, keys};
 
@@ -437,15 +437,7 @@ impl Store {
             let Some(unit) = Unit::from_key(item.string("sk")?) else {
                 continue;
             };
-            let count = match item.opt_number::<u32>("taken")? {
-                Some(count) => count,
-                // An imported block takes the unit whole, whatever its capacity.
-                None if item.opt_string("block_of")?.is_some() => u32::MAX,
-                None => match item.opt_number::<i64>("expires_at")? {
-                    Some(expires) if expires <= now.as_second() => 0,
-                    _ => 1,
-                },
-            };
+            let count = LockRead::try_from(&item)?.places_taken(now);
             if count > 0 {
                 taken.push(LockState { unit, taken: count });
             }

@@ -339,11 +339,16 @@ impl Store {
                     Err(Refused::Conditions(failed)) => {
                         // Only the locks carry conditions: action 2k is unit k's.
                         let refused: Vec<usize> = failed.iter().map(|i| i / 2).collect();
-                        for &k in &refused {
-                            if let Some((unit, _)) = pending.get(k) {
-                                let holder = self.lock_holder(resource_id, unit).await?;
-                                outcome.refused.push((*unit, holder));
-                            }
+                        let units: Vec<Unit> = refused
+                            .iter()
+                            .filter_map(|&k| pending.get(k).map(|(unit, _)| *unit))
+                            .collect();
+                        // Who holds them, in one read: the booking, when a booking does.
+                        let holders = self.read_locks(resource_id, &units).await?;
+                        for (unit, lock) in units.into_iter().zip(holders) {
+                            outcome
+                                .refused
+                                .push((unit, lock.and_then(|lock| lock.booking_id)));
                         }
                         pending = pending
                             .into_iter()
@@ -573,21 +578,6 @@ impl Store {
         Err(StoreError::Contended {
             attempts: crate::transact::TRANSACTION_ATTEMPTS,
         })
-    }
-
-    /// The booking that holds `unit`, if a booking does.
-    async fn lock_holder(
-        &self,
-        resource_id: &str,
-        unit: &Unit,
-    ) -> Result<Option<String>, StoreError> {
-        let (pk, sk) = (keys::locks(resource_id), unit.key());
-        Ok(self.get((pk, sk)).await?.and_then(|item| {
-            item.opt_string("booking_id")
-                .ok()
-                .flatten()
-                .map(str::to_string)
-        }))
     }
 }
 

@@ -133,12 +133,8 @@ impl Store {
         }
         actions.extend(self.tally_actions(&settled.venue_id, &settled.booking_id, change.tally)?);
 
-        let sent = if contested.locks.is_empty() {
-            self.transact(actions).await
-        } else {
-            self.transact_claiming(actions, &contested).await
-        };
-        match sent {
+        // With no lock to keep, nothing is contested and a race in flight is simply retried.
+        match self.transact_claiming(actions, &contested).await {
             Ok(()) => {}
             Err(Refused::Conditions(failed)) => {
                 return Err(if event_index.is_some_and(|i| failed.contains(&i)) {

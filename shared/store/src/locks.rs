@@ -35,6 +35,19 @@ pub(crate) struct LockRead {
     pub taken: Option<u32>,
 }
 
+impl LockRead {
+    /// How many places of its unit the lock takes at `now`: an imported block takes them all,
+    /// a lapsed hold none, a whole unit's booking one, a counter what it counts.
+    pub(crate) fn places_taken(&self, now: Timestamp) -> u32 {
+        match self.taken {
+            Some(count) => count,
+            None if self.block_of.is_some() => u32::MAX,
+            None if self.expires_at.is_some_and(|at| at <= now.as_second()) => 0,
+            None => 1,
+        }
+    }
+}
+
 impl TryFrom<&Item> for LockRead {
     type Error = ItemError;
 
@@ -96,13 +109,9 @@ pub(crate) fn verdict(claimant: Claimant<'_>, lock: Option<&LockRead>, now: Time
         Claimant::NewBooking(_) => Verdict::Held,
         Claimant::Keeping(id) if lock.booking_id.as_deref() == Some(id) || lapsed => Verdict::Open,
         Claimant::Keeping(_) => Verdict::Held,
-        Claimant::Place { capacity } => {
-            if lock.block_of.is_some() || lock.taken.unwrap_or(0) >= capacity {
-                Verdict::Held
-            } else {
-                Verdict::Open
-            }
-        }
+        // A block takes every place; a counter is full at capacity.
+        Claimant::Place { capacity } if lock.places_taken(now) >= capacity => Verdict::Held,
+        Claimant::Place { .. } => Verdict::Open,
         Claimant::Block(calendar) => {
             let ours = lock.block_of.as_deref() == Some(calendar);
             if ours || lapsed || lock.taken == Some(0) {

@@ -140,13 +140,12 @@ pub async fn create_booking(
             })
             .await
         }
+        // A twin request with the same key committed first: answer as it was answered.
         Err(BookError::IdempotencyKeyUsed) => {
-            // A twin request with the same key committed first: answer as it was answered.
-            let (key, hash) = idempotency.ok_or(ApiError::IdempotencyMismatch)?;
-            match app.store.idempotency_record(&caller.sub, key).await? {
-                Some(first) => replay(&first, &hash),
-                None => Err(ApiError::IdempotencyMismatch),
-            }
+            lost_race(app, caller, idempotency.as_ref(), || {
+                ApiError::IdempotencyMismatch
+            })
+            .await
         }
         Err(BookError::Store(err)) => Err(err.into()),
     }
