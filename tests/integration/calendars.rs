@@ -115,11 +115,21 @@ pub(crate) fn one_event(uid: &str, summary: &str, from: i64, to: i64) -> FeedRep
 
 /// The nights from 40 to 100 days ahead that availability shows taken.
 pub(crate) async fn taken_nights(api: &Api, resource: &str) -> Vec<String> {
+    taken_units(api, resource, &day(40), &day(100), "date").await
+}
+
+/// What identifies each unit (`key`: "date" for nights, "start" for slots) that
+/// availability shows taken from `from` to `to`.
+pub(crate) async fn taken_units(
+    api: &Api,
+    resource: &str,
+    from: &str,
+    to: &str,
+    key: &str,
+) -> Vec<String> {
     let units = api
         .get(&format!(
-            "/v1/resources/{resource}/availability?from={}&to={}",
-            day(40),
-            day(100)
+            "/v1/resources/{resource}/availability?from={from}&to={to}"
         ))
         .send()
         .await
@@ -129,7 +139,7 @@ pub(crate) async fn taken_nights(api: &Api, resource: &str) -> Vec<String> {
         .expect("units")
         .iter()
         .filter(|u| u["status"] == "taken")
-        .filter_map(|u| u["date"].as_str().map(str::to_string))
+        .filter_map(|u| u[key].as_str().map(str::to_string))
         .collect()
 }
 

@@ -22,3 +22,4 @@ mod race;
 mod reminders;
 mod report_counters;
 mod settings;
+mod sync_budget;

@@ -607,6 +607,12 @@ impl Call {
         self
     }
 
+    /// Waits up to `limit` for the answer rather than the client's 30 s: for a job's run.
+    pub fn within(mut self, limit: std::time::Duration) -> Call {
+        self.builder = self.builder.timeout(limit);
+        self
+    }
+
     pub async fn send(self) -> Reply {
         let response = self
             .builder

@@ -1,9 +1,11 @@
 //! `POST /v1/resources/{resource_id}/calendars/{calendar_id}/sync`: syncs one feed now and
-//! answers the calendar as it stands (a feed's failure is recorded on it, not an error).
+//! answers the calendar as it stands (a feed's failure is recorded on it, not an error): 200,
+//! or 202 when the feed is too big to apply within the request and the job finishes it.
 
 use holdfast_api::services::calendars;
 use holdfast_api::{
-    ApiError, App, Body, Caller, Error, OK, Request, Response, path_param, respond, respond_json,
+    ACCEPTED, ApiError, App, Body, Caller, Error, OK, Request, Response, path_param, respond,
+    respond_json,
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
@@ -15,8 +17,8 @@ async fn sync_calendar(app: &App, req: &Request) -> Result<Response<Body>, ApiEr
     caller.admin_org()?;
     let resource_id = path_param(req, "resource_id")?;
     let calendar_id = path_param(req, "calendar_id")?;
-    respond_json(
-        OK,
-        &calendars::sync_now(app, &caller, resource_id, calendar_id).await?,
-    )
+    match calendars::sync_now(app, &caller, resource_id, calendar_id).await? {
+        calendars::SyncNow::Finished(calendar) => respond_json(OK, &calendar),
+        calendars::SyncNow::Continuing(calendar) => respond_json(ACCEPTED, &calendar),
+    }
 }

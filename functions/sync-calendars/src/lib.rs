@@ -2,21 +2,13 @@
 //! applied, several at once, so that one slow feed never delays the others. EventBridge calls
 //! it (every 15 minutes by default); so does the local server.
 
-use std::time::Duration;
-
 use holdfast_api::services::calendars;
 use holdfast_api::{App, Error};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
-/// A feed synced in the last minute (by hand, say) waits for the next run; every other feed is
-/// synced on each run, whatever the schedule's rate.
-const EVERY: Duration = Duration::from_secs(60);
-
 /// Runs once; its summary is the job's result (and what `/_local/jobs/sync-calendars` shows).
 pub async fn handler(app: &App, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let _ = event;
-    Ok(serde_json::to_value(
-        calendars::sync_calendars(app, EVERY).await?,
-    )?)
+    Ok(serde_json::to_value(calendars::sync_calendars(app).await?)?)
 }

@@ -224,6 +224,7 @@ impl<'a> Query<'a> {
 /// 201 and 200 read better at call sites with names.
 pub const CREATED: StatusCode = StatusCode::CREATED;
 pub const OK: StatusCode = StatusCode::OK;
+pub const ACCEPTED: StatusCode = StatusCode::ACCEPTED;
 pub const NO_CONTENT: StatusCode = StatusCode::NO_CONTENT;
 
 #[cfg(test)]

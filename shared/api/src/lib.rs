@@ -14,8 +14,8 @@ pub use caller::Caller;
 pub use config::{CalendarsConfig, Config, ConfigError, PaymentsConfig, Timeouts};
 pub use error::ApiError;
 pub use http::{
-    CREATED, NO_CONTENT, OK, Query, body_bytes, json_body, path_param, request_id, respond,
-    respond_json,
+    ACCEPTED, CREATED, NO_CONTENT, OK, Query, body_bytes, json_body, path_param, request_id,
+    respond, respond_json,
 };
 pub use lambda_http::{Body, Error, Request, Response};
 

@@ -23,7 +23,7 @@ pub use booking::{
 };
 pub use calendar::{
     ALERT_AFTER_FAILURES, BlockDiff, BlockSpan, Calendar, CalendarConflict, CalendarDraft,
-    ImportedBlock, SyncStatus, desired_blocks, diff_blocks, is_echo,
+    ImportedBlock, SyncStatus, UnitsByDay, desired_blocks, diff_blocks, is_echo,
 };
 pub use error::{DomainError, FieldErrors};
 pub use money::{Currency, Money, MoneyDraft};

@@ -479,6 +479,7 @@ mod tests {
             conflicts: Vec::new(),
             etag: None,
             last_modified: None,
+            unfinished: false,
             created_at: at,
         }
     }

@@ -122,10 +122,22 @@ impl FeedFetcher {
     /// GETs `url` with the validators, following up to `max_redirects` redirects, each
     /// checked like `url` itself, within `total_timeout`.
     pub async fn fetch(&self, url: &str, validators: &Validators) -> Result<Fetched, FetchError> {
+        self.fetch_within(url, validators, self.policy.total_timeout)
+            .await
+    }
+
+    /// [`FeedFetcher::fetch`] within `within` if that is sooner than `total_timeout`: for a
+    /// caller with a deadline of its own, such as a request's budget.
+    pub async fn fetch_within(
+        &self,
+        url: &str,
+        validators: &Validators,
+        within: Duration,
+    ) -> Result<Fetched, FetchError> {
         let url = check_url(url, self.policy.allow_loopback_http)?;
         let host = url.host_str().unwrap_or_default().to_owned();
         let fetched = tokio::time::timeout(
-            self.policy.total_timeout,
+            within.min(self.policy.total_timeout),
             self.fetch_checked(url, validators),
         )
         .await

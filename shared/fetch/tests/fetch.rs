@@ -349,4 +349,18 @@ async fn a_server_that_never_answers_times_out() {
     assert_eq!(result, Err(FetchError::TimedOut));
     assert!(started.elapsed() < total_timeout + Duration::from_millis(500));
     assert_eq!(server.accepted(), 1);
+    // A caller's own deadline, when sooner, bounds the fetch instead (10 s against 0.2 s: a
+    // margin no load reaches).
+    let fetcher = FeedFetcher::new(dev()).unwrap();
+    let within = Duration::from_millis(200);
+    let started = Instant::now();
+    let result = fetcher
+        .fetch_within(&server.url("/feed.ics"), &Validators::default(), within)
+        .await;
+    assert_eq!(result, Err(FetchError::TimedOut));
+    assert!(
+        started.elapsed() >= within && started.elapsed() < dev().total_timeout / 2,
+        "{:?}",
+        started.elapsed()
+    );
 }

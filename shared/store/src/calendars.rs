@@ -67,16 +67,23 @@ impl From<&Calendar> for Item {
         item.put("name", s(&calendar.name));
         item.put("url", s(&calendar.url));
         item.put("status", s(calendar.status.as_str()));
-        let last = calendar.last_sync_at.unwrap_or(calendar.created_at);
-        // Oldest sync first: the job takes the stalest, and health reads the oldest age.
+        // Soonest due first: the job takes what it owes a sync, most overdue first, and health
+        // reads the stalest from the head.
         item.put(
             "gsi3pk",
             s(keys::calendars_to_sync(sync_shard(&calendar.calendar_id))),
         );
         item.put(
             "gsi3sk",
-            s(format!("{}#{}", format_utc(last), calendar.calendar_id)),
+            s(format!(
+                "{}#{}",
+                format_utc(calendar.due_at()),
+                calendar.calendar_id
+            )),
         );
+        if calendar.unfinished {
+            item.put("unfinished", AttributeValue::Bool(true));
+        }
         for (name, value) in [
             ("last_sync_at", calendar.last_sync_at),
             ("last_success_at", calendar.last_success_at),
@@ -144,6 +151,11 @@ impl TryFrom<&Item> for Calendar {
             conflicts,
             etag: opt_text("etag")?,
             last_modified: opt_text("last_modified")?,
+            unfinished: match item.0.get("unfinished") {
+                None => false,
+                Some(AttributeValue::Bool(unfinished)) => *unfinished,
+                Some(_) => return Err(item.error("unfinished", "is not a boolean")),
+            },
             created_at: item.parsed("created_at")?,
         })
     }
@@ -233,20 +245,22 @@ impl Store {
             .await
     }
 
-    /// Calendars whose last sync (or registration) is before `before`, stalest first per shard,
-    /// at most `limit`; an unreadable item is handed back as its error.
+    /// Calendars due a sync by `now` ([`Calendar::due_at`]), most overdue first per shard, at
+    /// most `limit`; an unreadable item is handed back as its error.
     pub async fn calendars_to_sync(
         &self,
-        before: Timestamp,
+        now: Timestamp,
         limit: usize,
     ) -> Result<Vec<Result<Calendar, ItemError>>, StoreError> {
         let shards = (0..SYNC_SHARDS).map(keys::calendars_to_sync);
+        // `~` sorts after every id: one due at this very instant is due.
+        let due_by = format!("{}#~", format_utc(now));
         let items = self
             .sorted_before(
                 Some(index::HELD),
                 ("gsi3pk", "gsi3sk"),
                 shards,
-                &format_utc(before),
+                &due_by,
                 limit,
             )
             .await?;
@@ -254,7 +268,11 @@ impl Store {
     }
 
     /// When the stalest calendar last synced (or was added, if it never has): the head of each
-    /// shard of the to-sync list, one item read per shard.
+    /// shard of the to-sync list, one item read per shard. The list is in order of when a sync
+    /// is due, which puts a calendar never synced up to [`RESYNC_AFTER`] ahead of one synced as
+    /// long ago: the age read is the stalest's within that minute.
+    ///
+    /// [`RESYNC_AFTER`]: holdfast_domain::calendar::RESYNC_AFTER
     pub async fn oldest_calendar_sync(&self) -> Result<Option<Timestamp>, StoreError> {
         let mut oldest: Option<Timestamp> = None;
         for shard in 0..SYNC_SHARDS {
@@ -265,17 +283,16 @@ impl Store {
                 .index_name(index::HELD)
                 .key_condition_expression("gsi3pk = :pk")
                 .expression_attribute_values(":pk", s(keys::calendars_to_sync(shard)))
-                .projection_expression("gsi3sk")
+                .projection_expression("last_sync_at, created_at")
                 .limit(1)
                 .send()
                 .await?;
-            let head = out
-                .items()
-                .first()
-                .and_then(|item| item.get("gsi3sk"))
-                .and_then(|v| v.as_s().ok())
-                .and_then(|sk| sk.split('#').next())
-                .and_then(|at| at.parse::<Timestamp>().ok());
+            let head = out.items().first().and_then(|item| {
+                ["last_sync_at", "created_at"]
+                    .iter()
+                    .find_map(|name| item.get(*name).and_then(|v| v.as_s().ok()))
+                    .and_then(|at| at.parse::<Timestamp>().ok())
+            });
             oldest = match (oldest, head) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -610,10 +627,12 @@ mod tests {
             }],
             etag: Some("\"abc\"".into()),
             last_modified: None,
+            unfinished: true,
             created_at: now,
         };
         let item = Item::from(&calendar);
         assert_eq!(item.string("sk").unwrap(), "CALENDAR#cal_1");
+        // Unfinished: due at once, not a minute after its last sync.
         assert!(
             item.string("gsi3sk")
                 .unwrap()
@@ -625,5 +644,19 @@ mod tests {
         let mut older = item;
         older.0.remove("unheld");
         assert_eq!(Calendar::try_from(&older).unwrap().unheld, 0);
+
+        // Finished, it is due a minute on; the flag is not written at all.
+        let finished = Calendar {
+            unfinished: false,
+            ..calendar
+        };
+        let item = Item::from(&finished);
+        assert!(
+            item.string("gsi3sk")
+                .unwrap()
+                .starts_with("2026-11-23T10:01:00Z#")
+        );
+        assert!(!item.0.contains_key("unfinished"));
+        assert_eq!(Calendar::try_from(&item).unwrap(), finished);
     }
 }

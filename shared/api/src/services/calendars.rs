@@ -1,12 +1,13 @@
 //! Calendar sync: feeds a resource imports (fetched safely, parsed leniently, their events held
 //! as locks like bookings), the export other platforms subscribe to, and the scheduled sync.
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::time::Duration;
 
 use holdfast_domain::{
-    BlockSpan, Booking, BookingCalendarConflict, Calendar, CalendarConflict, CalendarDraft,
-    ImportedBlock, Notice, Resource, Unit, desired_blocks, diff_blocks, format_local, is_echo,
+    BlockDiff, BlockSpan, Booking, BookingCalendarConflict, Calendar, CalendarConflict,
+    CalendarDraft, ImportedBlock, Notice, Resource, Unit, UnitsByDay, desired_blocks, diff_blocks,
+    format_local, is_echo,
 };
 use holdfast_fetch::{Fetched, Validators};
 use holdfast_ical::{ExportEvent, Span};
@@ -16,6 +17,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::{active_resource, administered_venue, new_id, venue_facts};
 use crate::app::App;
@@ -29,8 +31,19 @@ const HORIZON: SignedDuration = holdfast_domain::calendar::BLOCK_HORIZON;
 /// Feeds synced at once by the job: a slow one ties up one of these, never the others.
 const SYNCS_IN_FLIGHT: usize = 8;
 
-/// The job stops starting syncs after this, inside its Lambda timeout.
+/// The job stops starting syncs after this, inside its Lambda timeout (150 s).
 const JOB_BUDGET: Duration = Duration::from_secs(100);
+
+/// Every sync the job starts ends by this, its outcome saved, inside the Lambda timeout: a sync
+/// started at 100 s still has the feed's whole fetch budget (20 s) and some to apply it.
+const JOB_DEADLINE: Duration = Duration::from_secs(135);
+
+/// Kept back from a sync-now's request budget to record what the sync came to.
+const SAVE_RESERVE: Duration = Duration::from_millis(1500);
+
+/// Units a sync takes or gives back between two looks at its deadline: ten transactions, a
+/// fraction of a second, so that a sync overruns its deadline by at most that.
+const UNITS_PER_STEP: usize = 400;
 
 /// A calendar as API.md shows it.
 #[derive(Debug, Serialize)]
@@ -185,21 +198,35 @@ async fn release_all_blocks(
     Ok(held.len())
 }
 
-/// `POST …/calendars/{calendar_id}/sync`: syncs one feed now.
+/// What a sync-now comes to: the calendar synced (a failing feed included), or as it stands
+/// when the feed was too big to apply within the request and the job goes on with it.
+#[derive(Debug)]
+pub enum SyncNow {
+    Finished(CalendarView),
+    Continuing(CalendarView),
+}
+
+/// `POST …/calendars/{calendar_id}/sync`: syncs one feed now, within the request's budget.
 pub async fn sync_now(
     app: &App,
     caller: &Caller,
     resource_id: &str,
     calendar_id: &str,
-) -> Result<CalendarView, ApiError> {
+) -> Result<SyncNow, ApiError> {
+    let deadline = Instant::now() + app.request_timeout.saturating_sub(SAVE_RESERVE);
     let (_, zone) = administered_resource(app, caller, resource_id).await?;
     let calendar = app
         .store
         .calendar(resource_id, calendar_id)
         .await?
         .ok_or(ApiError::NotFound("calendar"))?;
-    let synced = sync_calendar(app, calendar).await?;
-    Ok(view(&synced, &zone))
+    let synced = sync_calendar(app, calendar, deadline).await?;
+    let shown = view(&synced, &zone);
+    Ok(if synced.unfinished {
+        SyncNow::Continuing(shown)
+    } else {
+        SyncNow::Finished(shown)
+    })
 }
 
 /// A parsed event's time in the domain's terms (the two crates know nothing of each other).
@@ -210,13 +237,18 @@ fn block_span(span: Span) -> BlockSpan {
     }
 }
 
-/// Fetches, parses and applies one feed; a failure is recorded on the calendar (what it held
-/// still holds) and answered as the calendar, not as an error: a feed's trouble is the feed's.
-/// Only the store failing is an error. The failure that makes a streak of
-/// [`holdfast_domain::ALERT_AFTER_FAILURES`] is told to staff.
-pub async fn sync_calendar(app: &App, mut calendar: Calendar) -> Result<Calendar, ApiError> {
+/// Fetches, parses and applies one feed by `deadline`; a failure is recorded on the calendar
+/// (what it held still holds) and answered as the calendar, not as an error: a feed's trouble
+/// is the feed's. Only the store failing is an error. The failure that makes a streak of
+/// [`holdfast_domain::ALERT_AFTER_FAILURES`] is told to staff. A feed too big to apply by
+/// `deadline` is applied nearest units first and answered `unfinished`, for the job to go on.
+pub async fn sync_calendar(
+    app: &App,
+    mut calendar: Calendar,
+    deadline: Instant,
+) -> Result<Calendar, ApiError> {
     let now = app.clock.now();
-    let outcome = apply_feed(app, &mut calendar, now).await;
+    let outcome = apply_feed(app, &mut calendar, now, deadline).await;
     let mut alert = None;
     match outcome {
         Ok(()) => {}
@@ -269,7 +301,12 @@ impl From<ApiError> for SyncError {
     }
 }
 
-async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Result<(), SyncError> {
+async fn apply_feed(
+    app: &App,
+    calendar: &mut Calendar,
+    now: Timestamp,
+    deadline: Instant,
+) -> Result<(), SyncError> {
     let (resource, revision) = app
         .store
         .resource_version(&calendar.resource_id)
@@ -284,8 +321,14 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
     } else {
         Validators::default()
     };
+    // Bounded by what is left of the deadline too: a feed that answers too late for this sync
+    // is this sync's failure, recorded, and the next one gives it its whole fetch budget.
     let fetched = fetcher(app)?
-        .fetch(&calendar.url, &validators)
+        .fetch_within(
+            &calendar.url,
+            &validators,
+            deadline.saturating_duration_since(Instant::now()),
+        )
         .await
         .map_err(|err| SyncError::Feed(err.to_string()))?;
     let Fetched::Body {
@@ -330,21 +373,38 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
     let desired = desired_blocks(&resource, &zone, &blocks, until);
     let held = app.store.held_blocks(&calendar.calendar_id).await?;
     let diff = diff_blocks(&held, &desired);
-    // Give back first, so that a block that moved frees its old units before taking new ones.
-    app.store
-        .release_blocks(&calendar.resource_id, &calendar.calendar_id, &diff.release)
-        .await?;
-    let taken = app
-        .store
-        .take_blocks(
-            &calendar.resource_id,
-            &calendar.calendar_id,
-            &diff.take,
-            now,
-        )
-        .await?;
+    let applied = apply_diff(
+        app,
+        calendar,
+        &diff,
+        held.into_keys().collect(),
+        now,
+        deadline,
+    )
+    .await?;
+    // Events holding units: each desired unit held now counts its event once.
+    let events_held = desired
+        .iter()
+        .filter(|(unit, _)| applied.held.contains(unit))
+        .map(|(_, uid)| uid.as_str())
+        .collect::<BTreeSet<_>>()
+        .len();
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    if !applied.finished {
+        // What is taken holds; the rest, conflicts included, is the finishing sync's to work out.
+        calendar.partly_synced(now, (count(events_held), count(applied.refused.len())));
+        tracing::info!(
+            calendar_id = %calendar.calendar_id,
+            events = report.events.len(),
+            to_take = diff.take.len(),
+            to_release = diff.release.len(),
+            held = applied.held.len(),
+            "calendar sync ran out of time; the job goes on with it"
+        );
+        return Ok(());
+    }
     // Units of the feed that another owner holds: a booking's are a conflict unless an echo.
-    let refused = holders_of(app, &resource, &zone, taken.refused).await?;
+    let refused = holders_of(app, &resource, &zone, applied.refused).await?;
     let conflicts = conflicts_of(app, &blocks, &refused, &resource, &zone, until).await?;
     // Both sides list a clash: each booking hears what this calendar says of it now.
     let mut by_booking: BTreeMap<&str, Vec<BookingCalendarConflict>> = BTreeMap::new();
@@ -362,7 +422,7 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
                 end: conflict.end,
             });
     }
-    let told_before: std::collections::BTreeSet<&str> = calendar
+    let told_before: BTreeSet<&str> = calendar
         .conflicts
         .iter()
         .map(|c| c.booking_id.as_str())
@@ -378,17 +438,9 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
         alerts.extend(notice);
     }
     super::notices::tell(app, &alerts).await;
-    let held_now = held.len() - diff.release.len() + taken.taken.len();
-    let events_held = desired
-        .iter()
-        .filter(|(unit, _)| !refused.contains_key(unit))
-        .map(|(_, uid)| uid.as_str())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
     calendar.etag = etag;
     calendar.last_modified = last_modified;
     calendar.resource_revision = revision;
-    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let unheld = count(refused.len());
     calendar.synced(now, (count(events_held), unheld), conflicts);
     tracing::info!(
@@ -396,12 +448,71 @@ async fn apply_feed(app: &App, calendar: &mut Calendar, now: Timestamp) -> Resul
         events = report.events.len(),
         skipped_lines = report.skipped_lines,
         released = diff.release.len(),
-        taken = held_now,
+        taken = applied.held.len(),
         unheld,
         conflicts = calendar.conflicts.len(),
         "calendar synced"
     );
     Ok(())
+}
+
+/// What applying a diff came to: the units the calendar holds now, those another owner holds,
+/// and whether the whole diff was applied by the deadline.
+struct Applied {
+    held: BTreeSet<Unit>,
+    refused: Vec<(Unit, Option<String>)>,
+    finished: bool,
+}
+
+/// Takes the units the feed now blocks, then gives back those it no longer does, each nearest
+/// first and a step at a time until `deadline`: a sync cut short has the soonest time, the
+/// time most likely to be sold next, right, and blocks more rather than less meanwhile. Either
+/// order is safe, as the two sets never share a unit.
+async fn apply_diff(
+    app: &App,
+    calendar: &Calendar,
+    diff: &BlockDiff,
+    mut held: BTreeSet<Unit>,
+    now: Timestamp,
+    deadline: Instant,
+) -> Result<Applied, SyncError> {
+    let (resource_id, calendar_id) = (&calendar.resource_id, &calendar.calendar_id);
+    let mut refused = Vec::new();
+    for step in diff.take.chunks(UNITS_PER_STEP) {
+        if Instant::now() >= deadline {
+            return Ok(Applied {
+                held,
+                refused,
+                finished: false,
+            });
+        }
+        let taken = app
+            .store
+            .take_blocks(resource_id, calendar_id, step, now)
+            .await?;
+        held.extend(taken.taken);
+        refused.extend(taken.refused);
+    }
+    for step in diff.release.chunks(UNITS_PER_STEP) {
+        if Instant::now() >= deadline {
+            return Ok(Applied {
+                held,
+                refused,
+                finished: false,
+            });
+        }
+        app.store
+            .release_blocks(resource_id, calendar_id, step)
+            .await?;
+        for unit in step {
+            held.remove(unit);
+        }
+    }
+    Ok(Applied {
+        held,
+        refused,
+        finished: true,
+    })
 }
 
 /// The bookings that hold each refused unit. A whole unit's lock names its booking; a class's
@@ -474,10 +585,14 @@ async fn conflicts_of(
     until: Timestamp,
 ) -> Result<Vec<CalendarConflict>, SyncError> {
     let mut conflicts = Vec::new();
+    if refused.is_empty() {
+        return Ok(conflicts);
+    }
     let mut bookings: BTreeMap<String, Option<Booking>> = BTreeMap::new();
+    let mut units = UnitsByDay::new(resource, zone);
     for block in blocks {
-        let mut over: Vec<&String> = resource
-            .units_blocked_by(&block.span, zone, until)
+        let mut over: Vec<&String> = units
+            .blocked_by(&block.span, until)
             .iter()
             .filter_map(|unit| refused.get(unit))
             .flatten()
@@ -510,65 +625,115 @@ async fn conflicts_of(
 #[derive(Debug, Default, Serialize)]
 pub struct SyncRun {
     pub job: &'static str,
+    /// Calendars it found due, counted once however often it went back to one.
     pub due: usize,
     pub synced: usize,
     pub failed: usize,
     pub unreadable: usize,
     /// Removed while their sync ran (what it took was given back).
     pub removed: usize,
-    /// Left for the next run: the budget ran out.
+    /// Left for the next run: the budget ran out before their sync started.
     pub deferred: usize,
+    /// Left part way at the run's deadline, the nearest units taken: the next run goes on.
+    pub unfinished: usize,
 }
 
-/// Syncs every calendar not synced for `every`, stalest first, several at once, each on its
-/// own clock: one slow or failing feed never holds up the others.
-pub async fn sync_calendars(app: &App, every: Duration) -> Result<SyncRun, ApiError> {
-    let now = app.clock.now();
-    let before = now
-        .checked_sub(SignedDuration::try_from(every).unwrap_or(SignedDuration::ZERO))
-        .unwrap_or(now);
+/// How one sync of the job ended.
+enum Ended {
+    Synced,
+    Failed,
+    Removed,
+    Unfinished,
+}
+
+/// Syncs every calendar due a sync ([`Calendar::due_at`]: never synced, unfinished, or not
+/// synced for a minute), most overdue first, several at once, each by the run's deadline: one
+/// slow or failing feed never holds up the others. Once those are done it looks again, so that
+/// a calendar added while it ran is synced by this run, not the next.
+pub async fn sync_calendars(app: &App) -> Result<SyncRun, ApiError> {
+    let started = Instant::now();
+    let deadline = started + JOB_DEADLINE;
     let mut run = SyncRun {
         job: "sync-calendars",
         ..SyncRun::default()
     };
-    let mut due = Vec::new();
-    for read in app.store.calendars_to_sync(before, 1000).await? {
-        match read {
-            Ok(calendar) => due.push(calendar),
-            Err(err) => {
-                run.unreadable += 1;
-                tracing::error!(error = %err, "sync-calendars skipped an unreadable calendar");
+    let mut seen: HashSet<String> = HashSet::new();
+    // Synced, failed or removed in this run: not looked at again until the next.
+    let mut ended: HashSet<String> = HashSet::new();
+    let mut unfinished: HashSet<String> = HashSet::new();
+    for round in 0.. {
+        let mut due = Vec::new();
+        for read in app.store.calendars_to_sync(app.clock.now(), 1000).await? {
+            match read {
+                Ok(calendar) if !ended.contains(&calendar.calendar_id) => due.push(calendar),
+                Ok(_) => {}
+                // Read again every round: told once.
+                Err(err) if round == 0 => {
+                    run.unreadable += 1;
+                    tracing::error!(error = %err, "sync-calendars skipped an unreadable calendar");
+                }
+                Err(_) => {}
             }
         }
-    }
-    run.due = due.len();
-    let started = Instant::now();
-    let mut due = due.into_iter();
-    let mut running = JoinSet::new();
-    loop {
-        while running.len() < SYNCS_IN_FLIGHT && started.elapsed() < JOB_BUDGET {
-            let Some(calendar) = due.next() else { break };
-            let app = app.clone();
-            running.spawn(async move { sync_calendar(&app, calendar).await });
-        }
-        let Some(joined) = running.join_next().await else {
+        if due.is_empty() || started.elapsed() >= JOB_BUDGET {
+            run.deferred += due.len();
             break;
-        };
-        match joined {
-            Ok(Ok(calendar)) if calendar.consecutive_failures == 0 => run.synced += 1,
-            Ok(Ok(_)) => run.failed += 1,
-            Ok(Err(ApiError::NotFound(_))) => run.removed += 1,
-            Ok(Err(err)) => {
-                run.failed += 1;
-                tracing::error!(error = %err, "a calendar sync could not be recorded");
+        }
+        seen.extend(due.iter().map(|c| c.calendar_id.clone()));
+        let mut due = due.into_iter();
+        let mut running = JoinSet::new();
+        let mut syncing = HashMap::new();
+        loop {
+            while running.len() < SYNCS_IN_FLIGHT && started.elapsed() < JOB_BUDGET {
+                let Some(calendar) = due.next() else { break };
+                let calendar_id = calendar.calendar_id.clone();
+                let app = app.clone();
+                let task = running.spawn(async move {
+                    match sync_calendar(&app, calendar, deadline).await {
+                        Ok(calendar) if calendar.unfinished => Ended::Unfinished,
+                        Ok(calendar) if calendar.consecutive_failures == 0 => Ended::Synced,
+                        Ok(_) => Ended::Failed,
+                        Err(ApiError::NotFound(_)) => Ended::Removed,
+                        Err(err) => {
+                            tracing::error!(error = %err, "a calendar sync could not be recorded");
+                            Ended::Failed
+                        }
+                    }
+                });
+                syncing.insert(task.id(), calendar_id);
             }
-            Err(err) => {
-                run.failed += 1;
-                tracing::error!(error = %err, "a calendar sync task failed");
+            let Some(joined) = running.join_next_with_id().await else {
+                break;
+            };
+            let (task, outcome) = match joined {
+                Ok(done) => done,
+                Err(err) => {
+                    tracing::error!(error = %err, "a calendar sync task failed");
+                    (err.id(), Ended::Failed)
+                }
+            };
+            let Some(calendar_id) = syncing.remove(&task) else {
+                continue;
+            };
+            unfinished.remove(&calendar_id);
+            match outcome {
+                Ended::Synced => run.synced += 1,
+                Ended::Failed => run.failed += 1,
+                Ended::Removed => run.removed += 1,
+                Ended::Unfinished => {
+                    unfinished.insert(calendar_id);
+                    continue;
+                }
             }
+            ended.insert(calendar_id);
+        }
+        run.deferred += due.count();
+        if started.elapsed() >= JOB_BUDGET {
+            break;
         }
     }
-    run.deferred = due.count();
+    run.due = seen.len();
+    run.unfinished = unfinished.len();
     Ok(run)
 }
 

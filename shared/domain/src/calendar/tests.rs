@@ -266,6 +266,35 @@ fn a_calendar_asks_for_its_feed_only_if_changed_while_it_holds_all_it_blocks() {
 }
 
 #[test]
+fn a_calendar_is_due_at_once_until_a_sync_finishes_it_then_a_minute_after_each() {
+    let added = now();
+    let later = |secs: i64| added + SignedDuration::from_secs(secs);
+    let mut calendar = Calendar::new(
+        "cal_1".into(),
+        &court(),
+        ("Google".into(), "https://example.com/g.ics".into()),
+        added,
+    );
+    // Never synced: due from the moment it was added, not a minute later.
+    assert_eq!(calendar.due_at(), added);
+    calendar.etag = Some("\"v1\"".into());
+    // Out of time part way: due at once, pending, and the feed asked for whole.
+    calendar.partly_synced(later(5), (40, 0));
+    assert_eq!(calendar.due_at(), later(5));
+    assert_eq!(calendar.status, SyncStatus::Pending);
+    assert_eq!((calendar.blocks, calendar.etag.as_deref()), (40, None));
+    // Finished: the next sync a minute on.
+    calendar.synced(later(30), (90, 0), Vec::new());
+    assert_eq!(calendar.due_at(), later(90));
+    assert!(!calendar.unfinished);
+    // A failure after a partial sync is retried at the failing pace, and keeps what it held.
+    calendar.partly_synced(later(100), (10, 0));
+    calendar.failed(later(110), "timed out");
+    assert_eq!(calendar.due_at(), later(170));
+    assert_eq!(calendar.blocks, 10);
+}
+
+#[test]
 fn a_calendar_draft_needs_a_name_and_a_url() {
     let good = CalendarDraft {
         name: "Airbnb".into(),
@@ -310,5 +339,40 @@ proptest! {
         let held_units: Vec<&Unit> = now_held.keys().collect();
         let desired_units: Vec<&Unit> = desired.keys().collect();
         prop_assert_eq!(held_units, desired_units);
+    }
+}
+
+proptest! {
+    /// Days worked out once and shared by a feed's many events block exactly what each event
+    /// would, worked out alone from its own days (across DST changes and the closed Saturday).
+    #[test]
+    fn units_shared_by_day_are_those_each_event_would_block_alone(
+        events in proptest::collection::vec((0u32..24 * 400, 1u32..24 * 6, any::<bool>()), 1..12),
+    ) {
+        let court = court();
+        let zone = madrid();
+        let origin: Timestamp = "2030-03-20T00:00:00Z".parse().unwrap();
+        let mut shared = UnitsByDay::new(&court, &zone);
+        for (start_hours, hours, whole_days) in events {
+            let start = origin + SignedDuration::from_mins(i64::from(start_hours) * 30);
+            let end = start + SignedDuration::from_mins(i64::from(hours) * 30);
+            let span = if whole_days {
+                let day = start.to_zoned(zone.clone()).date();
+                BlockSpan::Dates { start: day, end: day.checked_add(jiff::Span::new().days(1 + i64::from(hours % 3))).unwrap() }
+            } else {
+                BlockSpan::Instants { start, end }
+            };
+            // The reference: every unit of the days around the span, filtered by overlap.
+            let (from, to) = span.instants(&zone);
+            let first = from.to_zoned(zone.clone()).date().yesterday().unwrap();
+            let after = to.to_zoned(zone.clone()).date().tomorrow().unwrap();
+            let alone: Vec<Unit> = court
+                .units_between(first, after, &zone)
+                .into_iter()
+                .filter(|u| u.start < to.min(until()) && from < u.end)
+                .map(|u| u.unit)
+                .collect();
+            prop_assert_eq!(shared.blocked_by(&span, until()), alone);
+        }
     }
 }
