@@ -21,5 +21,6 @@ start_test_providers
 cargo build -q -p holdfast-tests --tests
 for run in $(seq 1 "${RUNS:-10}"); do
   say "race run $run"
+  cargo test -q -p holdfast-tests --test heavy -- bursts:: 2>&1 | grep -E -A1 "test result|panicked|FAILED" | grep -v -- "^--$"
   cargo test -q -p holdfast-tests --test integration -- race:: change:: payments::late_payments calendars::a_sync_racing calendars::a_calendar_removed_while 2>&1 | grep -E -A1 "test result|panicked|FAILED" | grep -v -- "^--$"
 done

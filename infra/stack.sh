@@ -77,8 +77,37 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# A free port below the kernel's ephemeral range (32768 and up), which bind(:0) and outgoing
+# connections draw from: one from there can be taken again before the server binds it, or be a
+# readiness probe's own source port. A script never gets one port twice ($$ is the script's
+# own pid, in the subshell of $(free_port) too).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  mkdir -p "$HOLDFAST_STATE/ports"
+  local handed_out="$HOLDFAST_STATE/ports/$$"
+  # Lists of scripts that have ended are dropped.
+  for list in "$HOLDFAST_STATE"/ports/*; do
+    [ -e "$list" ] && ! kill -0 "$(basename "$list")" 2>/dev/null && rm -f "$list"
+  done
+  touch "$handed_out"
+  python3 - "$handed_out" <<'PY'
+import random, socket, sys
+path = sys.argv[1]
+taken = set(open(path).read().split())
+while True:
+    port = random.randrange(20000, 32000)
+    if str(port) in taken:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    open(path, "a").write(f"{port}\n")
+    print(port)
+    break
+PY
 }
 
 wait_for_port() {

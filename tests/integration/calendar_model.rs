@@ -18,7 +18,7 @@ use holdfast_tests::{
 };
 use serde_json::Value;
 
-use crate::calendars::{add_calendar, cabin, day, sync, taken_nights};
+use crate::calendars::{cabin, day, sync, taken_nights};
 
 /// The model's first night, as an offset from today, and how many nights its steps start on:
 /// few, so that bookings and imported events overlap all the time.
@@ -131,7 +131,7 @@ async fn import(
     reply: FeedReply,
 ) -> (Value, String) {
     feeds.set(path, reply);
-    let calendar = add_calendar(api, admin, resource, &feeds.url(path)).await;
+    let calendar = api.add_calendar(admin, resource, &feeds.url(path)).await;
     let id = calendar["calendar_id"]
         .as_str()
         .expect("calendar_id")

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::SqsEvent;
 use holdfast_api::services::notifier::Notifier;
 use holdfast_domain::{Notice, NoticeKind};
-use holdfast_tests::{Api, DAY, Stack, Who, shared, slot_booking_for, unique_email};
+use holdfast_tests::{Api, DAY, Stack, Who, assert_within, shared, slot_booking_for, unique_email};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
@@ -365,6 +365,7 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
         .expect("send");
     let dlq = format!("{queue}-dlq");
     let started = std::time::Instant::now();
+    let allowed = std::time::Duration::from_secs(30);
     loop {
         let out = sqs
             .receive_message()
@@ -378,10 +379,17 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
             break;
         }
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(30),
+            started.elapsed() < allowed,
             "the poison never reached the DLQ"
         );
     }
+    // Margin (2026-12-03): 15.2 s of 30: five receives (maxReceiveCount), each failed one made
+    // visible again after the local server's 3 s retry; it is set by those, not by load.
+    assert_within(
+        "a poison message reaches the DLQ",
+        started.elapsed(),
+        allowed,
+    );
 }
 
 #[tokio::test]

@@ -687,6 +687,60 @@ impl Api {
         (admin, venue)
     }
 
+    /// `calendar` as `GET …/calendars` lists it.
+    pub async fn listed_calendar(&self, admin: &Who, resource: &str, calendar: &Value) -> Value {
+        let list = self
+            .get(&format!("/v1/resources/{resource}/calendars"))
+            .as_(admin)
+            .send()
+            .await
+            .expect(200);
+        list["items"]
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .find(|c| c["calendar_id"] == calendar["calendar_id"])
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("{calendar} is not listed: {list}"))
+    }
+
+    /// Imports the feed at `url` as a calendar of `resource`; the calendar as created.
+    pub async fn add_calendar(&self, admin: &Who, resource: &str, url: &str) -> Value {
+        self.post(&format!("/v1/resources/{resource}/calendars"))
+            .as_(admin)
+            .json(&json!({"name": "Airbnb", "url": url}))
+            .send()
+            .await
+            .expect(201)
+    }
+
+    /// What identifies each unit (`key`: "date" for nights, "start" for slots) that
+    /// availability shows taken from `from` to `to`.
+    pub async fn taken_units(
+        &self,
+        resource: &str,
+        from: &str,
+        to: &str,
+        key: &str,
+    ) -> Vec<String> {
+        let units = self
+            .get(&format!(
+                "/v1/resources/{resource}/availability?from={from}&to={to}"
+            ))
+            .send()
+            .await
+            .expect(200);
+        units["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .filter(|u| u["status"] == "taken")
+            .filter_map(|u| u[key].as_str().map(str::to_string))
+            .collect()
+    }
+
     /// A venue that takes payment at the desk only, and its admin.
     pub async fn venue_without_accounts(&self, time_zone: &str, currency: &str) -> (Who, String) {
         let admin = Who::new_admin();
@@ -742,7 +796,12 @@ impl Api {
                 .await
                 .expect(200);
             let items = page["items"].as_array().cloned().unwrap_or_default();
-            if items.len() >= at_least || started.elapsed() > std::time::Duration::from_secs(15) {
+            let waited = started.elapsed();
+            let allowed = std::time::Duration::from_secs(15);
+            if items.len() >= at_least || waited > allowed {
+                if at_least > 0 {
+                    record_timing("mail arrives", waited, allowed);
+                }
                 return items;
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -855,11 +914,22 @@ pub struct OwnService {
 /// Kept for the tests that only ever freeze a store.
 pub type OwnDynamo = OwnService;
 
+/// A free port below the kernel's ephemeral range (32768 and up: `ip_local_port_range`), which
+/// every `bind(:0)` and every outgoing connection draws from. A port from that range, released
+/// for a child to bind, can meanwhile be handed to another test's listener, or be the source
+/// port of our own readiness probe, which then connects to itself: both were seen, as a
+/// "started" DynamoDB Local that refused the table. No port is handed out twice per process.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = fastrand::u16(20_000..32_000);
+        if !handed_out.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            handed_out.insert(port);
+            return port;
+        }
+    }
 }
 
 impl OwnService {
@@ -943,7 +1013,10 @@ impl OwnService {
                 .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
             let started = std::time::Instant::now();
             loop {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                // Listening, and ours: a child that died of a taken port is not started.
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+                    && matches!(child.try_wait(), Ok(None))
+                {
                     return OwnService {
                         endpoint: format!("http://127.0.0.1:{port}"),
                         child,
@@ -1343,4 +1416,78 @@ where
     }
     ics.push_str("END:VCALENDAR\r\n");
     ics
+}
+
+/// Releases `bodies` at one instant, each from its own customer, and counts the answers: the
+/// winners' bookings, the 409s, and every other answer (by status, with one body of each).
+pub async fn race(
+    api: &Api,
+    bodies: Vec<serde_json::Value>,
+) -> (
+    Vec<serde_json::Value>,
+    usize,
+    std::collections::BTreeMap<u16, (usize, String)>,
+) {
+    let started = std::time::Instant::now();
+    let replies = api.book_concurrently(bodies).await;
+    // Each answer is bounded by the request budget; the last one is the burst's margin.
+    record_timing(
+        &format!("last of {} racing answers", replies.len()),
+        started.elapsed(),
+        Timeouts::default().request,
+    );
+    let mut winners = Vec::new();
+    let mut taken = 0;
+    let mut other = std::collections::BTreeMap::<u16, (usize, String)>::new();
+    for reply in replies {
+        match reply.status {
+            201 => winners.push(reply.json()),
+            409 => {
+                reply.expect_error(409, "SLOT_TAKEN");
+                taken += 1;
+            }
+            status => other.entry(status).or_insert((0, reply.text.clone())).0 += 1,
+        }
+    }
+    (winners, taken, other)
+}
+
+/// The sync-now route of `calendar` (as the API shows it) of `resource`.
+pub fn calendar_sync_path(resource: &str, calendar: &Value) -> String {
+    format!(
+        "/v1/resources/{resource}/calendars/{}/sync",
+        calendar["calendar_id"].as_str().expect("calendar_id")
+    )
+}
+
+/// Records how long something timing-sensitive took against what its test allows: on stderr,
+/// and appended to the file `HOLDFAST_TIMINGS` names, so a run of the suite measures every
+/// test's margin (`HOLDFAST_TIMINGS=/tmp/t make test`; the figures beside each test came so).
+pub fn record_timing(what: &str, took: std::time::Duration, allowed: std::time::Duration) {
+    let line = format!(
+        "timing\t{what}\t{:.2}\t{:.2}\t{:.0}%",
+        took.as_secs_f64(),
+        allowed.as_secs_f64(),
+        100.0 * took.as_secs_f64() / allowed.as_secs_f64().max(f64::EPSILON)
+    );
+    eprintln!("{line}");
+    if let Ok(path) = std::env::var("HOLDFAST_TIMINGS") {
+        use std::io::Write;
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+}
+
+/// Asserts that `took` is inside `allowed`, and records the margin (see [`record_timing`]).
+pub fn assert_within(what: &str, took: std::time::Duration, allowed: std::time::Duration) {
+    record_timing(what, took, allowed);
+    assert!(
+        took < allowed,
+        "{what} took {took:?}, over the {allowed:?} allowed"
+    );
 }
