@@ -35,7 +35,7 @@ install_python_tools() {
   # Installed once per version of infra/requirements.txt: a venv made for an older list is
   # brought up to date, and after that nothing needs the network.
   if ! cmp -s "$HOLDFAST_ROOT/infra/requirements.txt" "$stamp"; then
-    say "installing the Python tools (cfn-lint, moto, localstripe, icalendar)"
+    say "installing the Python tools (cfn-lint, moto, localstripe, icalendar, recurring-ical-events)"
     mkdir -p "$HOLDFAST_STATE"
     [ -x "$HOLDFAST_STATE/venv/bin/pip" ] || python3 -m venv "$HOLDFAST_STATE/venv"
     "$HOLDFAST_STATE/venv/bin/pip" install -q --disable-pip-version-check -r "$HOLDFAST_ROOT/infra/requirements.txt"

@@ -31,8 +31,13 @@ struct FreshStack {
 /// A fresh stack with one Madrid resource (a court, or what `extra` makes of it).
 async fn fresh_stack_with(extra: serde_json::Value) -> (FreshStack, String) {
     let turn = crate::one_at_a_time().await;
-    let dynamo = OwnDynamo::start();
-    let api = Stack::start_on(dynamo.endpoint.clone()).api();
+    let mut dynamo = OwnDynamo::start();
+    let endpoint = dynamo.endpoint.clone();
+    let started = std::panic::catch_unwind(|| Stack::start_on(endpoint));
+    let api = match started {
+        Ok(stack) => stack.api(),
+        Err(_) => panic!("a stack on a fresh engine: {}", dynamo.last_words()),
+    };
     let (_, _, resource) = api.madrid_court(extra).await;
     let fresh = FreshStack {
         _turn: turn,

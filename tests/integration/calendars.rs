@@ -1170,3 +1170,42 @@ async fn hours_opened_under_an_imported_event_are_blocked_at_the_next_sync_thoug
         ["08:00", "08:30", "09:00", "09:30", "10:00", "10:30"]
     );
 }
+
+#[tokio::test]
+async fn what_a_feed_leaves_out_is_counted_by_reason_on_the_calendar() {
+    let stack = Stack::start();
+    let api = stack.api();
+    let feeds = FeedServer::start().await;
+    let (admin, cabin) = cabin(&api).await;
+    let night = |n: i64| day(n).replace('-', "");
+    // A to-do whose END is misspelt, a line of garbage, an event with no start, and a stay after
+    // them all: the stay blocks, and each thing passed over is counted.
+    let feed = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example PMS//EN\r\n\
+         BEGIN:VTODO\r\nUID:t1\r\nSUMMARY:Clean\r\nEND:VTOOD\r\n\
+         this line is garbage\r\n\
+         BEGIN:VEVENT\r\nUID:no-start\r\nSUMMARY:Reserved\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:stay\r\nDTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\n\
+         SUMMARY:Reserved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        night(60),
+        night(62)
+    );
+    feeds.set("/pms.ics", FeedReply::Ics(feed));
+    let calendar = api
+        .add_calendar(&admin, &cabin, &feeds.url("/pms.ics"))
+        .await;
+    assert_eq!(calendar["skipped"], json!({}), "{calendar}");
+    let synced = sync(&api, &admin, &cabin, &calendar).await;
+    assert_eq!(
+        (&synced["status"], &synced["blocks"]),
+        (&json!("ok"), &json!(1)),
+        "{synced}"
+    );
+    let counted =
+        json!({"no_start": 1, "other_component": 1, "stray_end": 1, "unreadable_line": 1});
+    assert_eq!(synced["skipped"], counted, "{synced}");
+    assert_eq!(taken_nights(&api, &cabin).await, [day(60), day(61)]);
+    // Kept with the calendar: the list shows it too.
+    let listed = api.listed_calendar(&admin, &cabin, &calendar).await;
+    assert_eq!(listed["skipped"], counted, "{listed}");
+}

@@ -909,6 +909,22 @@ pub const DAY: &str = "2031-12-02";
 pub struct OwnService {
     pub endpoint: String,
     child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+/// Whether something on `port` answers an HTTP request with an HTTP status line: more than a
+/// socket that accepts, which a server still starting (or a dying one) may do.
+fn answers_http(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    let mut head = [0u8; 5];
+    stream
+        .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .and_then(|()| stream.read_exact(&mut head))
+        .is_ok_and(|()| &head == b"HTTP/")
 }
 
 /// Kept for the tests that only ever freeze a store.
@@ -1006,20 +1022,20 @@ impl OwnService {
             let mut command = make(port);
             let log = std::env::temp_dir().join(format!("holdfast-own-{port}.log"));
             let stderr = std::fs::File::create(&log).expect("a log file");
+            let stdout = stderr.try_clone().expect("a log file");
             let mut child = command
-                .stdout(std::process::Stdio::null())
+                .stdout(stdout)
                 .stderr(stderr)
                 .spawn()
                 .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
             let started = std::time::Instant::now();
             loop {
-                // Listening, and ours: a child that died of a taken port is not started.
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-                    && matches!(child.try_wait(), Ok(None))
-                {
+                // Answering HTTP, and ours: a child that died of a taken port is not started.
+                if answers_http(port) && matches!(child.try_wait(), Ok(None)) {
                     return OwnService {
                         endpoint: format!("http://127.0.0.1:{port}"),
                         child,
+                        log,
                     };
                 }
                 if let Ok(Some(status)) = child.try_wait() {
@@ -1070,6 +1086,16 @@ impl OwnService {
         tokio::time::sleep(at_least.saturating_sub(started.elapsed())).await;
         self.thaw();
         done
+    }
+
+    /// How the process stands (running, or how it ended) and what it printed: for a failure
+    /// that involves it.
+    pub fn last_words(&mut self) -> String {
+        format!(
+            "{:?}: {}",
+            self.child.try_wait(),
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        )
     }
 
     /// Ends the process: its port refuses connections from now on.

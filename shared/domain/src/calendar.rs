@@ -297,6 +297,9 @@ pub struct Calendar {
     /// The last sync took the feed's nearest units and ran out of time before the rest: the
     /// job goes on with it at once, from a whole fetch of the feed.
     pub unfinished: bool,
+    /// What the last read of its feed left out, by reason (`unreadable_line`, `no_start`, …):
+    /// shown, so a feed read short never passes for one read whole.
+    pub skipped: BTreeMap<String, u32>,
     pub created_at: Timestamp,
 }
 
@@ -332,6 +335,7 @@ impl Calendar {
             etag: None,
             last_modified: None,
             unfinished: false,
+            skipped: BTreeMap::new(),
             created_at: now,
         }
     }

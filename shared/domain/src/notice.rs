@@ -480,6 +480,7 @@ mod tests {
             etag: None,
             last_modified: None,
             unfinished: false,
+            skipped: std::collections::BTreeMap::new(),
             created_at: at,
         }
     }

@@ -33,10 +33,9 @@ fn main() -> ExitCode {
         match holdfast_ical::parse(&bytes, horizon, &jiff::tz::TimeZone::UTC) {
             Ok(report) => {
                 println!(
-                    "{path}: {} events, {} skipped lines, {} skipped events, {} outside, {} zone fallbacks, truncated {}",
+                    "{path}: {} events, skipped {:?}, {} outside, {} zone fallbacks, truncated {}",
                     report.events.len(),
-                    report.skipped_lines,
-                    report.skipped_events,
+                    report.skipped,
                     report.outside_horizon,
                     report.zone_fallbacks,
                     report.truncated

@@ -8,6 +8,7 @@ mod rrule;
 mod value;
 mod zones;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -94,10 +95,9 @@ impl ImportedEvent {
 pub struct ParseReport {
     /// Events and expanded occurrences that overlap the horizon, in feed order (a series' occurrences in time order).
     pub events: Vec<ImportedEvent>,
-    /// Content lines that were not `NAME[;PARAM=...]:VALUE`, or a property whose value could not be read.
-    pub skipped_lines: usize,
-    /// `VEVENT`s that could not be used: no readable `DTSTART`, an end before the start, or cut off by the feed's end.
-    pub skipped_events: usize,
+    /// What was left out, by reason: lines, values, components and events. Nothing the reader passes over
+    /// goes uncounted, so a feed read short never looks like a feed read whole.
+    pub skipped: BTreeMap<Skip, usize>,
     /// Events (or whole series) with nothing in the horizon.
     pub outside_horizon: usize,
     /// Distinct `TZID`s that named no time zone Holdfast could find; their times were read in the floating zone.
@@ -112,9 +112,69 @@ pub struct ParseReport {
 }
 
 impl ParseReport {
+    /// Everything skipped, whatever the reason.
+    pub fn skipped_total(&self) -> usize {
+        self.skipped.values().sum()
+    }
+
+    /// How many were skipped for `reason`.
+    pub fn skipped_for(&self, reason: Skip) -> usize {
+        self.skipped.get(&reason).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn skip(&mut self, reason: Skip) {
+        *self.skipped.entry(reason).or_default() += 1;
+    }
+
     pub(crate) fn warn(&mut self, message: impl FnOnce() -> String) {
         if self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(message());
+        }
+    }
+}
+
+/// Why part of a feed was left out of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Skip {
+    /// A content line that is not `NAME[;PARAM=...]:VALUE`.
+    UnreadableLine,
+    /// An `END` that closes nothing open.
+    StrayEnd,
+    /// A `BEGIN` nested deeper than any real feed nests.
+    TooDeep,
+    /// One value of a list (`RDATE`, `EXDATE`) that is not a date, date-time or period.
+    UnreadableValue,
+    /// A `VTODO`, `VJOURNAL`, `VFREEBUSY` or unknown component: it holds no event.
+    OtherComponent,
+    /// A `VEVENT` without a readable `DTSTART`.
+    NoStart,
+    /// A `VEVENT` whose times lie past the years any calendar can mean.
+    OutOfRange,
+    /// A `VEVENT` whose `RECURRENCE-ID` cannot be read, so nothing says which occurrence it replaces.
+    UnreadableRecurrenceId,
+    /// An override replaced by another of the same occurrence with a higher `SEQUENCE`.
+    SupersededOverride,
+    /// A `VEVENT` the end of the feed cut off.
+    CutOff,
+    /// An `RRULE` that could not be expanded: its series keeps only the occurrences other rules and `RDATE` give.
+    UnexpandedRule,
+}
+
+impl Skip {
+    /// The reason as the calendar and the sync's log show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::UnreadableLine => "unreadable_line",
+            Skip::StrayEnd => "stray_end",
+            Skip::TooDeep => "too_deep",
+            Skip::UnreadableValue => "unreadable_value",
+            Skip::OtherComponent => "other_component",
+            Skip::NoStart => "no_start",
+            Skip::OutOfRange => "out_of_range",
+            Skip::UnreadableRecurrenceId => "unreadable_recurrence_id",
+            Skip::SupersededOverride => "superseded_override",
+            Skip::CutOff => "cut_off",
+            Skip::UnexpandedRule => "unexpanded_rule",
         }
     }
 }

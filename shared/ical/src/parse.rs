@@ -11,7 +11,7 @@ use crate::lines::{self, ContentLine, Logical};
 use crate::rrule::{self, Outcome, Window};
 use crate::value::{self, DateTimeValue, Duration};
 use crate::zones::{self, Observance, Source, VTimezone};
-use crate::{EventStatus, IcalError, ImportedEvent, ParseReport, RecurrenceId, Span};
+use crate::{EventStatus, IcalError, ImportedEvent, ParseReport, RecurrenceId, Skip, Span};
 
 /// Candidate days and times a whole feed may spend on recurrences: far above any real feed (a daily rule over
 /// a two-year horizon costs about 1,500), low enough that a hostile one returns within milliseconds.
@@ -36,6 +36,8 @@ const MAX_DEPTH: usize = 16;
 struct Prop {
     value: String,
     tzid: Option<String>,
+    /// `RANGE=THISANDFUTURE` on a `RECURRENCE-ID`: the override reaches every later occurrence.
+    this_and_future: bool,
 }
 
 impl Prop {
@@ -43,6 +45,9 @@ impl Prop {
         Prop {
             value: line.value.to_string(),
             tzid: line.param("TZID").map(str::to_string),
+            this_and_future: line
+                .param("RANGE")
+                .is_some_and(|r| r.trim().eq_ignore_ascii_case("THISANDFUTURE")),
         }
     }
 }
@@ -144,9 +149,32 @@ impl Component {
 struct Walk {
     events: Vec<RawEvent>,
     vtimezones: Vec<VTimezone>,
+    /// The calendar's `X-WR-TIMEZONE`: the zone its producer writes floating times in.
+    x_wr_timezone: Option<String>,
 }
 
-fn close(component: Component, stack: &mut [Component], walk: &mut Walk) {
+/// Components RFC 5545 and its extensions (RFC 7953, RFC 9073) register; any other is ignored whole.
+fn is_known(name: &str) -> bool {
+    matches!(
+        name,
+        "VCALENDAR"
+            | "VEVENT"
+            | "VTODO"
+            | "VJOURNAL"
+            | "VFREEBUSY"
+            | "VTIMEZONE"
+            | "STANDARD"
+            | "DAYLIGHT"
+            | "VALARM"
+            | "VAVAILABILITY"
+            | "AVAILABLE"
+            | "PARTICIPANT"
+            | "VLOCATION"
+            | "VRESOURCE"
+    )
+}
+
+fn close(component: Component, stack: &mut [Component], walk: &mut Walk, report: &mut ParseReport) {
     match component {
         Component::Event(event) => walk.events.push(*event),
         Component::Timezone(vtz) => walk.vtimezones.push(vtz),
@@ -154,6 +182,11 @@ fn close(component: Component, stack: &mut [Component], walk: &mut Walk) {
             if let Some(Component::Timezone(vtz)) = stack.last_mut() {
                 vtz.observances.push(o);
             }
+        }
+        // A to-do, journal entry or free/busy list beside the events holds none; counted, so a
+        // feed of them never reads as an empty calendar in silence.
+        Component::Other(_) if matches!(stack.last(), None | Some(Component::Calendar)) => {
+            report.skip(Skip::OtherComponent);
         }
         Component::Calendar | Component::Other(_) => {}
     }
@@ -166,7 +199,7 @@ fn walk(logical: &[Logical], report: &mut ParseReport) -> Walk {
     for line in logical {
         let Some(content) = lines::parse_line(&line.text) else {
             if !line.text.trim().is_empty() {
-                report.skipped_lines += 1;
+                report.skip(Skip::UnreadableLine);
             }
             continue;
         };
@@ -174,7 +207,7 @@ fn walk(logical: &[Logical], report: &mut ParseReport) -> Walk {
             "BEGIN" => {
                 let name = content.value.trim().to_ascii_uppercase();
                 if stack.len() >= MAX_DEPTH {
-                    report.skipped_lines += 1;
+                    report.skip(Skip::TooDeep);
                     continue;
                 }
                 let parent = stack.last().map(Component::name);
@@ -184,16 +217,37 @@ fn walk(logical: &[Logical], report: &mut ParseReport) -> Walk {
                         line: line.number,
                         ..RawEvent::default()
                     })),
-                    // RFC 5545 has no nested VEVENT: take it as the missing END of the one open.
-                    ("VEVENT", Some("VEVENT")) => {
+                    // RFC 5545 3.6 would ignore an unknown component whole, events and all; an
+                    // event a producer wrapped in one of its own is still time it means taken
+                    // (an independent expander reads it too): read it, and say so.
+                    ("VEVENT", Some(open)) if !is_known(open) => {
                         report.warn(|| {
                             format!(
-                                "line {}: VEVENT inside a VEVENT; closing the first",
+                                "line {}: VEVENT inside the unknown component {open}; read as an event",
                                 line.number
                             )
                         });
-                        if let Some(open) = stack.pop() {
-                            close(open, &mut stack, &mut walk);
+                        Component::Event(Box::new(RawEvent {
+                            line: line.number,
+                            ..RawEvent::default()
+                        }))
+                    }
+                    // No registered component holds a VEVENT: take it as the missing END of
+                    // whatever is open (a VEVENT, a VTODO whose END was misspelt, an alarm),
+                    // so a broken line loses no event after it.
+                    ("VEVENT", Some(open)) => {
+                        report.warn(|| {
+                            format!(
+                                "line {}: VEVENT inside a {open}; closing what is open",
+                                line.number
+                            )
+                        });
+                        while stack.last().is_some_and(|c| {
+                            !matches!(c, Component::Calendar) && is_known(c.name())
+                        }) {
+                            if let Some(open) = stack.pop() {
+                                close(open, &mut stack, &mut walk, report);
+                            }
                         }
                         Component::Event(Box::new(RawEvent {
                             line: line.number,
@@ -216,7 +270,7 @@ fn walk(logical: &[Logical], report: &mut ParseReport) -> Walk {
             "END" => {
                 let name = content.value.trim().to_ascii_uppercase();
                 let Some(position) = stack.iter().rposition(|c| c.name() == name) else {
-                    report.skipped_lines += 1;
+                    report.skip(Skip::StrayEnd);
                     continue;
                 };
                 // Components left open inside this one lacked their END: close them too.
@@ -230,11 +284,14 @@ fn walk(logical: &[Logical], report: &mut ParseReport) -> Walk {
                             )
                         });
                     }
-                    close(component, &mut stack, &mut walk);
+                    close(component, &mut stack, &mut walk, report);
                 }
             }
             _ => match stack.last_mut() {
                 Some(Component::Event(event)) => event.take(&content),
+                Some(Component::Calendar) if content.name == "X-WR-TIMEZONE" => {
+                    walk.x_wr_timezone = Some(content.value.trim().to_string());
+                }
                 Some(Component::Timezone(vtz)) => match content.name.as_str() {
                     "TZID" => vtz.tzid = content.value.trim().to_string(),
                     "X-LIC-LOCATION" => vtz.location = Some(content.value.trim().to_string()),
@@ -262,7 +319,7 @@ fn walk(logical: &[Logical], report: &mut ParseReport) -> Walk {
         report.truncated = true;
         for component in stack {
             if let Component::Event(event) = component {
-                report.skipped_events += 1;
+                report.skip(Skip::CutOff);
                 report
                     .warn(|| format!("line {}: VEVENT cut off by the end of the feed", event.line));
             }
@@ -274,7 +331,10 @@ fn walk(logical: &[Logical], report: &mut ParseReport) -> Walk {
 /// Zones by `TZID`, resolved once each, with the fallback counted once per name.
 struct Zones<'a> {
     vtimezones: &'a [VTimezone],
+    /// Where all-day dates are local days: the resource's zone.
     floating: &'a TimeZone,
+    /// Where floating date-times are read: the feed's `X-WR-TIMEZONE`, else the resource's zone.
+    floating_times: TimeZone,
     cache: HashMap<String, TimeZone>,
 }
 
@@ -297,7 +357,7 @@ impl Zones<'_> {
                 report.warn(|| {
                     format!("TZID {tzid:?} names no known time zone; read as floating time")
                 });
-                self.floating.clone()
+                self.floating_times.clone()
             }
         };
         self.cache.insert(tzid.to_string(), zone.clone());
@@ -356,6 +416,62 @@ enum Length {
     Nominal(Duration),
 }
 
+impl Length {
+    /// An end written before its start (a negative length): the span runs from the end to the start.
+    fn is_reversed(self) -> bool {
+        match self {
+            Length::Days(days) => days < 0,
+            Length::Exact(d) => d.is_negative(),
+            Length::Nominal(d) => d.is_negative(),
+        }
+    }
+
+    /// Whole days an occurrence can reach from its start, either way, rounded up.
+    fn reach_days(self) -> i64 {
+        match self {
+            Length::Days(d) => d.abs(),
+            Length::Exact(d) => d.as_secs().abs() / 86_400 + 1,
+            Length::Nominal(d) => d.days.abs() + d.seconds.abs() / 86_400 + 1,
+        }
+    }
+}
+
+/// How long an event starting at `start` lasts, from its end (`DTEND`, a period's end) or its
+/// duration. An end before the start gives a negative length, read as the swapped span.
+fn length_of(
+    start: &When,
+    end: Option<&When>,
+    duration: Option<Duration>,
+    floating: &TimeZone,
+) -> Result<Length, &'static str> {
+    let days_between = |s: Date, e: Date| s.until(e).map_or(0, |span| i64::from(span.get_days()));
+    // RFC 5545 3.6.1 wants a DATE end after its start; one on the start reads as the one day.
+    let at_least_a_day = |days: i64| if days == 0 { 1 } else { days };
+    Ok(match (start, end, duration) {
+        (When::Date(s), Some(When::Date(e)), _) => {
+            Length::Days(at_least_a_day(days_between(*s, *e)))
+        }
+        // A DATE start with a DATE-TIME end: the end's date, and its day too if the end is past midnight.
+        (When::Date(s), Some(When::Time { local, .. }), _) => {
+            let days = days_between(*s, local.date());
+            let extra = i64::from(local.time() != jiff::civil::Time::midnight() && days >= 0);
+            Length::Days(at_least_a_day(days + extra))
+        }
+        (When::Date(_), None, Some(d)) => Length::Days(at_least_a_day(d.whole_days())),
+        // RFC 5545 3.6.1: a DATE start alone lasts one day.
+        (When::Date(_), None, None) => Length::Days(1),
+        (When::Time { .. }, Some(end), _) => {
+            let (Some(s), Some(e)) = (start.instant(floating), end.instant(floating)) else {
+                return Err("DTSTART or DTEND out of range");
+            };
+            Length::Exact(s.duration_until(e))
+        }
+        (When::Time { .. }, None, Some(d)) => Length::Nominal(d),
+        // RFC 5545 3.6.1: a DATE-TIME start alone is an instant; see `ImportedEvent::blocks`.
+        (When::Time { .. }, None, None) => Length::Exact(SignedDuration::ZERO),
+    })
+}
+
 /// An event ready to expand.
 struct Event {
     raw: RawEvent,
@@ -365,6 +481,8 @@ struct Event {
     status: EventStatus,
     transparent: bool,
     recurrence_id: Option<RecurrenceId>,
+    /// `RANGE=THISANDFUTURE`: this override reaches every later occurrence of its series.
+    this_and_future: bool,
 }
 
 /// FNV-1a: a stable made-up UID for an event without one, from what it says.
@@ -388,21 +506,22 @@ fn recurrence_id_of(when: &When, floating: &TimeZone) -> Option<RecurrenceId> {
 
 fn prepare(raw: RawEvent, zones: &mut Zones<'_>, report: &mut ParseReport) -> Option<Event> {
     let floating = zones.floating.clone();
+    let floating_times = zones.floating_times.clone();
     let line = raw.line;
-    let skip = |report: &mut ParseReport, why: &str| {
-        report.skipped_events += 1;
+    let skip = |report: &mut ParseReport, reason: Skip, why: &str| {
+        report.skip(reason);
         report.warn(|| format!("line {line}: VEVENT skipped: {why}"));
     };
     let Some(start) = raw
         .dtstart
         .as_ref()
-        .and_then(|p| read_when(&p.value, p.tzid.as_deref(), &floating, zones, report))
+        .and_then(|p| read_when(&p.value, p.tzid.as_deref(), &floating_times, zones, report))
     else {
-        skip(report, "no readable DTSTART");
+        skip(report, Skip::NoStart, "no readable DTSTART");
         return None;
     };
     let start_zone = match &start {
-        When::Date(_) => floating.clone(),
+        When::Date(_) => floating_times.clone(),
         When::Time { zone, .. } => zone.clone(),
     };
     let end = raw
@@ -410,43 +529,17 @@ fn prepare(raw: RawEvent, zones: &mut Zones<'_>, report: &mut ParseReport) -> Op
         .as_ref()
         .and_then(|p| read_when(&p.value, p.tzid.as_deref(), &start_zone, zones, report));
     let duration = raw.duration.as_deref().and_then(value::parse_duration);
-    let length = match (&start, end, duration) {
-        (When::Date(s), Some(When::Date(e)), _) => Length::Days(
-            s.until(e)
-                .map_or(1, |span| i64::from(span.get_days()))
-                .max(1),
-        ),
-        // A DATE start with a DATE-TIME end: the end's date, and its day too if the end is past midnight.
-        (When::Date(s), Some(When::Time { local, .. }), _) => {
-            let extra = i64::from(local.time() != jiff::civil::Time::midnight());
-            let days = s
-                .until(local.date())
-                .map_or(0, |span| i64::from(span.get_days()));
-            Length::Days((days + extra).max(1))
-        }
-        (When::Date(_), None, Some(d)) => Length::Days(d.whole_days().max(1)),
-        // RFC 5545 3.6.1: a DATE start alone lasts one day.
-        (When::Date(_), None, None) => Length::Days(1),
-        (When::Time { .. }, Some(end), _) => {
-            let (Some(s), Some(e)) = (start.instant(&floating), end.instant(&floating)) else {
-                skip(report, "DTSTART or DTEND out of range");
-                return None;
-            };
-            let exact = s.duration_until(e);
-            if exact.is_negative() {
-                skip(report, "DTEND before DTSTART");
-                return None;
-            }
-            Length::Exact(exact)
-        }
-        (When::Time { .. }, None, Some(d)) if d.is_negative() => {
-            skip(report, "negative DURATION");
+    let length = match length_of(&start, end.as_ref(), duration, &floating) {
+        Ok(length) => length,
+        Err(why) => {
+            skip(report, Skip::OutOfRange, why);
             return None;
         }
-        (When::Time { .. }, None, Some(d)) => Length::Nominal(d),
-        // RFC 5545 3.6.1: a DATE-TIME start alone is an instant; see `ImportedEvent::blocks`.
-        (When::Time { .. }, None, None) => Length::Exact(SignedDuration::ZERO),
     };
+    if length.is_reversed() {
+        // Some producers write the end first; read as blocking more, never less.
+        report.warn(|| format!("line {line}: VEVENT ends before it starts; its ends are swapped"));
+    }
     let status = match raw.status.as_deref() {
         Some("CANCELLED") => EventStatus::Cancelled,
         Some("TENTATIVE") => EventStatus::Tentative,
@@ -476,13 +569,21 @@ fn prepare(raw: RawEvent, zones: &mut Zones<'_>, report: &mut ParseReport) -> Op
         {
             Some(rid) => Some(rid),
             None => {
-                skip(report, "unreadable RECURRENCE-ID");
+                skip(
+                    report,
+                    Skip::UnreadableRecurrenceId,
+                    "unreadable RECURRENCE-ID",
+                );
                 return None;
             }
         },
     };
     Some(Event {
         transparent: raw.transp.as_deref() == Some("TRANSPARENT"),
+        this_and_future: raw
+            .recurrence_id
+            .as_ref()
+            .is_some_and(|p| p.this_and_future),
         raw,
         uid,
         start,
@@ -495,14 +596,25 @@ fn prepare(raw: RawEvent, zones: &mut Zones<'_>, report: &mut ParseReport) -> Op
 /// The span an occurrence starting at `start` takes; `None` past jiff's range.
 fn span_at(start: &When, length: Length, floating: &TimeZone) -> Option<Span> {
     match (start, length) {
-        (When::Date(d), Length::Days(days)) => Some(Span::Dates {
-            start: *d,
-            end: d.checked_add(jiff::Span::new().try_days(days).ok()?).ok()?,
-        }),
-        (When::Date(d), _) => Some(Span::Dates {
-            start: *d,
-            end: d.tomorrow().ok()?,
-        }),
+        (When::Date(d), Length::Days(days)) => {
+            let other = d.checked_add(jiff::Span::new().try_days(days).ok()?).ok()?;
+            Some(Span::Dates {
+                start: (*d).min(other),
+                end: (*d).max(other),
+            })
+        }
+        // A timed length on a date (an all-day series' period given in hours): the days it reaches.
+        (When::Date(d), length) => {
+            let days = match length {
+                Length::Exact(exact) => (exact.as_secs() + 86_399).div_euclid(86_400).max(1),
+                Length::Nominal(nominal) => nominal.whole_days().max(1),
+                Length::Days(days) => days,
+            };
+            Some(Span::Dates {
+                start: *d,
+                end: d.checked_add(jiff::Span::new().try_days(days).ok()?).ok()?,
+            })
+        }
         (When::Time { zone, .. }, length) => {
             let s = start.instant(floating)?;
             let e = match length {
@@ -512,7 +624,10 @@ fn span_at(start: &When, length: Length, floating: &TimeZone) -> Option<Span> {
                     .checked_add(SignedDuration::from_secs(days.checked_mul(86_400)?))
                     .ok()?,
             };
-            Some(Span::Instants { start: s, end: e })
+            Some(Span::Instants {
+                start: s.min(e),
+                end: s.max(e),
+            })
         }
     }
 }
@@ -552,24 +667,56 @@ impl Exclusions {
     }
 }
 
-/// Reads a multi-valued date list (RDATE, EXDATE); a PERIOD value counts by its start.
+/// Reads a multi-valued date list (RDATE, EXDATE). A PERIOD (`start/end`, `start/duration`)
+/// comes with its own length; a date-only one (`20270101/20270103`) is whole local days.
 fn read_list(
     props: &[Prop],
     zone: &TimeZone,
     zones: &mut Zones<'_>,
     report: &mut ParseReport,
-) -> Vec<When> {
+) -> Vec<(When, Option<Length>)> {
     let mut out = Vec::new();
     for prop in props {
         for item in prop.value.split(',').filter(|s| !s.trim().is_empty()) {
-            let start = item.split('/').next().unwrap_or(item);
-            match read_when(start, prop.tzid.as_deref(), zone, zones, report) {
-                Some(when) => out.push(when),
-                None => report.skipped_lines += 1,
-            }
+            let (start, end) = match item.split_once('/') {
+                Some((start, end)) => (start, Some(end.trim())),
+                None => (item, None),
+            };
+            let Some(when) = read_when(start, prop.tzid.as_deref(), zone, zones, report) else {
+                report.skip(Skip::UnreadableValue);
+                continue;
+            };
+            let floating = zones.floating.clone();
+            let length = end.and_then(|end| {
+                let length = if end.trim_start_matches(['+', '-']).starts_with('P') {
+                    value::parse_duration(end)
+                        .and_then(|d| length_of(&when, None, Some(d), &floating).ok())
+                } else {
+                    read_when(end, prop.tzid.as_deref(), zone, zones, report)
+                        .and_then(|e| length_of(&when, Some(&e), None, &floating).ok())
+                };
+                if length.is_none() {
+                    // The period's start still counts, for the series' own length.
+                    report.skip(Skip::UnreadableValue);
+                }
+                length
+            });
+            out.push((when, length));
         }
     }
     out
+}
+
+/// A `RECURRENCE-ID;RANGE=THISANDFUTURE` override: every later occurrence of its series moves by
+/// the same wall-clock difference and takes its length (RFC 5545 3.8.4.4).
+#[derive(Debug, Clone)]
+struct Range {
+    /// The occurrence it replaces, in the series' own zone.
+    from: RecurrenceId,
+    start: When,
+    length: Length,
+    /// Its index in the parse's events: later occurrences take its status and transparency too.
+    event: usize,
 }
 
 /// Everything `expand_series` needs from the parse call.
@@ -579,15 +726,33 @@ struct Context<'a> {
     budget: u64,
     /// For each UID, the recurrence ids its overrides took over.
     overridden: HashMap<String, HashSet<RecurrenceId>>,
+    /// For each UID, its ranges, in the order of the occurrences they replace.
+    ranges: HashMap<String, Vec<Range>>,
 }
 
-/// The occurrences of a recurring event (RRULE and RDATE, less EXDATE and overrides) that meet the horizon.
+/// One occurrence of a series: which it is, the time it takes, and the override whose range governs it.
+struct Occurrence {
+    rid: RecurrenceId,
+    span: Span,
+    governed_by: Option<usize>,
+}
+
+/// The local wall time of a start in `zone`: a date at midnight, an instant as `zone` shows it.
+fn local_in(when: &When, zone: &TimeZone, floating: &TimeZone) -> Option<DateTime> {
+    match when {
+        When::Date(d) => Some(d.to_datetime(jiff::civil::Time::midnight())),
+        When::Time { .. } => Some(zone.to_datetime(when.instant(floating)?)),
+    }
+}
+
+/// The occurrences of a recurring event (every RRULE and RDATE, less EXDATE and overrides, moved by
+/// ranges) that meet the horizon. Two at one start keep the longer: it is the one that blocks more.
 fn expand_series(
     event: &Event,
     zones: &mut Zones<'_>,
     ctx: &mut Context<'_>,
     report: &mut ParseReport,
-) -> Vec<(RecurrenceId, Span)> {
+) -> Vec<Occurrence> {
     let floating = ctx.floating.clone();
     let (start_local, zone, all_day) = match &event.start {
         When::Date(d) => (
@@ -598,21 +763,22 @@ fn expand_series(
         When::Time { local, zone } => (*local, zone.clone(), false),
     };
     let uid = event.uid.as_str();
-    let rule = match event.raw.rrules.first().map(|r| rrule::parse_rule(r)) {
-        Some(Ok(rule)) => Some(rule),
-        Some(Err(why)) => {
-            report.warn(|| {
-                format!("UID {uid}: RRULE not expanded ({why}); only its first occurrence is used")
-            });
-            None
+    let mut rules = Vec::new();
+    for text in &event.raw.rrules {
+        match rrule::parse_rule(text) {
+            Ok(rule) => rules.push(rule),
+            Err(why) => {
+                report.skip(Skip::UnexpandedRule);
+                report.warn(|| {
+                    format!(
+                        "UID {uid}: an RRULE not expanded ({why}); its other rules and dates are"
+                    )
+                });
+            }
         }
-        None => None,
-    };
-    if event.raw.rrules.len() > 1 {
-        report.warn(|| format!("UID {uid}: more than one RRULE; only the first is expanded"));
     }
     let mut exclusions = Exclusions::default();
-    for when in read_list(&event.raw.exdates, &zone, zones, report) {
+    for (when, _) in read_list(&event.raw.exdates, &zone, zones, report) {
         match when {
             When::Date(d) => {
                 exclusions.dates.insert(d);
@@ -629,9 +795,109 @@ fn expand_series(
         }
     }
     let overridden = ctx.overridden.get(uid);
-    let length = event.length;
-    let make = |local: DateTime| -> Option<(RecurrenceId, Span, Date)> {
-        let when = if all_day {
+    // Each range as a wall-clock shift from the occurrence it replaces, in the series' zone.
+    let ranges: Vec<(DateTime, SignedDuration, Length, usize)> = ctx
+        .ranges
+        .get(uid)
+        .into_iter()
+        .flatten()
+        .filter_map(|range| {
+            let from = match range.from {
+                RecurrenceId::Date(d) => d.to_datetime(jiff::civil::Time::midnight()),
+                RecurrenceId::Instant(t) => zone.to_datetime(t),
+            };
+            let to = local_in(&range.start, &zone, &floating)?;
+            Some((from, from.duration_until(to), range.length, range.event))
+        })
+        .collect();
+    // Days a range can move an occurrence, either way: the window widens by as much.
+    let moved_days = ranges
+        .iter()
+        .map(|(_, shift, length, _)| shift.as_secs().abs() / 86_400 + 1 + length.reach_days())
+        .max()
+        .unwrap_or(0);
+
+    // Candidates: each start in the series' local time, with its own length where a period gives one.
+    let mut starts: Vec<(DateTime, Option<Length>)> = vec![(start_local, None)];
+    let reach = event
+        .length
+        .reach_days()
+        .saturating_add(moved_days)
+        .saturating_add(2);
+    let local_of = |t: Timestamp| zone.to_datetime(t);
+    let skip_before = jiff::Span::new()
+        .try_days(reach)
+        .ok()
+        .and_then(|span| local_of(ctx.horizon.0).checked_sub(span).ok());
+    let end = jiff::Span::new()
+        .try_days(moved_days.saturating_add(2))
+        .ok()
+        .and_then(|span| local_of(ctx.horizon.1).checked_add(span).ok())
+        .unwrap_or(DateTime::MAX);
+    for rule in &rules {
+        let until = rule.until;
+        let until_zone = zone.clone();
+        let past_until = move |dt: DateTime| match until {
+            None => false,
+            Some(DateTimeValue::Date(d)) => dt.date() > d,
+            Some(DateTimeValue::Local(u)) => dt > u,
+            Some(DateTimeValue::Utc(t)) => until_zone.to_timestamp(dt).is_ok_and(|at| at > t),
+        };
+        let window = Window {
+            end,
+            skip_before,
+            past_until: &past_until,
+        };
+        let allowance = ctx.budget.min(SERIES_BUDGET / rules.len() as u64);
+        let mut budget = allowance;
+        let before = starts.len();
+        let outcome = rrule::expand(
+            rule,
+            start_local,
+            all_day,
+            &window,
+            &mut budget,
+            &mut |dt| {
+                // Starts too early to reach the horizon only count toward COUNT; the rest wait for the
+                // horizon filter below, with room for what EXDATE and overrides take out.
+                if skip_before.is_some_and(|before| dt < before) {
+                    return true;
+                }
+                starts.push((dt, None));
+                starts.len() - before <= MAX_OCCURRENCES * 2
+            },
+        );
+        ctx.budget -= allowance - budget;
+        // A series cut short leaves occurrences out that the feed has: say the report is incomplete.
+        report.truncated |= outcome != Outcome::Finished;
+        match outcome {
+            Outcome::Finished => {}
+            Outcome::OutOfBudget => report
+                .warn(|| format!("UID {uid}: recurrence cut short: its expansion budget is spent")),
+            Outcome::Stopped => report.warn(|| {
+                format!("UID {uid}: recurrence cut short: too many occurrences in the horizon")
+            }),
+        }
+    }
+    for (when, length) in read_list(&event.raw.rdates, &zone, zones, report) {
+        let Some(local) = local_in(&when, &zone, &floating) else {
+            continue;
+        };
+        // A timed period on an all-day series takes every local day its instants touch.
+        let length = match (&when, length) {
+            (When::Time { .. }, Some(length)) if all_day => {
+                Some(days_touched(&when, length, &zone, &floating).unwrap_or(Length::Days(1)))
+            }
+            (_, length) => length,
+        };
+        starts.push((local, length));
+    }
+
+    let mut out: Vec<Occurrence> = Vec::new();
+    let mut at: HashMap<RecurrenceId, usize> = HashMap::new();
+    starts.sort_by_key(|(local, _)| *local);
+    for (local, own_length) in starts {
+        let original = if all_day {
             When::Date(local.date())
         } else {
             When::Time {
@@ -639,97 +905,46 @@ fn expand_series(
                 zone: zone.clone(),
             }
         };
-        let rid = recurrence_id_of(&when, &floating)?;
-        Some((rid, span_at(&when, length, &floating)?, local.date()))
-    };
-
-    let mut starts: Vec<DateTime> = Vec::new();
-    match &rule {
-        Some(rule) => {
-            // Days an occurrence can last, so one that began before the horizon but reaches into it is kept.
-            let reach = match length {
-                Length::Days(d) => d,
-                Length::Exact(d) => d.as_secs() / 86_400,
-                Length::Nominal(d) => d.days + d.seconds / 86_400,
-            }
-            .saturating_add(2);
-            let local_of = |t: Timestamp| zone.to_datetime(t);
-            let skip_before = jiff::Span::new()
-                .try_days(reach)
-                .ok()
-                .and_then(|span| local_of(ctx.horizon.0).checked_sub(span).ok());
-            let end = local_of(ctx.horizon.1)
-                .checked_add(jiff::Span::new().days(2))
-                .unwrap_or(DateTime::MAX);
-            let until = rule.until;
-            let until_zone = zone.clone();
-            let past_until = move |dt: DateTime| match until {
-                None => false,
-                Some(DateTimeValue::Date(d)) => dt.date() > d,
-                Some(DateTimeValue::Local(u)) => dt > u,
-                Some(DateTimeValue::Utc(t)) => until_zone.to_timestamp(dt).is_ok_and(|at| at > t),
-            };
-            let window = Window {
-                end,
-                skip_before,
-                past_until: &past_until,
-            };
-            let allowance = ctx.budget.min(SERIES_BUDGET);
-            let mut budget = allowance;
-            let outcome = rrule::expand(
-                rule,
-                start_local,
-                all_day,
-                &window,
-                &mut budget,
-                &mut |dt| {
-                    // Starts too early to reach the horizon only count toward COUNT; the rest wait for the
-                    // horizon filter below, with room for what EXDATE and overrides take out.
-                    if skip_before.is_some_and(|before| dt < before) {
-                        return true;
-                    }
-                    starts.push(dt);
-                    starts.len() <= MAX_OCCURRENCES * 2
-                },
-            );
-            ctx.budget -= allowance - budget;
-            // A series cut short leaves occurrences out that the feed has: say the report is incomplete.
-            report.truncated |= outcome != Outcome::Finished;
-            match outcome {
-                Outcome::Finished => {}
-                Outcome::OutOfBudget => report.warn(|| {
-                    format!("UID {uid}: recurrence cut short: its expansion budget is spent")
-                }),
-                Outcome::Stopped => report.warn(|| {
-                    format!("UID {uid}: recurrence cut short: too many occurrences in the horizon")
-                }),
-            }
-        }
-        None => starts.push(start_local),
-    }
-    for when in read_list(&event.raw.rdates, &zone, zones, report) {
-        match when {
-            When::Date(d) => starts.push(d.to_datetime(jiff::civil::Time::midnight())),
-            When::Time { .. } => {
-                if let Some(t) = when.instant(&floating) {
-                    starts.push(zone.to_datetime(t));
-                }
-            }
-        }
-    }
-
-    let mut out: Vec<(RecurrenceId, Span)> = Vec::new();
-    let mut seen = HashSet::new();
-    starts.sort();
-    for local in starts {
-        let Some((rid, span, date)) = make(local) else {
+        let Some(rid) = recurrence_id_of(&original, &floating) else {
             continue;
         };
-        if !seen.insert(rid)
-            || exclusions.excludes(rid, date)
-            || overridden.is_some_and(|o| o.contains(&rid))
-            || !overlaps(&span, ctx.horizon, &floating)
-        {
+        if exclusions.excludes(rid, local.date()) || overridden.is_some_and(|o| o.contains(&rid)) {
+            continue;
+        }
+        // The nearest range before this occurrence moves it, unless the occurrence is a period
+        // of its own (an RDATE that says its time outright).
+        let range = ranges.iter().rev().find(|(from, ..)| *from < local);
+        let (when, length, governed_by) = match (range, own_length) {
+            (Some(&(_, shift, length, index)), None) => {
+                let Ok(moved) = local.checked_add(shift) else {
+                    continue;
+                };
+                let when = if all_day {
+                    When::Date(moved.date())
+                } else {
+                    When::Time {
+                        local: moved,
+                        zone: zone.clone(),
+                    }
+                };
+                (when, length, Some(index))
+            }
+            (range, own) => (
+                original,
+                own.unwrap_or(event.length),
+                range.map(|&(.., index)| index),
+            ),
+        };
+        let Some(span) = span_at(&when, length, &floating) else {
+            continue;
+        };
+        if let Some(&kept) = at.get(&rid) {
+            if span_end(&out[kept].span, &floating) < span_end(&span, &floating) {
+                out[kept].span = span;
+            }
+            continue;
+        }
+        if !overlaps(&span, ctx.horizon, &floating) {
             continue;
         }
         if out.len() >= MAX_OCCURRENCES {
@@ -737,14 +952,46 @@ fn expand_series(
             report.warn(|| format!("UID {uid}: only the first {MAX_OCCURRENCES} occurrences in the horizon are kept"));
             break;
         }
-        out.push((rid, span));
+        at.insert(rid, out.len());
+        out.push(Occurrence {
+            rid,
+            span,
+            governed_by,
+        });
     }
     out
 }
 
-/// Reads a feed. Events and expanded occurrences come back only where they meet `horizon`; floating times
-/// (no `Z`, no `TZID`) and all-day dates are read in `floating_zone`, the resource's own zone. The feed is
-/// held in memory whole: the caller bounds its size when downloading it.
+/// The local days (in `zone`) that a timed occurrence of `length` from `when` touches.
+fn days_touched(
+    when: &When,
+    length: Length,
+    zone: &TimeZone,
+    floating: &TimeZone,
+) -> Option<Length> {
+    let Span::Instants { start, end } = span_at(when, length, floating)? else {
+        return None;
+    };
+    let (first, last) = (zone.to_datetime(start), zone.to_datetime(end));
+    let days = i64::from(first.date().until(last.date()).ok()?.get_days());
+    let into_last = last.time() != jiff::civil::Time::midnight();
+    Some(Length::Days((days + i64::from(into_last)).max(1)))
+}
+
+/// Where a span ends, as an instant (a date span at its end's local midnight), to tell the longer of two.
+fn span_end(span: &Span, floating: &TimeZone) -> Timestamp {
+    match *span {
+        Span::Instants { end, .. } => end,
+        Span::Dates { end, .. } => floating
+            .to_timestamp(end.to_datetime(jiff::civil::Time::midnight()))
+            .unwrap_or(Timestamp::MAX),
+    }
+}
+
+/// Reads a feed. Events and expanded occurrences come back only where they meet `horizon`; all-day dates
+/// are local days in `floating_zone`, the resource's own zone, and so are floating times (no `Z`, no
+/// `TZID`) unless the feed's `X-WR-TIMEZONE` names the zone they are in. The feed is held in memory
+/// whole: the caller bounds its size when downloading it.
 pub fn parse(
     feed: &[u8],
     horizon: (Timestamp, Timestamp),
@@ -770,9 +1017,23 @@ pub fn parse(
 
     let mut report = ParseReport::default();
     let walk = walk(&logical, &mut report);
+    // Floating times are wall-clock times where the producer is: Google, Apple, Beds24 and
+    // others name that zone in X-WR-TIMEZONE. Dates stay the resource's local days.
+    let floating_times = match walk.x_wr_timezone.as_deref() {
+        Some(name) => match zones::resolve(name, &walk.vtimezones) {
+            Some((zone, _)) => zone,
+            None => {
+                report
+                    .warn(|| format!("X-WR-TIMEZONE {name:?} names no known time zone; not used"));
+                floating_zone.clone()
+            }
+        },
+        None => floating_zone.clone(),
+    };
     let mut zones = Zones {
         vtimezones: &walk.vtimezones,
         floating: floating_zone,
+        floating_times,
         cache: HashMap::new(),
     };
     let events: Vec<Event> = walk
@@ -795,21 +1056,36 @@ pub fn parse(
         }
     }
     let mut overridden: HashMap<String, HashSet<RecurrenceId>> = HashMap::new();
-    for (uid, rid) in winners.keys() {
+    let mut ranges: HashMap<String, Vec<Range>> = HashMap::new();
+    for ((uid, rid), &index) in &winners {
         overridden.entry(uid.clone()).or_default().insert(*rid);
+        let event = &events[index];
+        if event.this_and_future {
+            ranges.entry(uid.clone()).or_default().push(Range {
+                from: *rid,
+                start: event.start.clone(),
+                length: event.length,
+                event: index,
+            });
+        }
+    }
+    for list in ranges.values_mut() {
+        list.sort_by_key(|range| range.from);
     }
     let mut ctx = Context {
         horizon,
         floating: floating_zone,
         budget: EXPANSION_BUDGET,
         overridden,
+        ranges,
     };
 
     let mut keys: HashSet<String> = HashSet::new();
     for (index, event) in events.iter().enumerate() {
-        let occurrences: Vec<(Option<RecurrenceId>, Span)> = match event.recurrence_id {
+        let occurrences: Vec<(Option<RecurrenceId>, Span, &Event)> = match event.recurrence_id {
             Some(rid) => {
                 if winners.get(&(event.uid.clone(), rid)) != Some(&index) {
+                    report.skip(Skip::SupersededOverride);
                     report.warn(|| {
                         format!(
                             "UID {}: override {rid} superseded by a later one",
@@ -820,19 +1096,22 @@ pub fn parse(
                 }
                 span_at(&event.start, event.length, floating_zone)
                     .filter(|span| overlaps(span, horizon, floating_zone))
-                    .map(|span| (Some(rid), span))
+                    .map(|span| (Some(rid), span, event))
                     .into_iter()
                     .collect()
             }
             None if !event.raw.rrules.is_empty() || !event.raw.rdates.is_empty() => {
                 expand_series(event, &mut zones, &mut ctx, &mut report)
                     .into_iter()
-                    .map(|(rid, span)| (Some(rid), span))
+                    .map(|o| {
+                        let by = o.governed_by.and_then(|i| events.get(i)).unwrap_or(event);
+                        (Some(o.rid), o.span, by)
+                    })
                     .collect()
             }
             None => span_at(&event.start, event.length, floating_zone)
                 .filter(|span| overlaps(span, horizon, floating_zone))
-                .map(|span| (None, span))
+                .map(|span| (None, span, event))
                 .into_iter()
                 .collect(),
         };
@@ -846,7 +1125,7 @@ pub fn parse(
                 format!("stopped at {MAX_EVENTS} events; the rest of the feed is not read")
             });
         }
-        for (recurrence_id, span) in occurrences.into_iter().take(room) {
+        for (recurrence_id, span, by) in occurrences.into_iter().take(room) {
             let base = match recurrence_id {
                 Some(rid) => format!("{}#{rid}", event.uid),
                 None => event.uid.clone(),
@@ -859,10 +1138,10 @@ pub fn parse(
             report.events.push(ImportedEvent {
                 uid: event.uid.clone(),
                 key,
-                summary: event.raw.summary.clone(),
+                summary: by.raw.summary.clone(),
                 span,
-                status: event.status,
-                transparent: event.transparent,
+                status: by.status,
+                transparent: by.transparent,
                 recurrence_id,
             });
         }

@@ -372,7 +372,7 @@ fn periods_to_skip(rule: &Rule, start: DateTime, skip_before: DateTime) -> i64 {
 }
 
 /// Calls `emit` with each occurrence start in order, DTSTART first (RFC 5545: it is always the first
-/// occurrence and counts toward COUNT), until the rule ends, a period starts past the window, `emit`
+/// occurrence; it counts toward COUNT when the rule gives it too), until the rule ends, a period starts past the window, `emit`
 /// returns false, or the budget is spent. `all_day` events recur on dates: their times are ignored.
 pub(crate) fn expand(
     rule: &Rule,
@@ -432,11 +432,11 @@ pub(crate) fn expand(
     if !emit(start) {
         return Outcome::Stopped;
     }
-    let mut emitted: u64 = 1;
+    // DTSTART counts toward COUNT only when the rule gives it too (it is then met in the first
+    // period, as COUNT never skips periods). RFC 5545 calls a set from a DTSTART out of step
+    // with its rule undefined; counting the rule's own occurrences besides blocks the most.
+    let mut emitted: u64 = 0;
     let count_reached = |emitted: u64| rule.count.is_some_and(|c| emitted >= u64::from(c));
-    if count_reached(emitted) {
-        return Outcome::Finished;
-    }
     let mut n = window
         .skip_before
         .map_or(0, |skip| periods_to_skip(rule, start, skip));
@@ -480,7 +480,14 @@ pub(crate) fn expand(
             if keep { vec![at] } else { Vec::new() }
         };
         for candidate in candidates {
-            if candidate <= start {
+            if candidate < start {
+                continue;
+            }
+            if candidate == start {
+                emitted += 1;
+                if count_reached(emitted) {
+                    return Outcome::Finished;
+                }
                 continue;
             }
             if (window.past_until)(candidate) || candidate > window.end {

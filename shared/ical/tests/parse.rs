@@ -3,7 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use holdfast_ical::{EventStatus, IcalError, ParseReport, RecurrenceId, Span, parse};
+use holdfast_ical::{EventStatus, IcalError, ParseReport, RecurrenceId, Skip, Span, parse};
 use jiff::Timestamp;
 use jiff::civil::date;
 use jiff::tz::TimeZone;
@@ -156,7 +156,7 @@ fn every_date_form() {
     );
     let instant = report.events.iter().find(|e| e.uid == "instant").unwrap();
     assert!(!instant.blocks(), "an instantaneous event takes no time");
-    assert_eq!(report.skipped_events, 0);
+    assert_eq!(report.skipped_total(), 0);
 }
 
 #[test]
@@ -409,12 +409,12 @@ fn a_cut_off_feed_says_so() {
     let report = read(cut);
     assert!(report.truncated);
     assert_eq!(report.events.len(), 1);
-    assert_eq!(report.skipped_events, 1);
+    assert_eq!(report.skipped_for(Skip::CutOff), 1);
     assert!(!read(&whole).truncated);
 }
 
 #[test]
-fn what_cannot_be_used_is_skipped_and_counted() {
+fn what_cannot_be_used_is_skipped_and_counted_by_reason_and_reversed_ends_are_swapped() {
     let report = read(&feed(&[
         &["UID:no-start", "SUMMARY:x"],
         &["UID:bad-start", "DTSTART:2026-13-45"],
@@ -424,6 +424,11 @@ fn what_cannot_be_used_is_skipped_and_counted() {
             "DTEND:20261010T110000Z",
         ],
         &["UID:negative", "DTSTART:20261010T120000Z", "DURATION:-PT1H"],
+        &[
+            "UID:nights-backwards",
+            "DTSTART;VALUE=DATE:20261020",
+            "DTEND;VALUE=DATE:20261017",
+        ],
         &[
             "UID:ok",
             "DTSTART;VALUE=DATE:20261010",
@@ -438,9 +443,40 @@ fn what_cannot_be_used_is_skipped_and_counted() {
         ],
     ]));
     let uids: Vec<_> = report.events.iter().map(|e| e.uid.as_str()).collect();
-    assert_eq!(uids, ["ok", "bad-rule"]);
-    assert_eq!(report.skipped_events, 4);
-    assert_eq!(report.skipped_lines, 2);
+    assert_eq!(
+        uids,
+        [
+            "backwards",
+            "negative",
+            "nights-backwards",
+            "ok",
+            "bad-rule"
+        ]
+    );
+    // An end before the start blocks from the end to the start: more, never less.
+    let span = |uid: &str| report.events.iter().find(|e| e.uid == uid).unwrap().span;
+    let hour = instants("2026-10-10T11:00:00Z", "2026-10-10T12:00:00Z");
+    assert_eq!((span("backwards"), span("negative")), (hour, hour));
+    assert_eq!(
+        span("nights-backwards"),
+        Span::Dates {
+            start: date(2026, 10, 17),
+            end: date(2026, 10, 20)
+        }
+    );
+    let skipped: Vec<(&str, usize)> = report
+        .skipped
+        .iter()
+        .map(|(reason, n)| (reason.as_str(), *n))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("unreadable_line", 2),
+            ("no_start", 2),
+            ("unexpanded_rule", 1)
+        ]
+    );
     assert!(report.warnings.iter().any(|w| w.contains("BYWEEKNO")));
     // No warning repeats customer text: summaries stay out of them.
     assert!(report.warnings.iter().all(|w| !w.contains("SUMMARY")));
@@ -567,6 +603,208 @@ fn missing_ends_close_what_is_open() {
     let uids: Vec<_> = report.events.iter().map(|e| e.uid.as_str()).collect();
     assert_eq!(uids, ["a", "b"]);
     assert!(!report.truncated);
-    assert_eq!(report.skipped_lines, 1, "the stray END:VEVENT");
+    assert_eq!(
+        report.skipped_for(Skip::StrayEnd),
+        1,
+        "the stray END:VEVENT"
+    );
     assert!(report.warnings.len() >= 2);
+}
+
+/// The spans of `uid`'s occurrences, in order.
+fn spans_of(report: &ParseReport, uid: &str) -> Vec<Span> {
+    let mut spans: Vec<Span> = report
+        .events
+        .iter()
+        .filter(|e| e.uid == uid && e.blocks())
+        .map(|e| e.span)
+        .collect();
+    spans.sort_by_key(|s| match s {
+        Span::Instants { start, .. } => *start,
+        Span::Dates { .. } => Timestamp::MIN,
+    });
+    spans
+}
+
+#[test]
+fn rdate_periods_carry_their_own_end_or_duration_and_date_periods_are_whole_days() {
+    let report = read(&feed(&[
+        &[
+            "UID:p",
+            "DTSTART:20261005T090000Z",
+            "DTEND:20261005T130000Z",
+            "RDATE;VALUE=PERIOD:20261012T180000Z/20261013T070000Z,20261020T080000Z/PT6H",
+        ],
+        // An instant with a period on its own start: the period is kept, the longer.
+        &[
+            "UID:marker",
+            "DTSTART:20261201T100000Z",
+            "RDATE;VALUE=PERIOD:20261201T100000Z/20261201T150000Z",
+        ],
+        &[
+            "UID:nights",
+            "DTSTART;VALUE=DATE:20261201",
+            "DTEND;VALUE=DATE:20261203",
+            "RDATE;VALUE=PERIOD:20270105/20270109",
+        ],
+    ]));
+    assert_eq!(
+        spans_of(&report, "p"),
+        [
+            instants("2026-10-05T09:00:00Z", "2026-10-05T13:00:00Z"),
+            instants("2026-10-12T18:00:00Z", "2026-10-13T07:00:00Z"),
+            instants("2026-10-20T08:00:00Z", "2026-10-20T14:00:00Z"),
+        ]
+    );
+    assert_eq!(
+        spans_of(&report, "marker"),
+        [instants("2026-12-01T10:00:00Z", "2026-12-01T15:00:00Z")]
+    );
+    let nights: Vec<Span> = report
+        .events
+        .iter()
+        .filter(|e| e.uid == "nights")
+        .map(|e| e.span)
+        .collect();
+    assert_eq!(
+        nights,
+        [
+            Span::Dates {
+                start: date(2026, 12, 1),
+                end: date(2026, 12, 3)
+            },
+            Span::Dates {
+                start: date(2027, 1, 5),
+                end: date(2027, 1, 9)
+            },
+        ]
+    );
+    assert_eq!(report.skipped_total(), 0);
+}
+
+#[test]
+fn a_range_moves_every_later_occurrence_on_the_wall_clock_and_the_nearest_range_wins() {
+    let madrid = |local: &str| -> String {
+        let at: jiff::civil::DateTime = local.parse().unwrap();
+        at.to_zoned(TimeZone::get("Europe/Madrid").unwrap())
+            .unwrap()
+            .timestamp()
+            .to_string()
+    };
+    let report = read(
+        "BEGIN:VCALENDAR\r\n\
+         BEGIN:VEVENT\r\nUID:s\r\nDTSTART;TZID=Europe/Madrid:20261012T180000\r\n\
+         DTEND;TZID=Europe/Madrid:20261012T190000\r\nRRULE:FREQ=WEEKLY;COUNT=5\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:s\r\nRECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Madrid:20261019T180000\r\n\
+         DTSTART;TZID=Europe/Madrid:20261019T200000\r\nDTEND;TZID=Europe/Madrid:20261019T203000\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:s\r\nRECURRENCE-ID;TZID=Europe/Madrid:20261102T180000\r\n\
+         DTSTART;TZID=Europe/Madrid:20261102T090000\r\nDTEND;TZID=Europe/Madrid:20261102T100000\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:s\r\nRECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Madrid:20261102T180000\r\n\
+         SEQUENCE:1\r\nDTSTART;TZID=Europe/Madrid:20261102T090000\r\nDTEND;TZID=Europe/Madrid:20261102T100000\r\nEND:VEVENT\r\n\
+         END:VCALENDAR\r\n",
+    );
+    let starts: Vec<String> = spans_of(&report, "s")
+        .iter()
+        .map(|s| match s {
+            Span::Instants { start, end } => {
+                format!("{start}+{}", start.duration_until(*end).as_mins())
+            }
+            Span::Dates { .. } => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            format!("{}+60", madrid("2026-10-12T18:00")),
+            // The range itself, and the week after it moved two hours and half as long, across
+            // the end of summer time on 25 October: 20:00 on the wall clock still.
+            format!("{}+30", madrid("2026-10-19T20:00")),
+            format!("{}+30", madrid("2026-10-26T20:00")),
+            // The later range (the higher SEQUENCE of two at one occurrence) takes over.
+            format!("{}+60", madrid("2026-11-02T09:00")),
+            format!("{}+60", madrid("2026-11-09T09:00")),
+        ]
+    );
+    assert_eq!(report.skipped_for(Skip::SupersededOverride), 1);
+}
+
+#[test]
+fn every_rrule_is_expanded_with_exdate_and_rdate_over_the_union() {
+    let report = read(&feed(&[&[
+        "UID:two",
+        "DTSTART:20260907T080000Z",
+        "DTEND:20260907T090000Z",
+        "RRULE:FREQ=WEEKLY;COUNT=3",
+        "RRULE:FREQ=MONTHLY;BYMONTHDAY=15;COUNT=2",
+        "RDATE:20261224T080000Z",
+        "EXDATE:20260914T080000Z",
+    ]]));
+    let starts: Vec<String> = spans_of(&report, "two")
+        .iter()
+        .map(|s| match s {
+            Span::Instants { start, .. } => start.to_string(),
+            Span::Dates { .. } => unreachable!(),
+        })
+        .collect();
+    // DTSTART is out of step with the monthly rule: it counts toward the weekly COUNT only.
+    assert_eq!(
+        starts,
+        [
+            "2026-09-07T08:00:00Z",
+            "2026-09-15T08:00:00Z",
+            "2026-09-21T08:00:00Z",
+            "2026-10-15T08:00:00Z",
+            "2026-12-24T08:00:00Z",
+        ]
+    );
+    assert!(!report.warnings.iter().any(|w| w.contains("RRULE")));
+}
+
+#[test]
+fn an_event_after_a_broken_end_of_a_todo_or_inside_an_unknown_component_is_read() {
+    let report = read(
+        "BEGIN:VCALENDAR\r\n\
+         BEGIN:VTODO\r\nUID:t\r\nDUE:20261001T100000Z\r\nEND:VTOOD\r\n\
+         BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20261010\r\nEND:VEVENT\r\n\
+         BEGIN:VJOURNAL\r\nUID:j\r\n\
+         BEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:20261011\r\nEND:VEVENT\r\n\
+         BEGIN:X-ARCHIVE\r\n\
+         BEGIN:VEVENT\r\nUID:c\r\nDTSTART;VALUE=DATE:20261012\r\nEND:VEVENT\r\n\
+         END:X-ARCHIVE\r\n\
+         END:VCALENDAR\r\n",
+    );
+    let uids: Vec<_> = report.events.iter().map(|e| e.uid.as_str()).collect();
+    assert_eq!(uids, ["a", "b", "c"]);
+    assert!(!report.truncated);
+    // The to-do, the journal entry and the unknown wrapper are counted; the misspelt END too.
+    assert_eq!(report.skipped_for(Skip::OtherComponent), 3);
+    assert_eq!(report.skipped_for(Skip::StrayEnd), 1);
+}
+
+#[test]
+fn floating_times_are_read_in_the_feeds_x_wr_timezone_and_dates_stay_the_resources_days() {
+    let report = read(
+        "BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Lisbon\r\n\
+         BEGIN:VEVENT\r\nUID:f\r\nDTSTART:20261010T150000\r\nDTEND:20261010T160000\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:d\r\nDTSTART;VALUE=DATE:20261011\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:u\r\nDTSTART:20261012T150000Z\r\nDTEND:20261012T160000Z\r\nEND:VEVENT\r\n\
+         END:VCALENDAR\r\n",
+    );
+    let span = |uid: &str| report.events.iter().find(|e| e.uid == uid).unwrap().span;
+    // Lisbon is UTC+1 in October.
+    assert_eq!(
+        span("f"),
+        instants("2026-10-10T14:00:00Z", "2026-10-10T15:00:00Z")
+    );
+    assert_eq!(
+        span("d"),
+        Span::Dates {
+            start: date(2026, 10, 11),
+            end: date(2026, 10, 12)
+        }
+    );
+    assert_eq!(
+        span("u"),
+        instants("2026-10-12T15:00:00Z", "2026-10-12T16:00:00Z")
+    );
 }

@@ -109,6 +109,18 @@ impl From<&Calendar> for Item {
             "conflicts",
             AttributeValue::L(calendar.conflicts.iter().map(conflict_item).collect()),
         );
+        if !calendar.skipped.is_empty() {
+            item.put(
+                "skipped",
+                AttributeValue::M(
+                    calendar
+                        .skipped
+                        .iter()
+                        .map(|(reason, count)| (reason.clone(), n(count)))
+                        .collect(),
+                ),
+            );
+        }
         item.put("created_at", s(format_utc(calendar.created_at)));
         item
     }
@@ -155,6 +167,20 @@ impl TryFrom<&Item> for Calendar {
                 None => false,
                 Some(AttributeValue::Bool(unfinished)) => *unfinished,
                 Some(_) => return Err(item.error("unfinished", "is not a boolean")),
+            },
+            skipped: match item.0.get("skipped") {
+                None => BTreeMap::new(),
+                Some(AttributeValue::M(counts)) => counts
+                    .iter()
+                    .map(|(reason, count)| match count {
+                        AttributeValue::N(count) => count
+                            .parse()
+                            .map(|count| (reason.clone(), count))
+                            .map_err(|_| item.error("skipped", "holds a count that is no number")),
+                        _ => Err(item.error("skipped", "holds a count that is no number")),
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(item.error("skipped", "is not a map")),
             },
             created_at: item.parsed("created_at")?,
         })
@@ -628,6 +654,7 @@ mod tests {
             etag: Some("\"abc\"".into()),
             last_modified: None,
             unfinished: true,
+            skipped: BTreeMap::from([("unreadable_line".into(), 2), ("no_start".into(), 1)]),
             created_at: now,
         };
         let item = Item::from(&calendar);
@@ -648,6 +675,7 @@ mod tests {
         // Finished, it is due a minute on; the flag is not written at all.
         let finished = Calendar {
             unfinished: false,
+            skipped: BTreeMap::new(),
             ..calendar
         };
         let item = Item::from(&finished);

@@ -59,6 +59,8 @@ pub struct CalendarView {
     pub consecutive_failures: u32,
     pub blocks: u32,
     pub conflicts: Vec<ConflictView>,
+    /// What the last read of the feed left out, by reason.
+    pub skipped: BTreeMap<String, u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -87,6 +89,7 @@ fn view(calendar: &Calendar, zone: &TimeZone) -> CalendarView {
         last_error: calendar.last_error.clone(),
         consecutive_failures: calendar.consecutive_failures,
         blocks: calendar.blocks,
+        skipped: calendar.skipped.clone(),
         conflicts: calendar
             .conflicts
             .iter()
@@ -354,6 +357,17 @@ async fn apply_feed(
     );
     let report = holdfast_ical::parse(&bytes, horizon, &zone)
         .map_err(|err| SyncError::Feed(err.to_string()))?;
+    // What the reader left out, by reason: on the calendar, and in this sync's log line.
+    calendar.skipped = report
+        .skipped
+        .iter()
+        .map(|(reason, n)| {
+            (
+                reason.as_str().to_string(),
+                u32::try_from(*n).unwrap_or(u32::MAX),
+            )
+        })
+        .collect();
     if report.truncated {
         // A cut-off download would read as every later event deleted: keep what is held.
         return Err(SyncError::Feed(
@@ -399,6 +413,7 @@ async fn apply_feed(
             to_take = diff.take.len(),
             to_release = diff.release.len(),
             held = applied.held.len(),
+            skipped = ?calendar.skipped,
             "calendar sync ran out of time; the job goes on with it"
         );
         return Ok(());
@@ -446,7 +461,7 @@ async fn apply_feed(
     tracing::info!(
         calendar_id = %calendar.calendar_id,
         events = report.events.len(),
-        skipped_lines = report.skipped_lines,
+        skipped = ?calendar.skipped,
         released = diff.release.len(),
         taken = applied.held.len(),
         unheld,
