@@ -47,8 +47,9 @@ async fn fresh_stack_with(extra: serde_json::Value) -> (FreshStack, String) {
     (fresh, resource)
 }
 
-// Margin (2026-12-02, debug build, 2-core machine): each burst answered all 300 in 2.3-4.7 s
-// (ten `make race` runs and the whole suite beside it), inside the 8 s request budget; the
+// Margin (2026-12-03, debug build, 2-core machine): each burst answered all 300 in 1.9-5.0 s
+// in five fresh-clone `make test` runs, and in 3.6-6.5 s with a release build running beside
+// (the tightest margin of the suite: 1.5 s of the 8 s request budget); on 2026-12-02 the
 // longest silence a call of a burst waited through was 2.0 s, against 4 s allowed
 // (docs/decisions.md, "Budgets for a busy store").
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -46,6 +46,7 @@ async fn mail_about(api: &Api, to: &str, id: &str, subject: &str) -> Vec<Value> 
     {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // Margin (2026-12-03): the mail came within 0.1-0.3 s of the 10 s waited, loaded or not.
     record_timing(
         "calendar mail arrives",
         started.elapsed(),
@@ -198,6 +199,8 @@ async fn a_feed_that_hangs_or_floods_fails_alone_while_the_others_sync() {
         .send()
         .await
         .expect(200);
+    // Margin (2026-12-03): 2.7-3.6 s of 8 s in five fresh-clone runs, 2.9 s with a release
+    // build beside: the slow feed's own timeout, the other feeds in parallel beside it.
     assert_within(
         "a job run beside a slow feed",
         started.elapsed(),

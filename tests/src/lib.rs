@@ -796,6 +796,8 @@ impl Api {
                 .await
                 .expect(200);
             let items = page["items"].as_array().cloned().unwrap_or_default();
+            // Margin (2026-12-03): mail came within 0.9 s of the 15 s in five fresh-clone runs,
+            // 1.3 s with a release build beside.
             let waited = started.elapsed();
             let allowed = std::time::Duration::from_secs(15);
             if items.len() >= at_least || waited > allowed {

@@ -371,7 +371,9 @@ async fn apply_feed(
     if report.truncated {
         // A cut-off download would read as every later event deleted: keep what is held.
         return Err(SyncError::Feed(
-            "the feed ended before END:VCALENDAR (cut off?)".into(),
+            "the feed was not read whole (it ended inside a component, or a series or the \
+             feed passed the reader's bounds); what it held still holds"
+                .into(),
         ));
     }
     let blocks: Vec<ImportedBlock> = report
