@@ -11,6 +11,20 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use crate::locks::{Contest, Contested};
 use crate::{Store, StoreError};
 
+/// The most actions one `TransactWriteItems` may hold: DynamoDB's limit.
+pub(crate) const MAX_ACTIONS: usize = 100;
+
+/// What a booking's largest change (a late payment) writes besides one lock per unit: the
+/// booking, the provider's event id, a notice, and the counters of up to five months.
+const LARGEST_CHANGE_BESIDES_LOCKS: usize = 1 + 1 + 1 + 5;
+
+// The domain's cap on a booking's units is what keeps every change of it one transaction: a
+// cap raised past the limit stops the build, not a customer's booking at run time.
+const _: () = assert!(
+    holdfast_domain::MAX_UNITS_PER_BOOKING + LARGEST_CHANGE_BESIDES_LOCKS <= MAX_ACTIONS,
+    "a booking of the most units would not fit one DynamoDB transaction"
+);
+
 /// How many times a transaction that lost a race in flight is tried.
 pub(crate) const TRANSACTION_ATTEMPTS: u32 = 10;
 
