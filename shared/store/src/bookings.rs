@@ -7,6 +7,7 @@ use holdfast_domain::{
 };
 use jiff::Timestamp;
 
+use crate::conditions::if_condition_held;
 use crate::idempotency::IdempotencyRecord;
 use crate::item::{Item, ItemError, n, s};
 pub(crate) use crate::locks::lock_key;
@@ -300,16 +301,8 @@ impl Store {
             .expression_attribute_values(":owner", s(id))
             .send()
             .await;
-        match deleted {
-            Err(err)
-                if !err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(err.into())
-            }
-            _ => Ok(()),
-        }
+        // A lock another owner took meanwhile is not this one's to free.
+        if_condition_held(deleted).map(drop)
     }
 
     /// Confirmed bookings whose reminder is due by `now`, at most `limit`, from every shard; an

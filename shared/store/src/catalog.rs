@@ -3,6 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use holdfast_domain::{Resource, Venue};
 
+use crate::conditions::if_condition_held;
 use crate::item::{Item, n, s};
 use crate::{Store, StoreError, index, keys};
 
@@ -99,17 +100,7 @@ impl Store {
             put.condition_expression("version = :read")
                 .expression_attribute_values(":read", n(read.0))
         };
-        match put.send().await {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(err.into()),
-        }
+        Ok(if_condition_held(put.send().await)?.is_some())
     }
 
     pub async fn resource(&self, resource_id: &str) -> Result<Option<Resource>, StoreError> {

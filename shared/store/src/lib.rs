@@ -6,6 +6,7 @@ mod bookings;
 mod calendars;
 mod catalog;
 mod changes;
+mod conditions;
 mod idempotency;
 mod item;
 mod keys;

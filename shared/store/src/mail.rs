@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use holdfast_domain::Recipient;
 use jiff::{SignedDuration, Timestamp};
 
+use crate::conditions::if_condition_held;
 use crate::item::{Item, n, s};
 use crate::{Store, StoreError, keys};
 
@@ -54,13 +55,9 @@ impl Store {
             .expression_attribute_values(":now", n(now.as_second()))
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(MailClaim::Claimed),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+        match if_condition_held(put)? {
+            Some(_) => Ok(MailClaim::Claimed),
+            None => {
                 let status = self
                     .get(key)
                     .await?
@@ -70,7 +67,6 @@ impl Store {
                     _ => MailClaim::InFlight,
                 })
             }
-            Err(err) => Err(err.into()),
         }
     }
 
@@ -108,16 +104,6 @@ impl Store {
             .expression_attribute_values(":sending", s("sending"))
             .send()
             .await;
-        match deleted {
-            Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(err.into()),
-        }
+        if_condition_held(deleted).map(drop)
     }
 }

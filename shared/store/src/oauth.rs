@@ -12,6 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 
 use crate::accounts::account_item;
+use crate::conditions::if_condition_held;
 use crate::item::{Item, ItemError, held_shard, n, s};
 use crate::transact::{Backoff, Refused};
 use crate::{Store, StoreError, index, keys};
@@ -185,17 +186,9 @@ impl Store {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::DuplicateId)
-            }
-            Err(err) => Err(err.into()),
-        }
+        if_condition_held(put)?
+            .map(drop)
+            .ok_or(StoreError::DuplicateId)
     }
 
     /// Takes the connect of `nonce` off the table and answers it, once: one conditional delete,
@@ -217,21 +210,11 @@ impl Store {
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        match deleted {
-            Ok(out) => match out.attributes {
-                Some(attributes) if !attributes.is_empty() => {
-                    Ok(Some(PendingConnect::try_from(&Item(attributes))?))
-                }
-                _ => Ok(None),
-            },
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
+        match if_condition_held(deleted)?.and_then(|out| out.attributes) {
+            Some(attributes) if !attributes.is_empty() => {
+                Ok(Some(PendingConnect::try_from(&Item(attributes))?))
             }
-            Err(err) => Err(err.into()),
+            _ => Ok(None),
         }
     }
 
@@ -292,17 +275,7 @@ impl Store {
             .expression_attribute_values(":seen", blob(seen_sealed))
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(err.into()),
-        }
+        Ok(if_condition_held(put)?.is_some())
     }
 
     /// Counts one more failed refresh of `venue_id`'s Mercado Pago account and keeps `error`
