@@ -635,7 +635,17 @@ fn span_at(start: &When, length: Length, floating: &TimeZone) -> Option<Span> {
 /// Whether a span meets `[horizon.0, horizon.1)`; dates are read as local days in the floating zone, and an
 /// instantaneous event meets it when its instant lies inside.
 fn overlaps(span: &Span, horizon: (Timestamp, Timestamp), floating: &TimeZone) -> bool {
-    let (s, e) = match *span {
+    let (s, e) = instants_of(span, floating);
+    if s == e {
+        s >= horizon.0 && s < horizon.1
+    } else {
+        s < horizon.1 && e > horizon.0
+    }
+}
+
+/// A span as instants: dates from their local midnights in the floating zone.
+fn instants_of(span: &Span, floating: &TimeZone) -> (Timestamp, Timestamp) {
+    match *span {
         Span::Instants { start, end } => (start, end),
         Span::Dates { start, end } => (
             floating
@@ -645,11 +655,6 @@ fn overlaps(span: &Span, horizon: (Timestamp, Timestamp), floating: &TimeZone) -
                 .to_timestamp(end.to_datetime(jiff::civil::Time::midnight()))
                 .unwrap_or(Timestamp::MAX),
         ),
-    };
-    if s == e {
-        s >= horizon.0 && s < horizon.1
-    } else {
-        s < horizon.1 && e > horizon.0
     }
 }
 
@@ -675,6 +680,7 @@ fn read_list(
     zones: &mut Zones<'_>,
     report: &mut ParseReport,
 ) -> Vec<(When, Option<Length>)> {
+    let floating = zones.floating.clone();
     let mut out = Vec::new();
     for prop in props {
         for item in prop.value.split(',').filter(|s| !s.trim().is_empty()) {
@@ -686,7 +692,6 @@ fn read_list(
                 report.skip(Skip::UnreadableValue);
                 continue;
             };
-            let floating = zones.floating.clone();
             let length = end.and_then(|end| {
                 let length = if end.trim_start_matches(['+', '-']).starts_with('P') {
                     value::parse_duration(end)
@@ -939,7 +944,7 @@ fn expand_series(
             continue;
         };
         if let Some(&kept) = at.get(&rid) {
-            if span_end(&out[kept].span, &floating) < span_end(&span, &floating) {
+            if instants_of(&out[kept].span, &floating).1 < instants_of(&span, &floating).1 {
                 out[kept].span = span;
             }
             continue;
@@ -976,16 +981,6 @@ fn days_touched(
     let days = i64::from(first.date().until(last.date()).ok()?.get_days());
     let into_last = last.time() != jiff::civil::Time::midnight();
     Some(Length::Days((days + i64::from(into_last)).max(1)))
-}
-
-/// Where a span ends, as an instant (a date span at its end's local midnight), to tell the longer of two.
-fn span_end(span: &Span, floating: &TimeZone) -> Timestamp {
-    match *span {
-        Span::Instants { end, .. } => end,
-        Span::Dates { end, .. } => floating
-            .to_timestamp(end.to_datetime(jiff::civil::Time::midnight()))
-            .unwrap_or(Timestamp::MAX),
-    }
 }
 
 /// Reads a feed. Events and expanded occurrences come back only where they meet `horizon`; all-day dates
