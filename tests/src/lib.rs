@@ -1400,10 +1400,14 @@ impl FeedServer {
                 return;
             }
             Some(FeedReply::Ics(body)) => {
-                let etag = format!(
-                    "\"{:x}\"",
-                    body.len() * 31 + body.bytes().map(usize::from).sum::<usize>()
-                );
+                // A real hash: a sum of bytes gave two of the model's feeds one tag, and the
+                // second was answered 304 though its events had changed.
+                let etag = {
+                    use std::hash::{Hash, Hasher};
+                    let mut hasher = std::hash::DefaultHasher::new();
+                    body.hash(&mut hasher);
+                    format!("\"{:016x}\"", hasher.finish())
+                };
                 if if_none_match.as_deref() == Some(etag.as_str()) {
                     format!(
                         "HTTP/1.1 304 Not Modified\r\netag: {etag}\r\nconnection: close\r\n\r\n"
