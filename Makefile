@@ -21,7 +21,7 @@ bench:
 
 # A release build of one function, as cargo-lambda would build it for Lambda (x86_64 here).
 release:
-	cargo build --release -p create-booking
+	cargo build --release -p holdfast-functions --bin create-booking
 	@ls -l target/release/create-booking
 
 lint:

@@ -1,6 +1,14 @@
 //! Every sample event in events/ fed to its function's handler, as Lambda would, against
 //! DynamoDB Local: none of them can rot.
 
+use holdfast_functions::{
+    add_calendar, availability, cancel_booking, create_booking, create_resource, create_venue,
+    delete_calendar, delete_payment_account, expire_holds, get_booking, get_venue, health,
+    ical_feed, ical_token, list_calendars, mercadopago_callback, mercadopago_connect,
+    mercadopago_webhook, monthly_report, my_bookings, notifier, patch_resource, patch_venue,
+    payment_accounts, publish_notices, put_payment_account, refresh_tokens, send_reminders,
+    stripe_webhook, sync_calendar, sync_calendars, venue_bookings,
+};
 use std::collections::BTreeSet;
 
 use aws_lambda_events::event::sqs::SqsEvent;

@@ -2,6 +2,7 @@
 //! the outbox and the queue to the notifier and out of moto's SES, once per recipient, in the
 //! venue's language, with the venue's local time.
 
+use holdfast_functions::notifier;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;

@@ -1,4 +1,4 @@
-//! Venue settings: `PATCH /v1/venues/{venue_id}` as API.md says, refused field by field when
+//! Venue settings: `PATCH /v1/venues/{venue_id}` as docs/api.md says, refused field by field when
 //! wrong (and then nothing changes), and two admins' changes at once both kept.
 
 use holdfast_tests::{Who, shared};

@@ -241,6 +241,10 @@ impl Stack {
                     jwt_secret: Arc::from(SECRET),
                     notifier: (notify == Notify::Mail).then(|| Arc::new(notifier)),
                     aws_endpoint: config.aws_endpoint.clone(),
+                    routes: Template::parse(TEMPLATE_YAML)
+                        .expect("template.yaml parses")
+                        .routes()
+                        .into(),
                 };
                 sent.send((address, clock, config))
                     .expect("test waits for the server");
@@ -554,7 +558,7 @@ impl Reply {
         self.text.clone()
     }
 
-    /// The error body, after checking status, code and API.md's error shape.
+    /// The error body, after checking status, code and docs/api.md's error shape.
     #[track_caller]
     pub fn expect_error(&self, status: u16, code: &str) -> Value {
         let body = self.expect(status);
@@ -760,7 +764,7 @@ impl Api {
         )
     }
 
-    /// A court of API.md's example (open 08:00–22:00 on weekdays), returning its id.
+    /// A court of docs/api.md's example (open 08:00–22:00 on weekdays), returning its id.
     pub async fn court(&self, admin: &Who, venue_id: &str, extra: Value) -> String {
         let mut body = json!({
             "name": "Court 2", "kind": "slots", "slot_minutes": 30, "durations": [60, 90, 120],

@@ -43,8 +43,8 @@ pub async fn emulator_kms_key(endpoint: &str) -> Result<String, String> {
 }
 
 pub use auth::{DEFAULT_DEV_SECRET, TokenClaims, mint_raw_token, mint_token, verify_token};
-pub use server::{LocalServer, ROUTES, Route, router, run_job, serve};
-pub use template::{Template, TemplateError};
+pub use server::{LocalServer, router, run_job, serve};
+pub use template::{Route, Template, TemplateError};
 
 /// template.yaml, as the cloud deploys it: the local stack builds its table and checks its
 /// routes from this same text.
@@ -62,4 +62,94 @@ pub enum LocalError {
     Queue(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("the server stopped")]
     Io(#[from] std::io::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use holdfast_functions::{FUNCTIONS, Function};
+
+    use crate::{TEMPLATE_YAML, Template};
+
+    /// The stems of the files in `dir` (under the repository's root) that end in `.{ext}`.
+    fn stems(dir: &str, ext: &str) -> BTreeSet<String> {
+        let path = format!("{}/../../{dir}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_dir(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name().into_string().ok()?;
+                name.strip_suffix(&format!(".{ext}")).map(str::to_string)
+            })
+            .collect()
+    }
+
+    /// Adding a function is a module and its row in `FUNCTIONS`, a binary, a resource in
+    /// template.yaml and a sample event: these lists are one list, of one kind per function.
+    #[test]
+    fn the_functions_on_disk_in_the_template_in_the_table_and_in_events_are_one_list() {
+        let table: BTreeSet<String> = FUNCTIONS.iter().map(|(name, _)| name.to_string()).collect();
+        assert_eq!(table.len(), FUNCTIONS.len(), "a name twice in FUNCTIONS");
+
+        assert_eq!(
+            stems("functions/src/bin", "rs"),
+            table,
+            "functions/src/bin/ and FUNCTIONS"
+        );
+        let mut modules = stems("functions/src", "rs");
+        modules.remove("lib");
+        let table_modules: BTreeSet<String> = table.iter().map(|n| n.replace('-', "_")).collect();
+        assert_eq!(modules, table_modules, "functions/src/*.rs and FUNCTIONS");
+
+        let template = Template::parse(TEMPLATE_YAML).unwrap();
+        let declared = template.function_names();
+        let declared_set: BTreeSet<String> = declared.iter().cloned().collect();
+        assert_eq!(
+            declared_set.len(),
+            declared.len(),
+            "a Binary twice in template.yaml"
+        );
+        assert_eq!(
+            declared_set, table,
+            "template.yaml's functions and FUNCTIONS"
+        );
+
+        // Each sample event is named after its function, alone or with a `-variant`.
+        let mut events: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for event in stems("events", "json") {
+            let function = table
+                .iter()
+                .filter(|name| {
+                    event == **name
+                        || event
+                            .strip_prefix(name.as_str())
+                            .is_some_and(|rest| rest.starts_with('-'))
+                })
+                .max_by_key(|name| name.len())
+                .unwrap_or_else(|| panic!("events/{event}.json is no function's"));
+            events.entry(function.clone()).or_default().push(event);
+        }
+        let with_events: BTreeSet<String> = events.keys().cloned().collect();
+        assert_eq!(
+            with_events, table,
+            "the functions with a sample event and FUNCTIONS"
+        );
+
+        let mut triggers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (function, kind) in template.event_types() {
+            triggers.entry(function).or_default().insert(kind);
+        }
+        for (name, function) in FUNCTIONS {
+            let expected = match function {
+                Function::Http(_) => "HttpApi",
+                Function::Job(_) => "ScheduleV2",
+                Function::Queue(_) => "SQS",
+            };
+            assert_eq!(
+                triggers.get(*name).cloned().unwrap_or_default(),
+                BTreeSet::from([expected.to_string()]),
+                "what template.yaml has call {name}, a {function:?}"
+            );
+        }
+    }
 }

@@ -87,21 +87,25 @@ pub async fn feed_notifier(notifier: Arc<Notifier>, sqs: aws_sdk_sqs::Client, qu
                 continue;
             }
         };
-        let failed: Vec<String> =
-            match notifier::handler(&notifier, LambdaEvent::new(event, Context::default())).await {
-                Ok(response) => response
-                    .batch_item_failures
-                    .into_iter()
-                    .map(|f| f.item_identifier)
-                    .collect(),
-                Err(err) => {
-                    tracing::error!(error = %err, "the notifier failed a whole batch");
-                    messages
-                        .iter()
-                        .filter_map(|m| m.message_id.clone())
-                        .collect()
-                }
-            };
+        let failed: Vec<String> = match holdfast_functions::notifier::handler(
+            &notifier,
+            LambdaEvent::new(event, Context::default()),
+        )
+        .await
+        {
+            Ok(response) => response
+                .batch_item_failures
+                .into_iter()
+                .map(|f| f.item_identifier)
+                .collect(),
+            Err(err) => {
+                tracing::error!(error = %err, "the notifier failed a whole batch");
+                messages
+                    .iter()
+                    .filter_map(|m| m.message_id.clone())
+                    .collect()
+            }
+        };
         for message in &messages {
             let handle = message.receipt_handle().unwrap_or_default();
             let call = if failed

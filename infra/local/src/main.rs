@@ -137,6 +137,7 @@ async fn serve() -> Result<(), String> {
         jwt_secret: Arc::from(env_or("HOLDFAST_DEV_JWT_SECRET", DEFAULT_DEV_SECRET)),
         notifier,
         aws_endpoint: config.aws_endpoint.clone(),
+        routes: template.routes().into(),
     };
     tracing::info!("Holdfast local API on http://127.0.0.1:{port} (jobs: {schedules:?})");
     holdfast_local::serve(listener, server, schedules, shutdown_signal())

@@ -14,157 +14,15 @@ use axum::response::{IntoResponse, Response as AxumResponse};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use holdfast_api::{ApiError, App, Body};
+use holdfast_functions::Function;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
 use crate::auth::verify_token;
+use crate::template::Route;
 
 /// API Gateway's own payload limit; the functions refuse far less (64 KiB) themselves.
 const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
-
-/// A route of the HTTP API, as template.yaml declares it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub function: &'static str,
-    /// Needs a valid token (the JWT authorizer), or is open to anyone.
-    pub authorized: bool,
-}
-
-const fn route(
-    method: &'static str,
-    path: &'static str,
-    function: &'static str,
-    authorized: bool,
-) -> Route {
-    Route {
-        method,
-        path,
-        function,
-        authorized,
-    }
-}
-
-/// Every route the local server serves; a test holds it equal to template.yaml's.
-pub const ROUTES: &[Route] = &[
-    route("POST", "/v1/venues", "create-venue", true),
-    route("GET", "/v1/venues/{venue_id}", "get-venue", false),
-    route("PATCH", "/v1/venues/{venue_id}", "patch-venue", true),
-    route(
-        "GET",
-        "/v1/venues/{venue_id}/payment-accounts",
-        "payment-accounts",
-        true,
-    ),
-    route(
-        "PUT",
-        "/v1/venues/{venue_id}/payment-accounts/{provider}",
-        "put-payment-account",
-        true,
-    ),
-    route(
-        "DELETE",
-        "/v1/venues/{venue_id}/payment-accounts/{provider}",
-        "delete-payment-account",
-        true,
-    ),
-    route(
-        "POST",
-        "/v1/venues/{venue_id}/resources",
-        "create-resource",
-        true,
-    ),
-    route(
-        "PATCH",
-        "/v1/resources/{resource_id}",
-        "patch-resource",
-        true,
-    ),
-    route(
-        "GET",
-        "/v1/resources/{resource_id}/availability",
-        "availability",
-        false,
-    ),
-    route("POST", "/v1/bookings", "create-booking", true),
-    route("GET", "/v1/bookings/{booking_id}", "get-booking", true),
-    route("GET", "/v1/me/bookings", "my-bookings", true),
-    route(
-        "POST",
-        "/v1/bookings/{booking_id}/cancel",
-        "cancel-booking",
-        true,
-    ),
-    route(
-        "GET",
-        "/v1/venues/{venue_id}/bookings",
-        "venue-bookings",
-        true,
-    ),
-    route(
-        "GET",
-        "/v1/venues/{venue_id}/payment-accounts/mercadopago/connect",
-        "mercadopago-connect",
-        true,
-    ),
-    route(
-        "GET",
-        "/oauth/mercadopago/callback",
-        "mercadopago-callback",
-        false,
-    ),
-    route(
-        "POST",
-        "/v1/resources/{resource_id}/calendars",
-        "add-calendar",
-        true,
-    ),
-    route(
-        "GET",
-        "/v1/resources/{resource_id}/calendars",
-        "list-calendars",
-        true,
-    ),
-    route(
-        "DELETE",
-        "/v1/resources/{resource_id}/calendars/{calendar_id}",
-        "delete-calendar",
-        true,
-    ),
-    route(
-        "POST",
-        "/v1/resources/{resource_id}/calendars/{calendar_id}/sync",
-        "sync-calendar",
-        true,
-    ),
-    route(
-        "POST",
-        "/v1/resources/{resource_id}/ical-token",
-        "ical-token",
-        true,
-    ),
-    route("GET", "/ical/{resource_id}", "ical-feed", false),
-    route(
-        "GET",
-        "/v1/venues/{venue_id}/reports/monthly",
-        "monthly-report",
-        true,
-    ),
-    route(
-        "POST",
-        "/webhooks/stripe/{venue_id}",
-        "stripe-webhook",
-        false,
-    ),
-    route(
-        "POST",
-        "/webhooks/mercadopago",
-        "mercadopago-webhook",
-        false,
-    ),
-    route("GET", "/health", "health", false),
-];
 
 /// What the server shares between requests.
 #[derive(Debug, Clone)]
@@ -175,25 +33,8 @@ pub struct LocalServer {
     pub notifier: Option<Arc<holdfast_api::services::notifier::Notifier>>,
     /// moto's URL, where `GET /_local/mail` reads the mail SES took.
     pub aws_endpoint: Option<String>,
-}
-
-impl Route {
-    /// The path parameters, when `path` is this route's.
-    fn matches(&self, path: &str) -> Option<HashMap<String, String>> {
-        let mut params = HashMap::new();
-        let mut want = self.path.split('/');
-        let mut got = path.split('/');
-        loop {
-            match (want.next(), got.next()) {
-                (None, None) => return Some(params),
-                (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {
-                    params.insert(w[1..w.len() - 1].to_string(), g.to_string());
-                }
-                (Some(w), Some(g)) if w == g => {}
-                _ => return None,
-            }
-        }
-    }
+    /// template.yaml's routes (`Template::routes`), the only list of them.
+    pub routes: Arc<[Route]>,
 }
 
 fn json_ok(value: &Value) -> AxumResponse {
@@ -218,20 +59,16 @@ fn error_response(err: ApiError, request_id: &str) -> AxumResponse {
 
 /// Runs a scheduled job by its function name, as EventBridge would.
 pub async fn run_job(app: &App, job: &str) -> Result<Value, ApiError> {
-    // Each handler boxed: one future the size of the largest would strain a worker's stack.
-    match job {
-        "expire-holds" => Box::pin(expire_holds::handler(app, scheduled_event())).await,
-        "publish-notices" => Box::pin(publish_notices::handler(app, scheduled_event())).await,
-        "send-reminders" => Box::pin(send_reminders::handler(app, scheduled_event())).await,
-        "refresh-tokens" => Box::pin(refresh_tokens::handler(app, scheduled_event())).await,
-        "sync-calendars" => Box::pin(sync_calendars::handler(app, scheduled_event())).await,
-        _ => return Err(ApiError::NotFound("job")),
-    }
-    // The job's own error (a store that did not answer is a 503) as it raised it.
-    .map_err(|err| match err.downcast::<ApiError>() {
-        Ok(api) => *api,
-        Err(other) => ApiError::Internal(other),
-    })
+    let Some(Function::Job(handler)) = holdfast_functions::find(job) else {
+        return Err(ApiError::NotFound("job"));
+    };
+    handler(app, scheduled_event())
+        .await
+        // The job's own error (a store that did not answer is a 503) as it raised it.
+        .map_err(|err| match err.downcast::<ApiError>() {
+            Ok(api) => *api,
+            Err(other) => ApiError::Internal(other),
+        })
 }
 
 /// The event EventBridge Scheduler hands a scheduled function.
@@ -240,41 +77,15 @@ fn scheduled_event() -> LambdaEvent<Value> {
     LambdaEvent::new(event, Context::default())
 }
 
-/// Calls the function's handler; each is boxed, so the match is a pointer in size rather than
-/// the largest handler's whole future.
+/// Calls the HTTP function named `function` (each handler's future is boxed in `FUNCTIONS`).
 async fn call(
     function: &str,
     app: &App,
     req: lambda_http::Request,
 ) -> Result<lambda_http::Response<Body>, lambda_http::Error> {
-    match function {
-        "create-venue" => Box::pin(create_venue::handler(app, req)).await,
-        "get-venue" => Box::pin(get_venue::handler(app, req)).await,
-        "create-resource" => Box::pin(create_resource::handler(app, req)).await,
-        "patch-resource" => Box::pin(patch_resource::handler(app, req)).await,
-        "patch-venue" => Box::pin(patch_venue::handler(app, req)).await,
-        "payment-accounts" => Box::pin(payment_accounts::handler(app, req)).await,
-        "put-payment-account" => Box::pin(put_payment_account::handler(app, req)).await,
-        "delete-payment-account" => Box::pin(delete_payment_account::handler(app, req)).await,
-        "availability" => Box::pin(availability::handler(app, req)).await,
-        "create-booking" => Box::pin(create_booking::handler(app, req)).await,
-        "get-booking" => Box::pin(get_booking::handler(app, req)).await,
-        "my-bookings" => Box::pin(my_bookings::handler(app, req)).await,
-        "cancel-booking" => Box::pin(cancel_booking::handler(app, req)).await,
-        "venue-bookings" => Box::pin(venue_bookings::handler(app, req)).await,
-        "health" => Box::pin(health::handler(app, req)).await,
-        "monthly-report" => Box::pin(monthly_report::handler(app, req)).await,
-        "add-calendar" => Box::pin(add_calendar::handler(app, req)).await,
-        "list-calendars" => Box::pin(list_calendars::handler(app, req)).await,
-        "delete-calendar" => Box::pin(delete_calendar::handler(app, req)).await,
-        "sync-calendar" => Box::pin(sync_calendar::handler(app, req)).await,
-        "ical-token" => Box::pin(ical_token::handler(app, req)).await,
-        "ical-feed" => Box::pin(ical_feed::handler(app, req)).await,
-        "mercadopago-connect" => Box::pin(mercadopago_connect::handler(app, req)).await,
-        "mercadopago-callback" => Box::pin(mercadopago_callback::handler(app, req)).await,
-        "stripe-webhook" => Box::pin(stripe_webhook::handler(app, req)).await,
-        "mercadopago-webhook" => Box::pin(mercadopago_webhook::handler(app, req)).await,
-        other => Err(format!("no function {other}").into()),
+    match holdfast_functions::find(function) {
+        Some(Function::Http(handler)) => handler(app, req).await,
+        _ => Err(format!("template.yaml routes to {function}, not an HTTP function").into()),
     }
 }
 
@@ -401,7 +212,8 @@ async fn route_request(
         );
     }
 
-    let Some((route, params)) = ROUTES
+    let Some((route, params)) = server
+        .routes
         .iter()
         .filter(|r| r.method == method.as_str())
         .find_map(|r| r.matches(path).map(|p| (r, p)))
@@ -451,7 +263,7 @@ async fn route_request(
             );
         }
     };
-    let response = match call(route.function, &server.app, lambda_request).await {
+    let response = match call(&route.function, &server.app, lambda_request).await {
         Ok(response) => response,
         Err(err) => return (error_response(ApiError::Internal(err), request_id), method),
     };
@@ -577,11 +389,12 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::{TEMPLATE_YAML, Template};
 
     #[test]
     fn routes_match_with_parameters() {
-        let cancel = ROUTES
+        let routes = Template::parse(TEMPLATE_YAML).unwrap().routes();
+        let cancel = routes
             .iter()
             .find(|r| r.function == "cancel-booking")
             .unwrap();
@@ -589,28 +402,5 @@ mod tests {
         assert_eq!(params["booking_id"], "bkg_1");
         assert!(cancel.matches("/v1/bookings//cancel").is_none());
         assert!(cancel.matches("/v1/bookings/bkg_1").is_none());
-    }
-
-    #[test]
-    fn the_local_routes_are_template_yamls_routes() {
-        let template = crate::Template::parse(crate::TEMPLATE_YAML).unwrap();
-        let declared: Vec<(String, String, String, bool)> = template
-            .routes()
-            .into_iter()
-            .map(|r| (r.method, r.path, r.function, r.authorized))
-            .collect();
-        let mut served: Vec<(String, String, String, bool)> = ROUTES
-            .iter()
-            .map(|r| {
-                (
-                    r.method.to_string(),
-                    r.path.to_string(),
-                    r.function.to_string(),
-                    r.authorized,
-                )
-            })
-            .collect();
-        served.sort();
-        assert_eq!(served, declared);
     }
 }

@@ -5,6 +5,8 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
 };
+use std::collections::HashMap;
+
 use serde_norway::Value;
 
 use crate::LocalError;
@@ -25,11 +27,30 @@ pub struct Template {
 
 /// A route as template.yaml declares it: method, path, function, and whether it needs a token.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct DeclaredRoute {
+pub struct Route {
     pub method: String,
     pub path: String,
     pub function: String,
     pub authorized: bool,
+}
+
+impl Route {
+    /// The path parameters, when `path` is this route's.
+    pub fn matches(&self, path: &str) -> Option<HashMap<String, String>> {
+        let mut params = HashMap::new();
+        let mut want = self.path.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return Some(params),
+                (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {
+                    params.insert(w[1..w.len() - 1].to_string(), g.to_string());
+                }
+                (Some(w), Some(g)) if w == g => {}
+                _ => return None,
+            }
+        }
+    }
 }
 
 fn queue_error(err: impl std::error::Error + Send + Sync + 'static) -> LocalError {
@@ -79,13 +100,27 @@ impl Template {
         })
     }
 
+    /// The name (`Metadata.BuildProperties.Binary`) of every function, in the template's order.
+    pub fn function_names(&self) -> Vec<String> {
+        self.functions().map(|(name, _)| name.to_string()).collect()
+    }
+
+    /// Every event of every function as `(function, event type)`: `HttpApi`, `ScheduleV2`, `SQS`…
+    pub fn event_types(&self) -> Vec<(String, String)> {
+        self.events()
+            .filter_map(|(function, event)| {
+                Some((function.to_string(), text(event, &["Type"])?.to_string()))
+            })
+            .collect()
+    }
+
     /// Every HttpApi event of every function.
-    pub fn routes(&self) -> Vec<DeclaredRoute> {
-        let mut routes: Vec<DeclaredRoute> = self
+    pub fn routes(&self) -> Vec<Route> {
+        let mut routes: Vec<Route> = self
             .events()
             .filter(|(_, event)| text(event, &["Type"]) == Some("HttpApi"))
             .filter_map(|(function, event)| {
-                Some(DeclaredRoute {
+                Some(Route {
                     method: text(event, &["Properties", "Method"])?.to_uppercase(),
                     path: text(event, &["Properties", "Path"])?.to_string(),
                     function: function.to_string(),

@@ -1,4 +1,4 @@
-//! The one error type of the HTTP functions and its one conversion to API.md's error shape.
+//! The one error type of the HTTP functions and its one conversion to docs/api.md's error shape.
 
 use holdfast_domain::{DomainError, FieldErrors};
 use holdfast_store::StoreError;
@@ -73,7 +73,7 @@ impl ApiError {
         }
     }
 
-    /// The JSON body of API.md's error shape. A 5xx is logged here, once, with the request id
+    /// The JSON body of docs/api.md's error shape. A 5xx is logged here, once, with the request id
     /// and its whole chain of causes; a 4xx is the caller's business and is not.
     pub fn body(&self, request_id: &str) -> Value {
         let status = self.status();

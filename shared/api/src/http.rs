@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::app::App;
 use crate::error::ApiError;
 
-/// Bodies above this are refused (API.md's default).
+/// Bodies above this are refused (docs/api.md's default).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The request id API Gateway gave this request (echoed in errors and logs).

@@ -1,4 +1,4 @@
-//! The JSON bodies API.md promises, built from the domain's types: instants at the venue's
+//! The JSON bodies docs/api.md promises, built from the domain's types: instants at the venue's
 //! offset, money in minor units, no customer data where none may go.
 
 use holdfast_domain::{
@@ -62,7 +62,7 @@ pub fn zone_of(booking: &Booking) -> TimeZone {
     TimeZone::get(&booking.time_zone).unwrap_or(TimeZone::UTC)
 }
 
-/// A booking as API.md shows it.
+/// A booking as docs/api.md shows it.
 #[derive(Debug, Serialize)]
 pub struct BookingView<'a> {
     pub booking_id: &'a str,

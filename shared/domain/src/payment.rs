@@ -8,7 +8,7 @@ use crate::money::Money;
 use crate::notice::NoticeKind;
 use crate::report::{ReportDelta, merge_deltas, payment_deltas, refund_deltas, status_deltas};
 
-/// Where the payment stands, as API.md names it. Derived from the amounts, never stored.
+/// Where the payment stands, as docs/api.md names it. Derived from the amounts, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentStatus {
     Pending,

@@ -365,7 +365,7 @@ pub struct ResourceLine {
     pub open_places: u64,
 }
 
-/// `GET /v1/venues/{venue_id}/reports/monthly`, as API.md shows it.
+/// `GET /v1/venues/{venue_id}/reports/monthly`, as docs/api.md shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonthlyReport {
     pub venue_id: String,

@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::caller::Caller;
 use crate::error::ApiError;
 
-/// An account as API.md shows it: never a secret.
+/// An account as docs/api.md shows it: never a secret.
 #[derive(Debug, Serialize)]
 pub struct AccountView {
     pub provider: &'static str,

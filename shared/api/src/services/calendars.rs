@@ -45,7 +45,7 @@ const SAVE_RESERVE: Duration = Duration::from_millis(1500);
 /// fraction of a second, so that a sync overruns its deadline by at most that.
 const UNITS_PER_STEP: usize = 400;
 
-/// A calendar as API.md shows it.
+/// A calendar as docs/api.md shows it.
 #[derive(Debug, Serialize)]
 pub struct CalendarView {
     pub calendar_id: String,

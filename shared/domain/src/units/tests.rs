@@ -97,7 +97,7 @@ fn rejected_field(result: Result<Plan, DomainError>) -> String {
 
 #[test]
 fn the_spring_forward_hour_is_sixty_minutes_and_two_units() {
-    // API.md's own example: 01:30+01:00 -> 03:30+02:00 on Madrid's spring-forward night.
+    // docs/api.md's own example: 01:30+01:00 -> 03:30+02:00 on Madrid's spring-forward night.
     let madrid = zone("Europe/Madrid");
     let plan = court(30)
         .plan(

@@ -1,9 +1,0 @@
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    holdfast_api::init_tracing();
-    let app = holdfast_api::App::from_env().await?;
-    lambda_runtime::run(lambda_runtime::service_fn(|event| {
-        send_reminders::handler(&app, event)
-    }))
-    .await
-}
