@@ -2,6 +2,7 @@
 //! with no customer data.
 
 use holdfast_api::services::availability;
+use holdfast_api::views::AvailabilityView;
 use holdfast_api::{
     ApiError, App, Body, Error, OK, Query, Request, Response, path_param, respond, respond_json,
 };
@@ -13,7 +14,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn get_availability(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let query = Query::of(req, &["from", "to"])?;
     let resource_id = path_param(req, "resource_id")?;
-    let body = availability::availability(app, resource_id, query.date("from")?, query.date("to")?)
+    let found = availability::availability(app, resource_id, query.date("from")?, query.date("to")?)
         .await?;
-    respond_json(OK, &body)
+    respond_json(OK, &AvailabilityView::of(&found))
 }

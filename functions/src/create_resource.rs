@@ -2,6 +2,7 @@
 //! a class or a cabin.
 
 use holdfast_api::services::catalog;
+use holdfast_api::views::ResourceView;
 use holdfast_api::{
     ApiError, App, Body, CREATED, Caller, Error, Request, Response, json_body, path_param, respond,
     respond_json,
@@ -15,6 +16,6 @@ async fn create_resource(app: &App, req: &Request) -> Result<Response<Body>, Api
     let caller = Caller::of(req)?;
     caller.admin_org()?;
     let venue_id = path_param(req, "venue_id")?;
-    let resource = catalog::create_resource(app, &caller, venue_id, json_body(req)?).await?;
-    respond_json(CREATED, &resource)
+    let (resource, zone) = catalog::create_resource(app, &caller, venue_id, json_body(req)?).await?;
+    respond_json(CREATED, &ResourceView::of(&resource, &zone))
 }

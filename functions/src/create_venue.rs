@@ -1,6 +1,7 @@
 //! `POST /v1/venues`: an admin creates a venue in their own organisation.
 
 use holdfast_api::services::catalog;
+use holdfast_api::views::VenueView;
 use holdfast_api::{
     ApiError, App, Body, CREATED, Caller, Error, Request, Response, json_body, respond,
     respond_json,
@@ -14,5 +15,5 @@ async fn create_venue(app: &App, req: &Request) -> Result<Response<Body>, ApiErr
     let caller = Caller::of(req)?;
     caller.admin_org()?;
     let venue = catalog::create_venue(app, &caller, json_body(req)?).await?;
-    respond_json(CREATED, &venue)
+    respond_json(CREATED, &VenueView::of(&venue))
 }

@@ -1,6 +1,7 @@
 //! `GET /v1/venues/{venue_id}`: a venue and its active resources, for anyone.
 
 use holdfast_api::services::catalog;
+use holdfast_api::views::{ResourceView, VenueView, VenueWithResources};
 use holdfast_api::{
     ApiError, App, Body, Error, OK, Query, Request, Response, path_param, respond, respond_json,
 };
@@ -11,6 +12,13 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn get_venue(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     Query::of(req, &[])?;
-    let venue = catalog::get_venue(app, path_param(req, "venue_id")?).await?;
-    respond_json(OK, &venue)
+    let (venue, resources) = catalog::get_venue(app, path_param(req, "venue_id")?).await?;
+    let zone = venue.zone.tz();
+    respond_json(
+        OK,
+        &VenueWithResources {
+            venue: VenueView::of(&venue),
+            resources: resources.iter().map(|r| ResourceView::of(r, zone)).collect(),
+        },
+    )
 }

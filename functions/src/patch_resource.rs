@@ -2,6 +2,7 @@
 //! the active flag.
 
 use holdfast_api::services::catalog;
+use holdfast_api::views::ResourceView;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Request, Response, json_body, path_param, respond,
     respond_json,
@@ -15,6 +16,6 @@ async fn patch_resource(app: &App, req: &Request) -> Result<Response<Body>, ApiE
     let caller = Caller::of(req)?;
     caller.admin_org()?;
     let resource_id = path_param(req, "resource_id")?;
-    let resource = catalog::patch_resource(app, &caller, resource_id, json_body(req)?).await?;
-    respond_json(OK, &resource)
+    let (resource, zone) = catalog::patch_resource(app, &caller, resource_id, json_body(req)?).await?;
+    respond_json(OK, &ResourceView::of(&resource, &zone))
 }

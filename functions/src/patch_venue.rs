@@ -2,6 +2,7 @@
 //! alerts, reminder hours or cancellation policy.
 
 use holdfast_api::services::catalog;
+use holdfast_api::views::VenueView;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Request, Response, json_body, path_param, respond,
     respond_json,
@@ -16,5 +17,5 @@ async fn patch_venue(app: &App, req: &Request) -> Result<Response<Body>, ApiErro
     caller.admin_org()?;
     let venue_id = path_param(req, "venue_id")?;
     let venue = catalog::patch_venue(app, &caller, venue_id, json_body(req)?).await?;
-    respond_json(OK, &venue)
+    respond_json(OK, &VenueView::of(&venue))
 }

@@ -2,7 +2,7 @@
 //! died, or the queue was slow) is sent here. EventBridge calls it every minute; so does the
 //! local server.
 
-use holdfast_api::services::notices;
+use holdfast_api::services::jobs;
 use holdfast_api::{App, Error};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
@@ -11,5 +11,5 @@ use serde_json::Value;
 /// shows).
 pub async fn handler(app: &App, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let _ = event;
-    Ok(serde_json::to_value(notices::publish_notices(app).await?)?)
+    Ok(serde_json::to_value(jobs::publish_notices(app).await?)?)
 }

@@ -2,6 +2,7 @@
 //! its admins.
 
 use holdfast_api::services::bookings::{self, VenueBookingsQuery};
+use holdfast_api::views::PageView;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Query, Request, Response, path_param, respond,
     respond_json,
@@ -23,5 +24,5 @@ async fn venue_bookings(app: &App, req: &Request) -> Result<Response<Body>, ApiE
         cursor: query.cursor().map(str::to_string),
     };
     let page = bookings::venue_bookings(app, &caller, venue_id, list).await?;
-    respond_json(OK, &page)
+    respond_json(OK, &PageView::of_bookings(&page))
 }

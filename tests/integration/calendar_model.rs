@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use holdfast_store::keys::{self, attr, kind};
 use holdfast_tests::{
-    Api, FeedReply, FeedServer, Stack, Who, airbnb_feed, assert_locks_consistent, scan_table,
-    stay_booking,
+    Api, FeedReply, FeedServer, Stack, Who, airbnb_feed, audit_locks, scan_table, stay_booking,
 };
 use serde_json::Value;
 
@@ -754,17 +754,17 @@ async fn check_locks(
     let mut locks: BTreeMap<String, String> = BTreeMap::new();
     let mut records: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for item in &items {
-        let pk = text(item, "pk").unwrap_or_default();
-        let sk = text(item, "sk").unwrap_or_default();
-        if text(item, "type").as_deref() == Some("lock")
-            && text(item, "resource_id").as_deref() == Some(resource)
+        let pk = text(item, attr::PK).unwrap_or_default();
+        let sk = text(item, attr::SK).unwrap_or_default();
+        if text(item, attr::TYPE).as_deref() == Some(kind::LOCK)
+            && text(item, attr::RESOURCE_ID).as_deref() == Some(resource)
         {
             let taken = item
-                .get("taken")
+                .get(attr::TAKEN)
                 .and_then(|v| v.as_n().ok())
                 .cloned()
                 .unwrap_or_default();
-            let owner = match (text(item, "booking_id"), text(item, "block_of")) {
+            let owner = match (text(item, attr::BOOKING_ID), text(item, attr::BLOCK_OF)) {
                 (Some(booking), None) if taken.is_empty() => format!("booking {booking}"),
                 (None, Some(calendar)) if taken.is_empty() => format!("block {calendar}"),
                 (None, None) if taken == "0" => continue,
@@ -772,12 +772,11 @@ async fn check_locks(
                 other => panic!("lock {sk} has owners {other:?} and taken {taken:?}\n{log}"),
             };
             locks.insert(sk, owner);
-        } else if let Some(calendar) = pk
-            .strip_prefix("CALENDAR#")
-            .and_then(|rest| rest.strip_suffix("#BLOCKS"))
-            && calendars.contains(calendar)
+        } else if let Some(calendar) = calendars
+            .iter()
+            .find(|calendar| pk == keys::calendar_blocks(calendar))
         {
-            records.entry(calendar.to_string()).or_default().insert(sk);
+            records.entry(calendar.clone()).or_default().insert(sk);
         }
     }
     assert_eq!(&locks, expected, "the locks of {resource}\n{log}");
@@ -794,5 +793,6 @@ async fn check_locks(
             "calendar {calendar}'s records of its blocks\n{log}"
         );
     }
-    assert_locks_consistent(&app, &stack.table).await;
+    // The model's states with no hold at all are real: the audit may find no lock then.
+    audit_locks(&app, &stack.table).await;
 }

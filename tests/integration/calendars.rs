@@ -6,9 +6,11 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use holdfast_store::keys::{self, attr, kind};
 use holdfast_tests::{
-    Api, FeedReply, FeedServer, NO_EVENTS, Stack, Who, airbnb_feed, assert_locks_consistent,
-    assert_within, calendars_config, record_timing, scan_table, slot_booking, stay_booking,
+    Api, CabinWithFeed, FeedReply, FeedServer, NO_EVENTS, Stack, Who, airbnb_feed,
+    assert_locks_consistent, assert_within, audit_locks, calendars_config, record_timing,
+    scan_table, slot_booking, stay_booking,
 };
 use serde_json::{Value, json};
 
@@ -117,10 +119,13 @@ pub(crate) async fn taken_nights(api: &Api, resource: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn an_imported_stay_takes_its_nights_until_the_feed_drops_it() {
-    let stack = Stack::start();
-    let api = stack.api();
-    let feeds = FeedServer::start().await;
-    let (admin, cabin) = cabin(&api).await;
+    let CabinWithFeed {
+        stack,
+        api,
+        feeds,
+        admin,
+        cabin,
+    } = CabinWithFeed::start().await;
     feeds.set(
         "/airbnb.ics",
         one_event("a1@airbnb.com", "Reserved", 60, 63),
@@ -239,10 +244,13 @@ async fn a_feed_that_hangs_or_floods_fails_alone_while_the_others_sync() {
 
 #[tokio::test]
 async fn addresses_inside_are_refused_directly_and_through_a_redirect() {
-    let stack = Stack::start();
-    let api = stack.api();
-    let feeds = FeedServer::start().await;
-    let (admin, cabin) = cabin(&api).await;
+    let CabinWithFeed {
+        api,
+        feeds,
+        admin,
+        cabin,
+        ..
+    } = CabinWithFeed::start().await;
     for url in [
         "https://10.0.0.1/calendar.ics",
         "https://169.254.169.254/latest/meta-data/",
@@ -428,10 +436,13 @@ async fn our_export_parses_elsewhere_and_re_imported_takes_the_same_nights() {
 
 #[tokio::test]
 async fn a_second_guest_is_a_conflict_on_both_sides_and_an_echo_is_not() {
-    let stack = Stack::start();
-    let api = stack.api();
-    let feeds = FeedServer::start().await;
-    let (admin, cabin) = cabin(&api).await;
+    let CabinWithFeed {
+        stack,
+        api,
+        feeds,
+        admin,
+        cabin,
+    } = CabinWithFeed::start().await;
     let ours = book_stay(&api, &Who::customer(), &cabin, 70, 73).await;
     feeds.set(
         "/airbnb.ics",
@@ -525,10 +536,13 @@ async fn a_second_guest_is_a_conflict_on_both_sides_and_an_echo_is_not() {
 
 #[tokio::test]
 async fn a_long_not_available_block_that_moves_a_day_converges_with_no_orphan_lock() {
-    let stack = Stack::start();
-    let api = stack.api();
-    let feeds = FeedServer::start().await;
-    let (admin, cabin) = cabin(&api).await;
+    let CabinWithFeed {
+        stack,
+        api,
+        feeds,
+        admin,
+        cabin,
+    } = CabinWithFeed::start().await;
     let block = |start: &str, end: &str| {
         FeedReply::Ics(airbnb_feed(&[(
             "na@airbnb.com",
@@ -553,13 +567,13 @@ async fn a_long_not_available_block_that_moves_a_day_converges_with_no_orphan_lo
     let calendar_id = calendar["calendar_id"].as_str().unwrap();
     let locks: BTreeSet<String> = items
         .iter()
-        .filter(|i| text(i, "block_of").as_deref() == Some(calendar_id))
-        .filter_map(|i| text(i, "sk"))
+        .filter(|i| text(i, attr::BLOCK_OF).as_deref() == Some(calendar_id))
+        .filter_map(|i| text(i, attr::SK))
         .collect();
     let records: BTreeSet<String> = items
         .iter()
-        .filter(|i| text(i, "pk") == Some(format!("CALENDAR#{calendar_id}#BLOCKS")))
-        .filter_map(|i| text(i, "sk"))
+        .filter(|i| text(i, attr::PK) == Some(keys::calendar_blocks(calendar_id)))
+        .filter_map(|i| text(i, attr::SK))
         .collect();
     assert_eq!(locks.len(), 300, "300 nights");
     assert_eq!(
@@ -608,10 +622,13 @@ async fn a_court_imports_timed_events_as_the_slots_they_overlap() {
 /// calendar's records name only nights it holds, and no booking holds one of them.
 #[tokio::test]
 async fn a_sync_racing_bookings_for_the_same_nights_sells_none_twice() {
-    let stack = Stack::start();
-    let api = stack.api();
-    let feeds = FeedServer::start().await;
-    let (admin, cabin) = cabin(&api).await;
+    let CabinWithFeed {
+        stack,
+        api,
+        feeds,
+        admin,
+        cabin,
+    } = CabinWithFeed::start().await;
     feeds.set(
         "/airbnb.ics",
         one_event("long@airbnb.com", "Reserved", 60, 70),
@@ -654,13 +671,13 @@ async fn a_sync_racing_bookings_for_the_same_nights_sells_none_twice() {
     let calendar_id = calendar["calendar_id"].as_str().unwrap();
     let blocked: BTreeSet<String> = items
         .iter()
-        .filter(|i| text(i, "block_of").as_deref() == Some(calendar_id))
-        .filter_map(|i| text(i, "sk"))
+        .filter(|i| text(i, attr::BLOCK_OF).as_deref() == Some(calendar_id))
+        .filter_map(|i| text(i, attr::SK))
         .collect();
     let records: BTreeSet<String> = items
         .iter()
-        .filter(|i| text(i, "pk") == Some(format!("CALENDAR#{calendar_id}#BLOCKS")))
-        .filter_map(|i| text(i, "sk"))
+        .filter(|i| text(i, attr::PK) == Some(keys::calendar_blocks(calendar_id)))
+        .filter_map(|i| text(i, attr::SK))
         .collect();
     assert_eq!(
         blocked, records,
@@ -668,8 +685,10 @@ async fn a_sync_racing_bookings_for_the_same_nights_sells_none_twice() {
     );
     let booked: BTreeSet<String> = items
         .iter()
-        .filter(|i| text(i, "type").as_deref() == Some("lock") && i.contains_key("booking_id"))
-        .filter_map(|i| text(i, "sk"))
+        .filter(|i| {
+            text(i, attr::TYPE).as_deref() == Some(kind::LOCK) && i.contains_key(attr::BOOKING_ID)
+        })
+        .filter_map(|i| text(i, attr::SK))
         .collect();
     assert!(blocked.is_disjoint(&booked), "a night held twice");
     // Every night the feed blocks went to one holder or the other.
@@ -685,10 +704,13 @@ async fn a_sync_racing_bookings_for_the_same_nights_sells_none_twice() {
 
 #[tokio::test]
 async fn a_calendar_failing_three_times_in_a_row_is_mailed_to_staff_once_a_streak() {
-    let stack = Stack::start();
-    let api = stack.api();
-    let feeds = FeedServer::start().await;
-    let (admin, cabin) = cabin(&api).await;
+    let CabinWithFeed {
+        api,
+        feeds,
+        admin,
+        cabin,
+        ..
+    } = CabinWithFeed::start().await;
     // Nothing served there yet: 404. The URL carries the platform's secret, as real ones do.
     let url = format!("{}?s=platform-secret-token", feeds.url("/flaky.ics"));
     let calendar = api.add_calendar(&admin, &cabin, &url).await;
@@ -749,10 +771,13 @@ async fn a_calendar_failing_three_times_in_a_row_is_mailed_to_staff_once_a_strea
 
 #[tokio::test]
 async fn a_calendar_removed_while_it_syncs_leaves_no_lock_and_does_not_come_back() {
-    let stack = Stack::start();
-    let api = stack.api();
-    let feeds = FeedServer::start().await;
-    let (admin, cabin) = cabin(&api).await;
+    let CabinWithFeed {
+        stack,
+        api,
+        feeds,
+        admin,
+        cabin,
+    } = CabinWithFeed::start().await;
     feeds.set(
         "/na.ics",
         one_event("na@airbnb.com", "Airbnb (Not available)", 40, 340),
@@ -795,12 +820,12 @@ async fn a_calendar_removed_while_it_syncs_leaves_no_lock_and_does_not_come_back
         let held: Vec<_> = items
             .iter()
             .filter(|i| {
-                i.get("block_of")
+                i.get(attr::BLOCK_OF)
                     .and_then(|v| v.as_s().ok())
                     .is_some_and(|owner| owner == calendar_id)
-                    || i.get("pk")
+                    || i.get(attr::PK)
                         .and_then(|v| v.as_s().ok())
-                        .is_some_and(|pk| pk == &format!("CALENDAR#{calendar_id}#BLOCKS"))
+                        .is_some_and(|pk| *pk == keys::calendar_blocks(calendar_id))
             })
             .collect();
         assert!(
@@ -815,10 +840,13 @@ async fn a_calendar_removed_while_it_syncs_leaves_no_lock_and_does_not_come_back
 #[tokio::test]
 async fn a_night_our_guest_gives_back_goes_to_the_platform_that_sold_it_though_its_feed_is_unchanged()
  {
-    let stack = Stack::start();
-    let api = stack.api();
-    let feeds = FeedServer::start().await;
-    let (admin, cabin) = cabin(&api).await;
+    let CabinWithFeed {
+        api,
+        feeds,
+        admin,
+        cabin,
+        ..
+    } = CabinWithFeed::start().await;
     let guest = Who::customer();
     let ours = book_stay(&api, &guest, &cabin, 50, 52).await;
     feeds.set(
@@ -1005,6 +1033,7 @@ async fn an_imported_event_takes_every_place_of_a_class_and_one_over_its_booking
     }
     let again = sync(&api, &admin, &class, &calendar).await;
     assert_eq!(again["conflicts"], json!([]), "{again}");
+    assert_locks_consistent(&stack.app().await, &stack.table).await;
     assert_eq!(
         places().await,
         [
@@ -1033,7 +1062,8 @@ async fn an_imported_event_takes_every_place_of_a_class_and_one_over_its_booking
             hour("12:30", 4)
         ]
     );
-    assert_locks_consistent(&stack.app().await, &stack.table).await;
+    // Everything was given back: no lock is left to find, and what is left must still agree.
+    audit_locks(&stack.app().await, &stack.table).await;
 }
 
 /// What a platform that imports `export` (our feed) shows back in its own: each of our events
@@ -1069,10 +1099,13 @@ fn echo_of(export: &str) -> FeedReply {
 
 #[tokio::test]
 async fn a_platform_is_not_sent_back_its_own_blocks_so_an_echo_ends_with_the_booking() {
-    let stack = Stack::start();
-    let api = stack.api();
-    let feeds = FeedServer::start().await;
-    let (admin, cabin) = cabin(&api).await;
+    let CabinWithFeed {
+        stack,
+        api,
+        feeds,
+        admin,
+        cabin,
+    } = CabinWithFeed::start().await;
     let guest = Who::customer();
     let ours = book_stay(&api, &guest, &cabin, 80, 83).await;
     let calendar = api
@@ -1176,10 +1209,13 @@ async fn hours_opened_under_an_imported_event_are_blocked_at_the_next_sync_thoug
 
 #[tokio::test]
 async fn what_a_feed_leaves_out_is_counted_by_reason_on_the_calendar() {
-    let stack = Stack::start();
-    let api = stack.api();
-    let feeds = FeedServer::start().await;
-    let (admin, cabin) = cabin(&api).await;
+    let CabinWithFeed {
+        api,
+        feeds,
+        admin,
+        cabin,
+        ..
+    } = CabinWithFeed::start().await;
     let night = |n: i64| day(n).replace('-', "");
     // A to-do whose END is misspelt, a line of garbage, an event with no start, and a stay after
     // them all: the stay blocks, and each thing passed over is counted.

@@ -16,7 +16,7 @@ use holdfast_api::App;
 use holdfast_api::services::notifier::Notifier;
 use holdfast_domain::{
     Booking, BookingDraft, Checkout, MercadoPagoAccount, NewBooking, Notice, ProviderAccount,
-    Recipient, ResourceDraft, Secret, VenueDraft,
+    Recipient, ResourceDraft, Secret, StripeAccount, VenueDraft,
 };
 use holdfast_payments::mercadopago::PreferenceRequest;
 use holdfast_store::MailClaim;
@@ -27,7 +27,7 @@ use holdfast_tests::{
 use serde_json::{Value, json};
 
 fn read_event(name: &str, used: &mut BTreeSet<String>) -> String {
-    used.insert(format!("{name}.json"));
+    used.insert(name.to_string());
     let path = format!("{}/../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
 }
@@ -47,7 +47,16 @@ fn reply(name: &str, response: lambda_http::Response<lambda_http::Body>) -> (u16
     (status, body)
 }
 
-async fn seed(app: &App) {
+/// The demo court's bookings on 2031-12-02: id, who booked, the hour, how it is paid.
+const DEMO_BOOKINGS: &[(&str, &str, u8, &str)] = &[
+    ("bkg_demo", "user-demo", 12, "none"),
+    ("bkg_lapsing", "user-other", 16, "stripe"),
+    ("bkg_paying", "user-payer", 18, "stripe"),
+    ("bkg_mp", "user-payer", 20, "mercadopago"),
+];
+
+/// The demo venue with its court and cabin, and those of the court's `bookings` an area needs.
+async fn seed(app: &App, bookings: &[&str]) {
     let now = app.clock.now();
     let venue: VenueDraft = serde_json::from_value(
         json!({"name": "Club Padel Norte", "time_zone": "Europe/Madrid",
@@ -87,12 +96,11 @@ async fn seed(app: &App) {
         )
         .expect("cabin");
     app.store.put_resource(&cabin).await.expect("seed cabin");
-    for (id, owner, hour, provider) in [
-        ("bkg_demo", "user-demo", 12, "none"),
-        ("bkg_lapsing", "user-other", 16, "stripe"),
-        ("bkg_paying", "user-payer", 18, "stripe"),
-        ("bkg_mp", "user-payer", 20, "mercadopago"),
-    ] {
+    for wanted in bookings {
+        let &(id, owner, hour, provider) = DEMO_BOOKINGS
+            .iter()
+            .find(|(id, ..)| id == wanted)
+            .unwrap_or_else(|| panic!("{wanted} is not a demo booking"));
         let draft: BookingDraft = serde_json::from_value(json!({"resource_id": "res_demo_court",
             "start": format!("2031-12-02T{hour}:00:00+01:00"), "end": format!("2031-12-02T{}:00:00+01:00", hour + 1),
             "customer": {"name": "Ana Ruiz", "email": "ana@example.com"}, "payment_provider": provider})).expect("booking draft");
@@ -172,6 +180,26 @@ async fn checkout_for(app: &App, booking: &Booking) -> Option<Checkout> {
     }
 }
 
+/// `account` stored as ven_demo's, as a PUT or a finished connect stores it, for the areas that
+/// take money without running those events.
+async fn store_account(app: &App, account: ProviderAccount) {
+    let owner = holdfast_vault::Owner {
+        venue_id: "ven_demo",
+        provider: account.provider().as_str(),
+    };
+    let sealed = app
+        .vault
+        .as_ref()
+        .expect("a vault")
+        .seal(&account.to_sealable(), owner)
+        .await
+        .expect("sealed");
+    app.store
+        .put_account("ven_demo", &account.summary(app.clock.now()), sealed)
+        .await
+        .expect("stored");
+}
+
 /// The sample webhook `name` with `replace`d placeholders, signed now as Stripe signs.
 fn stripe_delivery(
     name: &str,
@@ -190,10 +218,9 @@ fn stripe_delivery(
     lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
 }
 
-/// Every function's handler in one test: in debug builds their futures together outgrow a test
-/// thread's stack, so the test runs on a thread with room for them.
-#[test]
-fn every_sample_event_runs_through_its_handler() {
+/// Runs an area's test on a 32 MiB thread: in debug builds the booking and calendar handlers'
+/// futures use most of a test thread's stack. The future is made there, never on ours.
+fn on_big_stack<F: Future<Output = ()>>(area: impl FnOnce() -> F + Send + 'static) {
     std::thread::Builder::new()
         .stack_size(32 * 1024 * 1024)
         .spawn(|| {
@@ -201,16 +228,100 @@ fn every_sample_event_runs_through_its_handler() {
                 .enable_all()
                 .build()
                 .expect("a runtime")
-                .block_on(every_sample_event())
+                .block_on(area())
         })
         .expect("a thread")
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
 }
 
-async fn every_sample_event() {
+/// Each area's sample events: an area test reads exactly its list, and together the lists are
+/// the events directory, so a new sample event fails until an area runs it.
+const VENUE_EVENTS: &[&str] = &[
+    "create-venue",
+    "get-venue",
+    "create-resource",
+    "patch-resource",
+    "patch-venue",
+];
+const PAYMENT_ACCOUNT_EVENTS: &[&str] = &[
+    "put-payment-account",
+    "payment-accounts",
+    "delete-payment-account",
+];
+const BOOKING_EVENTS: &[&str] = &[
+    "availability",
+    "create-booking",
+    "get-booking",
+    "my-bookings",
+    "venue-bookings",
+    "cancel-booking",
+    "health",
+    "monthly-report",
+];
+const STRIPE_WEBHOOK_EVENTS: &[&str] = &[
+    "stripe-webhook-payment-intent-payment-failed",
+    "stripe-webhook-payment-intent-succeeded",
+    "stripe-webhook-charge-refunded",
+    "stripe-webhook-payment-intent-canceled",
+];
+const MERCADOPAGO_WEBHOOK_EVENTS: &[&str] = &["mercadopago-webhook"];
+const MERCADOPAGO_OAUTH_EVENTS: &[&str] = &[
+    "mercadopago-connect",
+    "mercadopago-callback",
+    "refresh-tokens",
+];
+const SCHEDULED_JOB_EVENTS: &[&str] = &["expire-holds", "publish-notices", "send-reminders"];
+const NOTIFIER_EVENTS: &[&str] = &["notifier"];
+const CALENDAR_EVENTS: &[&str] = &[
+    "add-calendar",
+    "list-calendars",
+    "sync-calendar",
+    "sync-calendars",
+    "ical-token",
+    "ical-feed",
+    "notifier-calendar-failing",
+    "delete-calendar",
+];
+const AREAS: &[&[&str]] = &[
+    VENUE_EVENTS,
+    PAYMENT_ACCOUNT_EVENTS,
+    BOOKING_EVENTS,
+    STRIPE_WEBHOOK_EVENTS,
+    MERCADOPAGO_WEBHOOK_EVENTS,
+    MERCADOPAGO_OAUTH_EVENTS,
+    SCHEDULED_JOB_EVENTS,
+    NOTIFIER_EVENTS,
+    CALENDAR_EVENTS,
+];
+
+fn assert_read_exactly(used: &BTreeSet<String>, area: &[&str]) {
+    let listed: BTreeSet<String> = area.iter().map(|name| name.to_string()).collect();
+    assert_eq!(
+        *used, listed,
+        "the area read the sample events its list names"
+    );
+}
+
+#[test]
+fn every_sample_event_belongs_to_one_area() {
+    let mut listed = BTreeSet::new();
+    for name in AREAS.iter().flat_map(|area| area.iter()) {
+        assert!(listed.insert(name.to_string()), "{name} is in two areas");
+    }
+    let on_disk: BTreeSet<String> =
+        std::fs::read_dir(format!("{}/../events", env!("CARGO_MANIFEST_DIR")))
+            .expect("events/")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|n| n.strip_suffix(".json").map(str::to_string))
+            .collect();
+    assert_eq!(listed, on_disk, "every sample event is exercised");
+}
+
+#[tokio::test]
+async fn venue_sample_events() {
     let app = fresh_app().await;
-    seed(&app).await;
+    seed(&app, &[]).await;
     let mut used = BTreeSet::new();
 
     let (status, venue) = reply(
@@ -276,6 +387,14 @@ async fn every_sample_event() {
         venue["cancellation_policy"]["refund_rules"][1]["percent"],
         50
     );
+    assert_read_exactly(&used, VENUE_EVENTS);
+}
+
+#[tokio::test]
+async fn payment_account_sample_events() {
+    let app = fresh_app().await;
+    seed(&app, &[]).await;
+    let mut used = BTreeSet::new();
 
     let (status, account) = reply(
         "put-payment-account",
@@ -305,122 +424,160 @@ async fn every_sample_event() {
             .expect("handler"),
     );
     assert_eq!(status, 204);
+    assert_read_exactly(&used, PAYMENT_ACCOUNT_EVENTS);
+}
 
-    let (status, availability) = reply(
-        "availability",
-        availability::handler(&app, request("availability", &mut used))
+#[test]
+fn booking_sample_events() {
+    on_big_stack(|| async {
+        let app = fresh_app().await;
+        seed(&app, &["bkg_demo", "bkg_lapsing", "bkg_paying", "bkg_mp"]).await;
+        // Priced as patch-resource leaves the court: create-booking's 2100 is three slots at 700.
+        let (mut court, read) = app
+            .store
+            .resource_version("res_demo_court")
             .await
-            .expect("handler"),
-    );
-    assert_eq!(status, 200);
-    let taken: Vec<&str> = availability["units"]
-        .as_array()
-        .expect("units")
-        .iter()
-        .filter(|u| u["status"] == "taken")
-        .filter_map(|u| u["start"].as_str())
-        .collect();
-    assert_eq!(
-        taken,
-        [
-            "2031-12-02T12:00:00+01:00",
-            "2031-12-02T12:30:00+01:00",
-            "2031-12-02T16:00:00+01:00",
-            "2031-12-02T16:30:00+01:00",
-            "2031-12-02T18:00:00+01:00",
-            "2031-12-02T18:30:00+01:00",
-            "2031-12-02T20:00:00+01:00",
-            "2031-12-02T20:30:00+01:00"
-        ]
-    );
+            .expect("read")
+            .expect("seeded");
+        court.unit_price.amount = 700;
+        assert!(
+            app.store
+                .replace_resource(&court, read)
+                .await
+                .expect("store"),
+            "the court repriced"
+        );
+        let mut used = BTreeSet::new();
 
-    let (status, booking) = reply(
-        "create-booking",
-        create_booking::handler(&app, request("create-booking", &mut used))
-            .await
-            .expect("handler"),
-    );
-    assert_eq!(
-        (
-            status,
-            booking["status"].as_str(),
-            booking["price"]["amount"].as_i64()
-        ),
-        (201, Some("confirmed"), Some(2100))
-    );
+        let (status, availability) = reply(
+            "availability",
+            availability::handler(&app, request("availability", &mut used))
+                .await
+                .expect("handler"),
+        );
+        assert_eq!(status, 200);
+        let taken: Vec<&str> = availability["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .filter(|u| u["status"] == "taken")
+            .filter_map(|u| u["start"].as_str())
+            .collect();
+        assert_eq!(
+            taken,
+            [
+                "2031-12-02T12:00:00+01:00",
+                "2031-12-02T12:30:00+01:00",
+                "2031-12-02T16:00:00+01:00",
+                "2031-12-02T16:30:00+01:00",
+                "2031-12-02T18:00:00+01:00",
+                "2031-12-02T18:30:00+01:00",
+                "2031-12-02T20:00:00+01:00",
+                "2031-12-02T20:30:00+01:00"
+            ]
+        );
 
-    let (status, booking) = reply(
-        "get-booking",
-        get_booking::handler(&app, request("get-booking", &mut used))
-            .await
-            .expect("handler"),
-    );
-    assert_eq!(
-        (status, booking["booking_id"].as_str()),
-        (200, Some("bkg_demo"))
-    );
+        let (status, booking) = reply(
+            "create-booking",
+            create_booking::handler(&app, request("create-booking", &mut used))
+                .await
+                .expect("handler"),
+        );
+        assert_eq!(
+            (
+                status,
+                booking["status"].as_str(),
+                booking["price"]["amount"].as_i64()
+            ),
+            (201, Some("confirmed"), Some(2100))
+        );
 
-    let (status, mine) = reply(
-        "my-bookings",
-        my_bookings::handler(&app, request("my-bookings", &mut used))
-            .await
-            .expect("handler"),
-    );
-    assert_eq!(
-        (status, mine["items"].as_array().map(Vec::len)),
-        (200, Some(2))
-    );
+        let (status, booking) = reply(
+            "get-booking",
+            get_booking::handler(&app, request("get-booking", &mut used))
+                .await
+                .expect("handler"),
+        );
+        assert_eq!(
+            (status, booking["booking_id"].as_str()),
+            (200, Some("bkg_demo"))
+        );
 
-    let (status, listed) = reply(
-        "venue-bookings",
-        venue_bookings::handler(&app, request("venue-bookings", &mut used))
-            .await
-            .expect("handler"),
-    );
-    assert_eq!(
-        (status, listed["items"].as_array().map(Vec::len)),
-        (200, Some(2)),
-        "two confirmed; the hold is filtered out"
-    );
+        let (status, mine) = reply(
+            "my-bookings",
+            my_bookings::handler(&app, request("my-bookings", &mut used))
+                .await
+                .expect("handler"),
+        );
+        assert_eq!(
+            (status, mine["items"].as_array().map(Vec::len)),
+            (200, Some(2))
+        );
 
-    let (status, cancelled) = reply(
-        "cancel-booking",
-        cancel_booking::handler(&app, request("cancel-booking", &mut used))
-            .await
-            .expect("handler"),
-    );
-    assert_eq!(
-        (status, cancelled["status"].as_str()),
-        (200, Some("cancelled"))
-    );
+        let (status, listed) = reply(
+            "venue-bookings",
+            venue_bookings::handler(&app, request("venue-bookings", &mut used))
+                .await
+                .expect("handler"),
+        );
+        assert_eq!(
+            (status, listed["items"].as_array().map(Vec::len)),
+            (200, Some(2)),
+            "two confirmed; the hold is filtered out"
+        );
 
-    let (status, health) = reply(
-        "health",
-        health::handler(&app, request("health", &mut used))
-            .await
-            .expect("handler"),
-    );
-    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+        let (status, cancelled) = reply(
+            "cancel-booking",
+            cancel_booking::handler(&app, request("cancel-booking", &mut used))
+                .await
+                .expect("handler"),
+        );
+        assert_eq!(
+            (status, cancelled["status"].as_str()),
+            (200, Some("cancelled"))
+        );
 
-    let (status, report) = reply(
-        "monthly-report",
-        monthly_report::handler(&app, request("monthly-report", &mut used))
-            .await
-            .expect("handler"),
-    );
-    assert_eq!(status, 200, "{report}");
-    let court = report["by_resource"]
-        .as_array()
-        .expect("by_resource")
-        .iter()
-        .find(|r| r["resource_id"] == "res_demo_court")
-        .unwrap_or_else(|| panic!("the demo court is reported: {report}"));
-    assert_eq!(court["open_units"], 5 * 28, "five Tuesdays of 08:00-22:00");
+        let (status, health) = reply(
+            "health",
+            health::handler(&app, request("health", &mut used))
+                .await
+                .expect("handler"),
+        );
+        assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
 
-    // Stripe's word on bkg_paying, each sample signed now with the venue's secret.
-    put_payment_account::handler(&app, request("put-payment-account", &mut used))
-        .await
-        .expect("handler");
+        let (status, report) = reply(
+            "monthly-report",
+            monthly_report::handler(&app, request("monthly-report", &mut used))
+                .await
+                .expect("handler"),
+        );
+        assert_eq!(status, 200, "{report}");
+        let court = report["by_resource"]
+            .as_array()
+            .expect("by_resource")
+            .iter()
+            .find(|r| r["resource_id"] == "res_demo_court")
+            .unwrap_or_else(|| panic!("the demo court is reported: {report}"));
+        assert_eq!(court["open_units"], 5 * 28, "five Tuesdays of 08:00-22:00");
+        assert_read_exactly(&used, BOOKING_EVENTS);
+    });
+}
+
+/// Stripe's word on bkg_paying, each sample signed now with the venue's secret.
+#[tokio::test]
+async fn stripe_webhook_sample_events() {
+    let app = fresh_app().await;
+    seed(&app, &["bkg_paying"]).await;
+    store_account(
+        &app,
+        ProviderAccount::Stripe(StripeAccount {
+            secret_key: Secret::new(DEMO_STRIPE_KEY),
+            webhook_secret: Secret::new(DEMO_STRIPE_WEBHOOK_SECRET),
+        }),
+    )
+    .await;
+    let mut used = BTreeSet::new();
+
     let paying = app
         .store
         .booking("bkg_paying")
@@ -481,29 +638,27 @@ async fn every_sample_event() {
             "{name}"
         );
     }
+    assert_read_exactly(&used, STRIPE_WEBHOOK_EVENTS);
+}
 
-    // Mercado Pago's notification of bkg_mp's payment, made at the stand-in.
-    let account = ProviderAccount::MercadoPago(MercadoPagoAccount {
-        access_token: Secret::new(DEMO_MP_TOKEN),
-        refresh_token: Secret::new("TG-demo-refresh"),
-        expires_at: "2031-06-01T00:00:00Z".parse().expect("an instant"),
-        user_id: "1234".into(),
-    });
-    let owner = holdfast_vault::Owner {
-        venue_id: "ven_demo",
-        provider: "mercadopago",
-    };
-    let sealed = app
-        .vault
-        .as_ref()
-        .expect("a vault")
-        .seal(&account.to_sealable(), owner)
-        .await
-        .expect("sealed");
-    app.store
-        .put_account("ven_demo", &account.summary(app.clock.now()), sealed)
-        .await
-        .expect("stored");
+/// Mercado Pago's notification of bkg_mp's payment, made at the stand-in.
+#[tokio::test]
+async fn mercadopago_webhook_sample_event() {
+    let app = fresh_app().await;
+    seed(&app, &["bkg_mp"]).await;
+    store_account(
+        &app,
+        ProviderAccount::MercadoPago(MercadoPagoAccount {
+            access_token: Secret::new(DEMO_MP_TOKEN),
+            refresh_token: Secret::new("TG-demo-refresh"),
+            expires_at: "2031-06-01T00:00:00Z".parse().expect("an instant"),
+            user_id: "1234".into(),
+        }),
+    )
+    .await;
+    let mut used = BTreeSet::new();
+
+    let now = app.clock.now().as_second();
     let mp = app
         .store
         .booking("bkg_mp")
@@ -563,10 +718,17 @@ async fn every_sample_event() {
         (200, Some("confirmed")),
         "{answer}"
     );
+    assert_read_exactly(&used, MERCADOPAGO_WEBHOOK_EVENTS);
+}
 
-    Box::pin(calendar_events(&app, &mut used)).await;
+/// Mercado Pago OAuth: connect, the seller approves at the stand-in, the callback stores, and
+/// the refresh job finds the tokens it stored.
+#[tokio::test]
+async fn mercadopago_oauth_sample_events() {
+    let app = fresh_app().await;
+    seed(&app, &[]).await;
+    let mut used = BTreeSet::new();
 
-    // Mercado Pago OAuth: connect, the seller approves at the stand-in, the callback stores.
     let (status, connect) = reply(
         "mercadopago-connect",
         mercadopago_connect::handler(&app, request("mercadopago-connect", &mut used))
@@ -623,6 +785,16 @@ async fn every_sample_event() {
         refreshed["failed"], 0,
         "tokens 180 days from expiry need nothing: {refreshed}"
     );
+    assert_read_exactly(&used, MERCADOPAGO_OAUTH_EVENTS);
+}
+
+#[tokio::test]
+async fn scheduled_job_sample_events() {
+    let app = fresh_app().await;
+    // bkg_lapsing alone lapses, as when the webhooks had paid for bkg_paying and bkg_mp
+    // first: those two holds are left out.
+    seed(&app, &["bkg_demo", "bkg_lapsing"]).await;
+    let mut used = BTreeSet::new();
 
     app.clock.advance(16 * 60);
     let event: Value =
@@ -656,6 +828,14 @@ async fn every_sample_event() {
     .await
     .expect("job runs");
     assert_eq!(reminders["reminded"], json!([]), "not due yet: {reminders}");
+    assert_read_exactly(&used, SCHEDULED_JOB_EVENTS);
+}
+
+#[tokio::test]
+async fn notifier_sample_event() {
+    let app = fresh_app().await;
+    seed(&app, &["bkg_demo"]).await;
+    let mut used = BTreeSet::new();
 
     let notifier = Notifier::from_config(&notifier_config(&app))
         .await
@@ -672,14 +852,18 @@ async fn every_sample_event() {
     .await
     .expect("batch handled");
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    assert_read_exactly(&used, NOTIFIER_EVENTS);
+}
 
-    let on_disk: BTreeSet<String> =
-        std::fs::read_dir(format!("{}/../events", env!("CARGO_MANIFEST_DIR")))
-            .expect("events/")
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| n.ends_with(".json"))
-            .collect();
-    assert_eq!(used, on_disk, "every sample event is exercised");
+#[test]
+fn calendar_sample_events() {
+    on_big_stack(|| async {
+        let app = fresh_app().await;
+        seed(&app, &[]).await;
+        let mut used = BTreeSet::new();
+        calendar_events(&app, &mut used).await;
+        assert_read_exactly(&used, CALENDAR_EVENTS);
+    });
 }
 
 #[tokio::test]

@@ -20,31 +20,12 @@ async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
     let api = stack.api();
     let (admin, venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();
-    let booking = api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&slot_booking(
-            &court,
-            &format!("{DAY}T10:00:00+01:00"),
-            &format!("{DAY}T11:00:00+01:00"),
-            "none",
-        ))
-        .send()
-        .await
-        .expect(201)["booking_id"]
+    let booking = api.book(&ana, &court, "10:00", "11:00").await.expect(201)["booking_id"]
         .as_str()
         .expect("booking_id")
         .to_string();
     let held = api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&slot_booking(
-            &court,
-            &format!("{DAY}T12:00:00+01:00"),
-            &format!("{DAY}T13:00:00+01:00"),
-            "stripe",
-        ))
-        .send()
+        .book_paying(&ana, &court, "12:00", "13:00", "stripe")
         .await
         .expect(201);
     assert_eq!(held["status"], "held");

@@ -103,17 +103,7 @@ async fn a_change_committed_while_the_queue_is_frozen_is_sent_by_the_sweep() {
     // request tries (1.5 s).
     let booking = moto
         .while_frozen(std::time::Duration::from_secs(2), async {
-            api.post("/v1/bookings")
-                .as_(&ana)
-                .json(&slot_booking(
-                    &court,
-                    &format!("{DAY}T09:00:00+01:00"),
-                    &format!("{DAY}T10:00:00+01:00"),
-                    "none",
-                ))
-                .send()
-                .await
-                .expect(201)
+            api.book(&ana, &court, "09:00", "10:00").await.expect(201)
         })
         .await;
     let booking = id(&booking);

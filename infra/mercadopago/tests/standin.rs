@@ -145,10 +145,7 @@ fn signature_verifies(notification: &Notification, data_id: &str) -> bool {
     let request_id = header("x-request-id");
     mac.update(format!("id:{data_id};request-id:{request_id};ts:{ts};").as_bytes());
     let digest = mac.finalize().into_bytes();
-    v1 == digest
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()
+    v1 == hex::encode(digest)
 }
 
 #[tokio::test]

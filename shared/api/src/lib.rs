@@ -7,7 +7,7 @@ mod config;
 mod error;
 mod http;
 pub mod services;
-mod views;
+pub mod views;
 
 pub use app::{App, Clock, Providers, VenueFacts, sdk_config};
 pub use caller::Caller;

@@ -2,59 +2,181 @@
 //! offset, money in minor units, no customer data where none may go.
 
 use holdfast_domain::{
-    Booking, Checkout, Customer, Money, Payment, Period, Resource, Schedule, Venue, format_local,
+    Booking, CancellationPolicy, Checkout, Customer, Money, OpeningHoursDraft, Payment, Period,
+    Resource, Schedule, Unit, Venue, format_local,
 };
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-pub fn money(money: &Money) -> Value {
-    json!({ "amount": money.amount, "currency": money.currency.as_str() })
+use crate::services::availability::Availability;
+
+/// A venue as docs/api.md shows it.
+#[derive(Debug, Serialize)]
+pub struct VenueView<'a> {
+    pub venue_id: &'a str,
+    pub org_id: &'a str,
+    pub name: &'a str,
+    pub time_zone: &'a str,
+    pub currency: &'a str,
+    pub contact_email: &'a str,
+    pub language: &'static str,
+    pub staff_alerts: bool,
+    pub reminder_hours: u32,
+    pub cancellation_policy: &'a CancellationPolicy,
+    pub created_at: String,
 }
 
-pub fn venue(venue: &Venue) -> Value {
-    json!({
-        "venue_id": venue.venue_id,
-        "org_id": venue.org_id,
-        "name": venue.name,
-        "time_zone": venue.zone.name(),
-        "currency": venue.currency.as_str(),
-        "contact_email": venue.contact_email,
-        "language": venue.language.as_str(),
-        "staff_alerts": venue.settings.staff_alerts,
-        "reminder_hours": venue.settings.reminder_hours,
-        "cancellation_policy": venue.settings.cancellation_policy,
-        "created_at": format_local(venue.created_at, venue.zone.tz()),
-    })
-}
-
-pub fn resource(resource: &Resource, zone: &TimeZone) -> Value {
-    let mut body = json!({
-        "resource_id": resource.resource_id,
-        "venue_id": resource.venue_id,
-        "name": resource.name,
-        "kind": resource.schedule.kind(),
-        "capacity": resource.capacity,
-        "unit_price": money(&resource.unit_price),
-        "hold_minutes": resource.hold_minutes,
-        "active": resource.active,
-        "created_at": format_local(resource.created_at, zone),
-    });
-    match &resource.schedule {
-        Schedule::Slots(rules) => {
-            body["slot_minutes"] = json!(rules.slot_minutes);
-            body["durations"] = json!(rules.durations);
-            body["opening_hours"] = json!(rules.opening_hours.to_draft());
-        }
-        Schedule::Nights(rules) => {
-            body["check_in_time"] = json!(rules.check_in_time.to_string());
-            body["check_out_time"] = json!(rules.check_out_time.to_string());
-            body["min_nights"] = json!(rules.min_nights);
-            body["max_nights"] = json!(rules.max_nights);
+impl<'a> VenueView<'a> {
+    pub fn of(venue: &'a Venue) -> VenueView<'a> {
+        VenueView {
+            venue_id: &venue.venue_id,
+            org_id: &venue.org_id,
+            name: &venue.name,
+            time_zone: venue.zone.name(),
+            currency: venue.currency.as_str(),
+            contact_email: &venue.contact_email,
+            language: venue.language.as_str(),
+            staff_alerts: venue.settings.staff_alerts,
+            reminder_hours: venue.settings.reminder_hours,
+            cancellation_policy: &venue.settings.cancellation_policy,
+            created_at: format_local(venue.created_at, venue.zone.tz()),
         }
     }
-    body
+}
+
+/// `GET /v1/venues/{venue_id}`: the venue and its active resources.
+#[derive(Debug, Serialize)]
+pub struct VenueWithResources<'a> {
+    #[serde(flatten)]
+    pub venue: VenueView<'a>,
+    pub resources: Vec<ResourceView<'a>>,
+}
+
+/// A resource as docs/api.md shows it, with its zone's instants.
+#[derive(Debug, Serialize)]
+pub struct ResourceView<'a> {
+    pub resource_id: &'a str,
+    pub venue_id: &'a str,
+    pub name: &'a str,
+    pub kind: &'static str,
+    pub capacity: u32,
+    pub unit_price: Money,
+    pub hold_minutes: u32,
+    pub active: bool,
+    pub created_at: String,
+    #[serde(flatten)]
+    pub schedule: ScheduleView<'a>,
+}
+
+/// The fields of a resource's kind: a slot grid, or nights.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ScheduleView<'a> {
+    Slots {
+        slot_minutes: u32,
+        durations: &'a [u32],
+        opening_hours: OpeningHoursDraft,
+    },
+    Nights {
+        check_in_time: String,
+        check_out_time: String,
+        min_nights: u32,
+        max_nights: u32,
+    },
+}
+
+impl<'a> ResourceView<'a> {
+    pub fn of(resource: &'a Resource, zone: &TimeZone) -> ResourceView<'a> {
+        ResourceView {
+            resource_id: &resource.resource_id,
+            venue_id: &resource.venue_id,
+            name: &resource.name,
+            kind: resource.schedule.kind(),
+            capacity: resource.capacity,
+            unit_price: resource.unit_price,
+            hold_minutes: resource.hold_minutes,
+            active: resource.active,
+            created_at: format_local(resource.created_at, zone),
+            schedule: match &resource.schedule {
+                Schedule::Slots(rules) => ScheduleView::Slots {
+                    slot_minutes: rules.slot_minutes,
+                    durations: &rules.durations,
+                    opening_hours: rules.opening_hours.to_draft(),
+                },
+                Schedule::Nights(rules) => ScheduleView::Nights {
+                    check_in_time: rules.check_in_time.to_string(),
+                    check_out_time: rules.check_out_time.to_string(),
+                    min_nights: rules.min_nights,
+                    max_nights: rules.max_nights,
+                },
+            },
+        }
+    }
+}
+
+/// `GET /v1/resources/{resource_id}/availability`: each unit of the range, free or taken.
+#[derive(Debug, Serialize)]
+pub struct AvailabilityView<'a> {
+    pub resource_id: &'a str,
+    pub kind: &'static str,
+    pub time_zone: &'a str,
+    pub units: Vec<UnitView>,
+}
+
+impl<'a> AvailabilityView<'a> {
+    pub fn of(availability: &'a Availability) -> AvailabilityView<'a> {
+        let resource = &availability.resource;
+        let zone = availability.zone.tz();
+        let units = availability
+            .units
+            .iter()
+            .map(|unit| {
+                let status = if unit.places_left == 0 { "taken" } else { "free" };
+                let places_left = (resource.capacity > 1).then_some(unit.places_left);
+                match unit.span.unit {
+                    Unit::Night(date) => UnitView::Night {
+                        date: date.to_string(),
+                        status,
+                        places_left,
+                    },
+                    Unit::Slot(_) => UnitView::Slot {
+                        start: format_local(unit.span.start, zone),
+                        end: format_local(unit.span.end, zone),
+                        status,
+                        places_left,
+                    },
+                }
+            })
+            .collect();
+        AvailabilityView {
+            resource_id: &resource.resource_id,
+            kind: resource.schedule.kind(),
+            time_zone: availability.zone.name(),
+            units,
+        }
+    }
+}
+
+/// One unit of availability: a night by its date, a slot by its instants. `places_left` only
+/// where a unit has more than one place.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum UnitView {
+    Night {
+        date: String,
+        status: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        places_left: Option<u32>,
+    },
+    Slot {
+        start: String,
+        end: String,
+        status: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        places_left: Option<u32>,
+    },
 }
 
 /// The booking's zone; a stored name the tz database no longer knows shows in UTC.
@@ -210,6 +332,18 @@ pub fn booking(booking: &Booking) -> Value {
     serde_json::to_value(BookingView::of(booking)).unwrap_or(Value::Null)
 }
 
-pub fn page(items: Vec<Value>, next: Option<String>) -> Value {
-    json!({ "items": items, "next_cursor": next })
+/// A page of a list, with the cursor of the next one (`null`: the last page).
+#[derive(Debug, Serialize)]
+pub struct PageView<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<'a> PageView<BookingView<'a>> {
+    pub fn of_bookings(page: &'a holdfast_store::Page<Booking>) -> PageView<BookingView<'a>> {
+        PageView {
+            items: page.items.iter().map(BookingView::of).collect(),
+            next_cursor: page.next.clone(),
+        }
+    }
 }

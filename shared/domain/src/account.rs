@@ -6,8 +6,8 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::booking::PaymentProvider;
 use crate::error::{DomainError, FieldErrors};
+use crate::payment::PaymentProvider;
 
 /// A credential: its `Debug` never shows it, so no log line can.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

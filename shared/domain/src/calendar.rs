@@ -13,6 +13,19 @@ use crate::resource::{Resource, Schedule};
 use crate::units::{Period, Unit, UnitSpan};
 use crate::venue::checked_name;
 
+mod conflicts;
+mod export;
+#[cfg(test)]
+mod fixtures;
+mod holding;
+
+pub use conflicts::{BookingConflicts, EventsOverBookings};
+pub use export::{
+    block_export_uid, booking_export_uid, export_etag, export_from_key, export_token_hash,
+    export_token_matches, merge_owned_spans,
+};
+pub use holding::{UnitHolders, events_holding};
+
 /// The time an imported event takes: whole days (all-day events) or real instants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockSpan {

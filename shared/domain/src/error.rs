@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::booking::{BookingEvent, BookingStatus};
+use crate::status::{BookingEvent, BookingStatus, RefusedTransition};
 
 /// Each invalid field with the reason a person can act on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,6 +70,15 @@ pub enum DomainError {
         from: BookingStatus,
         event: BookingEvent,
     },
+}
+
+impl From<RefusedTransition> for DomainError {
+    fn from(refused: RefusedTransition) -> DomainError {
+        DomainError::InvalidTransition {
+            from: refused.from,
+            event: refused.event,
+        }
+    }
 }
 
 impl DomainError {

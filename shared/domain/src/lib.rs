@@ -12,18 +12,23 @@ pub mod payment;
 pub mod report;
 pub mod resource;
 pub mod settings;
+pub mod settlement;
 pub mod signature;
+pub mod status;
 pub mod units;
+mod validate;
 pub mod venue;
 
 pub use account::{AccountSummary, MercadoPagoAccount, ProviderAccount, Secret, StripeAccount};
 pub use booking::{
-    Booking, BookingCalendarConflict, BookingDraft, BookingEvent, BookingRequest, BookingStatus,
-    Claim, Customer, CustomerDraft, NewBooking, PaymentProvider,
+    Booking, BookingCalendarConflict, BookingDraft, BookingRequest, Claim, Customer, CustomerDraft,
+    NewBooking,
 };
 pub use calendar::{
-    ALERT_AFTER_FAILURES, BlockDiff, BlockSpan, Calendar, CalendarConflict, CalendarDraft,
-    ImportedBlock, SyncStatus, UnitsByDay, desired_blocks, diff_blocks, is_echo,
+    ALERT_AFTER_FAILURES, BlockDiff, BlockSpan, BookingConflicts, Calendar, CalendarConflict,
+    CalendarDraft, EventsOverBookings, ImportedBlock, SyncStatus, UnitHolders, UnitsByDay,
+    block_export_uid, booking_export_uid, desired_blocks, diff_blocks, events_holding, export_etag,
+    export_from_key, export_token_hash, export_token_matches, is_echo, merge_owned_spans,
 };
 pub use error::{DomainError, FieldErrors};
 pub use money::{Currency, Money, MoneyDraft};
@@ -32,10 +37,7 @@ pub use oauth::{
     OAuthError, Pkce, StateClaims, code_challenge, needs_refresh, redact, refresh_due_before,
     should_alert, sign_state, verify_state,
 };
-pub use payment::{
-    Checkout, LockWork, MoneyMoved, Paid, Payment, PaymentFact, PaymentStatus, Settlement, cancel,
-    cancellation_refund, refund_asked, settle, settle_conflict,
-};
+pub use payment::{Checkout, Paid, Payment, PaymentProvider, PaymentStatus, cancellation_refund};
 pub use report::{
     BookingCounts, Counter, Month, MonthlyReport, ProviderLine, ReportDelta, ResourceLine, Tally,
     merge_deltas, payment_deltas, refund_deltas, status_deltas,
@@ -45,6 +47,10 @@ pub use resource::{
     Resource, ResourceDraft, ResourcePatch, Schedule, SlotRules,
 };
 pub use settings::{CancellationPolicy, RefundRule, VenuePatch, VenueSettings};
+pub use settlement::{
+    LockWork, MoneyMoved, PaymentFact, Settlement, cancel, refund_asked, settle, settle_conflict,
+};
+pub use status::{BookingEvent, BookingStatus, RefusedTransition};
 pub use units::{Period, Plan, Unit, UnitSpan};
 pub use venue::{Language, Venue, VenueDraft, Zone};
 

@@ -8,8 +8,8 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::booking::BookingStatus;
 use crate::calendar::Calendar;
+use crate::status::BookingStatus;
 
 /// What happened that someone must hear of: to a booking, to a venue's payment account
 /// (`AccountFailing`) or to an imported calendar (`CalendarFailing`).

@@ -114,7 +114,7 @@ pub fn sign_state(
     let tag = mac(secret, venue_id, nonce, expires)
         .finalize()
         .into_bytes();
-    Ok(format!("{venue_id}.{nonce}.{expires}.{}", hex(&tag)))
+    Ok(format!("{venue_id}.{nonce}.{expires}.{}", hex::encode(tag)))
 }
 
 /// The claims of a state [`sign_state`] made with `secret`, if it is unaltered and has not
@@ -142,7 +142,8 @@ pub fn verify_state(raw: &str, secret: &str, now: Timestamp) -> Result<StateClai
         .ok()
         .filter(|_| !expires.is_empty() && expires.bytes().all(|b| b.is_ascii_digit()))
         .ok_or(OAuthError::Malformed)?;
-    let given = unhex(tag)
+    let given = hex::decode(tag)
+        .ok()
         .filter(|t| t.len() == 32)
         .ok_or(OAuthError::Malformed)?;
     mac(secret, venue_id, nonce, expires_at)
@@ -188,32 +189,8 @@ pub fn redact(text: &str, secrets: &[&Secret]) -> String {
 
 /// base64url without padding (RFC 4648 §5), as PKCE spells both of its values.
 fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let group = (byte(0) << 16) | (byte(1) << 8) | byte(2);
-        // n bytes carry 8n bits: n + 1 characters of six.
-        for i in 0..=chunk.len() {
-            let index = (group >> (18 - 6 * i)) & 0x3f;
-            out.push(char::from(ALPHABET[index as usize]));
-        }
-    }
-    out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(raw: &str) -> Option<Vec<u8>> {
-    if raw.len() % 2 != 0 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..raw.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(raw.get(i..i + 2)?, 16).ok())
-        .collect()
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, FieldErrors};
 use crate::money::{Currency, Money, MoneyDraft};
-use crate::venue::checked_name;
+use crate::validate::checked_name;
 
 /// The most units one booking may cover. A booking's change is one DynamoDB transaction of at
 /// most 100 actions; the largest, a late payment's, writes the booking, the provider's event

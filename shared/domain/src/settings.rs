@@ -5,7 +5,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
 use crate::error::{DomainError, FieldErrors};
-use crate::venue::{Language, Venue, checked_name, is_email};
+use crate::validate::{checked_name, is_email};
+use crate::venue::{Language, Venue};
 
 /// The most hours before a booking a reminder may go out: one week.
 pub const MAX_REMINDER_HOURS: u32 = 168;

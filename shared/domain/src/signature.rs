@@ -28,16 +28,6 @@ fn mac(secret: &str) -> Hmac<Sha256> {
         .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
 }
 
-fn hex(raw: &str) -> Option<Vec<u8>> {
-    if raw.len() % 2 != 0 || !raw.is_ascii() {
-        return None;
-    }
-    (0..raw.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&raw[i..i + 2], 16).ok())
-        .collect()
-}
-
 /// `k=v` pairs of a signature header, in order.
 fn pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
     header
@@ -92,7 +82,7 @@ pub fn verify_stripe(
     expected.update(body);
     let matched = signatures
         .iter()
-        .filter_map(|s| hex(s))
+        .filter_map(|s| hex::decode(s).ok())
         .any(|given| expected.clone().verify_slice(&given).is_ok());
     if !matched {
         return Err(SignatureError::Mismatch);
@@ -129,7 +119,7 @@ pub fn verify_mercadopago(
         return Err(SignatureError::Malformed);
     };
     let at = signed_at(ts)?;
-    let given = hex(v1).ok_or(SignatureError::Malformed)?;
+    let given = hex::decode(v1).map_err(|_| SignatureError::Malformed)?;
     let mut manifest = String::new();
     if let Some(id) = notification.data_id.filter(|id| !id.is_empty()) {
         manifest.push_str(&format!("id:{};", id.to_ascii_lowercase()));
@@ -155,11 +145,7 @@ mod tests {
     fn sign(secret: &str, message: &str) -> String {
         let mut m = mac(secret);
         m.update(message.as_bytes());
-        m.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex::encode(m.finalize().into_bytes())
     }
 
     fn now() -> Timestamp {

@@ -9,6 +9,8 @@ use serde::Deserialize;
 use crate::error::{DomainError, FieldErrors};
 use crate::money::Currency;
 use crate::settings::VenueSettings;
+pub(crate) use crate::validate::checked_name;
+use crate::validate::is_email;
 
 /// An IANA time zone from the bundled tz database, remembered by its name.
 #[derive(Clone)]
@@ -149,31 +151,6 @@ impl VenueDraft {
             _ => Err(DomainError::Invalid(errors)),
         }
     }
-}
-
-/// A display name: trimmed, not empty, at most 200 characters.
-pub(crate) fn checked_name(raw: &str, field: &str, errors: &mut FieldErrors) -> String {
-    let name = raw.trim();
-    if name.is_empty() {
-        errors.add(field, "must not be empty");
-    } else if name.chars().count() > 200 {
-        errors.add(field, "must be at most 200 characters");
-    }
-    name.to_string()
-}
-
-/// A plausible address: one `@`, something on both sides, a dot in the domain, no spaces.
-pub(crate) fn is_email(raw: &str) -> bool {
-    let Some((local, domain)) = raw.split_once('@') else {
-        return false;
-    };
-    raw.len() <= 254
-        && !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && !raw.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 #[cfg(test)]

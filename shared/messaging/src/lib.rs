@@ -5,7 +5,7 @@ pub mod mail;
 pub mod render;
 
 pub use mail::{Mailer, SendError};
-pub use render::{AccountFacts, CalendarFacts, MailFacts, Rendered, Templates};
+pub use render::{AccountFacts, CalendarFacts, Facts, MailFacts, Rendered, Templates};
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;

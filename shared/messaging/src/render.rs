@@ -1,7 +1,5 @@
 //! Mail from templates kept as files (`templates/{language}/{kind}.{recipient}.{subject,txt,html}`),
-//! rendered with minijinja in the venue's language, with times in the venue's zone: from a
-//! booking's facts ([`MailFacts`]), a venue's payment account's ([`AccountFacts`]) or an
-//! imported calendar's ([`CalendarFacts`]).
+//! rendered in the venue's language from the [`Facts`] of what a notice is about.
 
 use holdfast_domain::{
     AccountSummary, Booking, Calendar, NoticeKind, Period, Recipient, Subject, Venue,
@@ -13,6 +11,18 @@ use serde::Serialize;
 use crate::MessagingError;
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+/// What one kind of notice's mail is rendered from, with times already at the venue's wall
+/// clock: a booking's ([`MailFacts`]), a venue's payment account's ([`AccountFacts`]) or an
+/// imported calendar's ([`CalendarFacts`]). A new kind of mail implements it; nothing else.
+pub trait Facts: Serialize {
+    /// What the notices these facts tell of are about: a notice about anything else is not
+    /// told from them.
+    const ABOUT: Subject;
+    /// Pieces of text shared by the mails (`templates/{language}/{piece}.txt`), rendered first
+    /// and handed to each mail by name, so that every mail words them alike.
+    const PIECES: &'static [&'static str] = &[];
+}
 
 /// One mail, rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +120,12 @@ impl MailFacts {
     }
 }
 
+impl Facts for MailFacts {
+    const ABOUT: Subject = Subject::Booking;
+    /// A booking's slot or stay, as every mail about it says it.
+    const PIECES: &'static [&'static str] = &["when"];
+}
+
 /// `at` on `venue`'s wall clock, to the minute (`2026-12-01 18:00`).
 fn wall_clock(venue: &Venue, at: jiff::Timestamp) -> String {
     at.to_zoned(venue.zone.tz().clone())
@@ -157,6 +173,10 @@ impl AccountFacts {
     }
 }
 
+impl Facts for AccountFacts {
+    const ABOUT: Subject = Subject::Venue;
+}
+
 /// What a mail about an imported calendar may say: never its URL (it carries the platform's
 /// secret), and no error that could (fetch errors name no address).
 #[derive(Debug, Clone, Serialize)]
@@ -201,6 +221,10 @@ impl CalendarFacts {
     }
 }
 
+impl Facts for CalendarFacts {
+    const ABOUT: Subject = Subject::Calendar;
+}
+
 /// Every template, parsed once.
 #[derive(Debug)]
 pub struct Templates {
@@ -235,7 +259,35 @@ impl Templates {
             .map_err(|e| MessagingError::Template(name.to_string(), e))
     }
 
-    /// The mail telling `to` of `kind`, a notice about a booking, in `language`.
+    /// The mail telling `to` of `kind` in `language`, from the facts of what it is about.
+    pub fn render_notice<F: Facts>(
+        &self,
+        language: &str,
+        kind: NoticeKind,
+        to: Recipient,
+        facts: &F,
+    ) -> Result<Rendered, MessagingError> {
+        if kind.subject() != F::ABOUT {
+            return Err(MessagingError::Facts(kind));
+        }
+        let mut context = minijinja::Value::from_serialize(facts);
+        for piece in F::PIECES {
+            let text = self.render_one(&format!("{language}/{piece}.txt"), &context)?;
+            let named = minijinja::Value::from_iter([(*piece, text)]);
+            context = minijinja::context! { ..named, ..context };
+        }
+        let base = format!("{language}/{}.{}", kind.as_str(), to.as_str());
+        Ok(Rendered {
+            subject: self
+                .render_one(&format!("{base}.subject"), &context)?
+                .trim()
+                .to_string(),
+            text: self.render_one(&format!("{base}.txt"), &context)?,
+            html: self.render_one(&format!("{base}.html"), &context)?,
+        })
+    }
+
+    /// [`Templates::render_notice`], for a notice about a booking.
     pub fn render(
         &self,
         language: &str,
@@ -243,17 +295,10 @@ impl Templates {
         to: Recipient,
         facts: &MailFacts,
     ) -> Result<Rendered, MessagingError> {
-        if kind.subject() != Subject::Booking {
-            return Err(MessagingError::Facts(kind));
-        }
-        let context = minijinja::Value::from_serialize(facts);
-        let when = self.render_one(&format!("{language}/when.txt"), &context)?;
-        let context = minijinja::context! { when => when, ..context };
-        self.render_mail(language, kind, to, &context)
+        self.render_notice(language, kind, to, facts)
     }
 
-    /// The mail telling `to` of `kind`, a notice about a venue's payment account, in
-    /// `language`.
+    /// [`Templates::render_notice`], for a notice about a venue's payment account.
     pub fn render_account(
         &self,
         language: &str,
@@ -261,14 +306,10 @@ impl Templates {
         to: Recipient,
         facts: &AccountFacts,
     ) -> Result<Rendered, MessagingError> {
-        if kind.subject() != Subject::Venue {
-            return Err(MessagingError::Facts(kind));
-        }
-        let context = minijinja::Value::from_serialize(facts);
-        self.render_mail(language, kind, to, &context)
+        self.render_notice(language, kind, to, facts)
     }
 
-    /// The mail telling `to` of `kind`, a notice about an imported calendar, in `language`.
+    /// [`Templates::render_notice`], for a notice about an imported calendar.
     pub fn render_calendar(
         &self,
         language: &str,
@@ -276,29 +317,7 @@ impl Templates {
         to: Recipient,
         facts: &CalendarFacts,
     ) -> Result<Rendered, MessagingError> {
-        if kind.subject() != Subject::Calendar {
-            return Err(MessagingError::Facts(kind));
-        }
-        let context = minijinja::Value::from_serialize(facts);
-        self.render_mail(language, kind, to, &context)
-    }
-
-    fn render_mail(
-        &self,
-        language: &str,
-        kind: NoticeKind,
-        to: Recipient,
-        context: &minijinja::Value,
-    ) -> Result<Rendered, MessagingError> {
-        let base = format!("{language}/{}.{}", kind.as_str(), to.as_str());
-        Ok(Rendered {
-            subject: self
-                .render_one(&format!("{base}.subject"), context)?
-                .trim()
-                .to_string(),
-            text: self.render_one(&format!("{base}.txt"), context)?,
-            html: self.render_one(&format!("{base}.html"), context)?,
-        })
+        self.render_notice(language, kind, to, facts)
     }
 }
 
@@ -646,5 +665,92 @@ mod tests {
             assert!(mail.text.contains(never_synced), "{}", mail.text);
             assert!(mail.html.contains(never_synced), "{}", mail.html);
         }
+    }
+
+    /// Every mail there is, in every language, from facts that take each branch the
+    /// templates have: the text they rendered before the render became one, to the byte.
+    fn every_mail() -> String {
+        let templates = Templates::new().unwrap();
+        let stay = MailFacts {
+            date: None,
+            start: None,
+            end: None,
+            check_in: Some("2031-12-20".into()),
+            check_out: Some("2031-12-23".into()),
+            nights: Some(3),
+            paid: None,
+            calendars: None,
+            ..facts()
+        };
+        let one_night = MailFacts {
+            check_out: Some("2031-12-21".into()),
+            nights: Some(1),
+            paid: Some("15.00 USD".into()),
+            ..stay.clone()
+        };
+        let bare = AccountFacts {
+            last_error: None,
+            expires: None,
+            ..account()
+        };
+        let never = CalendarFacts {
+            last_success: None,
+            last_error: None,
+            ..calendar()
+        };
+        let mut out = String::new();
+        for language in templates.languages() {
+            for kind in NoticeKind::ALL {
+                for to in kind.recipients(true) {
+                    let mails = match kind.subject() {
+                        Subject::Booking => [
+                            ("slot", &facts()),
+                            ("stay", &stay),
+                            ("one night", &one_night),
+                        ]
+                        .map(|(told, facts)| {
+                            (told, templates.render(language, kind, to, facts).unwrap())
+                        })
+                        .to_vec(),
+                        Subject::Venue => [("account", &account()), ("bare", &bare)]
+                            .map(|(told, facts)| {
+                                (
+                                    told,
+                                    templates.render_account(language, kind, to, facts).unwrap(),
+                                )
+                            })
+                            .to_vec(),
+                        Subject::Calendar => [("calendar", &calendar()), ("never", &never)]
+                            .map(|(told, facts)| {
+                                (
+                                    told,
+                                    templates
+                                        .render_calendar(language, kind, to, facts)
+                                        .unwrap(),
+                                )
+                            })
+                            .to_vec(),
+                    };
+                    for (told, mail) in mails {
+                        for (part, body) in [
+                            ("subject", &mail.subject),
+                            ("txt", &mail.text),
+                            ("html", &mail.html),
+                        ] {
+                            out.push_str(&format!(
+                                "==== {language}/{kind}.{} ({told}) {part}\n{body}\n",
+                                to.as_str()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_mail_reads_as_it_did() {
+        assert_eq!(every_mail(), include_str!("render/every_mail.txt"));
     }
 }

@@ -6,14 +6,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use holdfast_domain::{AccountSummary, PaymentProvider, format_utc};
 
 use crate::item::{Item, ItemError, s};
-use crate::oauth::tokens_shard;
-use crate::{Store, StoreError, keys};
+use crate::keys::tokens_shard;
+use crate::keys::{self, attr, kind};
+use crate::{Store, StoreError};
 
 fn key(venue_id: &str, provider: PaymentProvider) -> (String, String) {
-    (
-        keys::venue(venue_id).0,
-        format!("ACCOUNT#{}", provider.as_str()),
-    )
+    keys::account(venue_id, provider.as_str())
 }
 
 impl TryFrom<&Item> for AccountSummary {
@@ -21,20 +19,22 @@ impl TryFrom<&Item> for AccountSummary {
 
     fn try_from(item: &Item) -> Result<AccountSummary, ItemError> {
         Ok(AccountSummary {
-            provider: PaymentProvider::parse(item.string("provider")?)
+            provider: PaymentProvider::parse(item.string(attr::PROVIDER)?)
                 .filter(|p| *p != PaymentProvider::None)
-                .ok_or_else(|| item.error("provider", "is no payment provider"))?,
-            key_hint: item.opt_string("key_hint")?.map(str::to_string),
-            user_id: item.opt_string("user_id")?.map(str::to_string),
+                .ok_or_else(|| item.error(attr::PROVIDER, "is no payment provider"))?,
+            key_hint: item.opt_string(attr::KEY_HINT)?.map(str::to_string),
+            user_id: item.opt_string(attr::USER_ID)?.map(str::to_string),
             expires_at: item
-                .opt_string("expires_at")?
+                .opt_string(attr::EXPIRES_AT)?
                 .map(|t| {
                     t.parse()
-                        .map_err(|_| item.error("expires_at", "does not parse"))
+                        .map_err(|_| item.error(attr::EXPIRES_AT, "does not parse"))
                 })
                 .transpose()?,
-            last_refresh_error: item.opt_string("last_refresh_error")?.map(str::to_string),
-            updated_at: item.parsed("updated_at")?,
+            last_refresh_error: item
+                .opt_string(attr::LAST_REFRESH_ERROR)?
+                .map(str::to_string),
+            updated_at: item.parsed(attr::UPDATED_AT)?,
         })
     }
 }
@@ -44,24 +44,24 @@ impl TryFrom<&Item> for AccountSummary {
 /// expire; a new item has no refresh failures, so writing one clears them.
 pub(crate) fn account_item(venue_id: &str, summary: &AccountSummary, sealed: Vec<u8>) -> Item {
     let mut item = Item::keyed(key(venue_id, summary.provider));
-    item.put("type", s("account"));
-    item.put("venue_id", s(venue_id));
-    item.put("provider", s(summary.provider.as_str()));
-    item.put("sealed", AttributeValue::B(Blob::new(sealed)));
+    item.put(attr::TYPE, s(kind::ACCOUNT));
+    item.put(attr::VENUE_ID, s(venue_id));
+    item.put(attr::PROVIDER, s(summary.provider.as_str()));
+    item.put(attr::SEALED, AttributeValue::B(Blob::new(sealed)));
     if let Some(hint) = &summary.key_hint {
-        item.put("key_hint", s(hint));
+        item.put(attr::KEY_HINT, s(hint));
     }
     if let Some(user) = &summary.user_id {
-        item.put("user_id", s(user));
+        item.put(attr::USER_ID, s(user));
     }
     if let Some(at) = summary.expires_at {
-        item.put("expires_at", s(format_utc(at)));
+        item.put(attr::EXPIRES_AT, s(format_utc(at)));
         if summary.provider == PaymentProvider::MercadoPago {
-            item.put("gsi3pk", s(keys::tokens_due(tokens_shard(venue_id))));
-            item.put("gsi3sk", s(format!("{}#{venue_id}", format_utc(at))));
+            item.put(attr::GSI3PK, s(keys::tokens_due(tokens_shard(venue_id))));
+            item.put(attr::GSI3SK, s(format!("{}#{venue_id}", format_utc(at))));
         }
     }
-    item.put("updated_at", s(format_utc(summary.updated_at)));
+    item.put(attr::UPDATED_AT, s(format_utc(summary.updated_at)));
     item
 }
 
@@ -89,12 +89,20 @@ impl Store {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :accounts)")
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :accounts)")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#sk", attr::SK)
             .expression_attribute_values(":pk", s(keys::venue(venue_id).0))
-            .expression_attribute_values(":accounts", s("ACCOUNT#"))
+            .expression_attribute_values(":accounts", s(keys::ACCOUNTS))
             .projection_expression(
-                "provider, key_hint, user_id, expires_at, last_refresh_error, updated_at",
+                "#provider, #key_hint, #user_id, #expires_at, #last_refresh_error, #updated_at",
             )
+            .expression_attribute_names("#provider", attr::PROVIDER)
+            .expression_attribute_names("#key_hint", attr::KEY_HINT)
+            .expression_attribute_names("#user_id", attr::USER_ID)
+            .expression_attribute_names("#expires_at", attr::EXPIRES_AT)
+            .expression_attribute_names("#last_refresh_error", attr::LAST_REFRESH_ERROR)
+            .expression_attribute_names("#updated_at", attr::UPDATED_AT)
             .consistent_read(true);
         let items = self.query_items(query, 10).await?;
         Ok(items
@@ -122,9 +130,9 @@ impl Store {
         let Some(item) = self.get(key(venue_id, provider)).await? else {
             return Ok(None);
         };
-        match item.0.get("sealed") {
+        match item.0.get(attr::SEALED) {
             Some(AttributeValue::B(blob)) => Ok(Some(blob.as_ref().to_vec())),
-            _ => Err(item.error("sealed", "is not sealed credentials").into()),
+            _ => Err(item.error(attr::SEALED, "is not sealed credentials").into()),
         }
     }
 
@@ -139,8 +147,8 @@ impl Store {
             .client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .key(attr::PK, s(pk))
+            .key(attr::SK, s(sk))
             .return_values(ReturnValue::AllOld)
             .send()
             .await?;

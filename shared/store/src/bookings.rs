@@ -10,10 +10,11 @@ use jiff::Timestamp;
 use crate::conditions::if_condition_held;
 use crate::idempotency::IdempotencyRecord;
 use crate::item::{Item, ItemError, n, s};
+use crate::keys::{self, attr, kind};
 pub(crate) use crate::locks::lock_key;
 use crate::locks::{Claimant, Contested, LockRead};
 use crate::transact::Refused;
-use crate::{Store, StoreError, index, keys};
+use crate::{Store, StoreError, index};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
@@ -63,7 +64,8 @@ impl Store {
                     Put::builder()
                         .table_name(&self.table)
                         .set_item(Some(Item::from(booking).0))
-                        .condition_expression("attribute_not_exists(pk)")
+                        .condition_expression("attribute_not_exists(#pk)")
+                        .expression_attribute_names("#pk", attr::PK)
                         .build()
                         .map_err(StoreError::from)?,
                 )
@@ -139,13 +141,16 @@ impl Store {
             let update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(lock_key(&booking.resource_id, unit)))
-                .update_expression("SET #type = :lock, resource_id = :rid ADD taken :one")
+                .update_expression("SET #type = :lock, #resource_id = :rid ADD #taken :one")
                 // A calendar's block holds every place of the unit.
                 .condition_expression(
-                    "attribute_not_exists(block_of) AND (attribute_not_exists(taken) OR taken < :capacity)",
+                    "attribute_not_exists(#block_of) AND (attribute_not_exists(#taken) OR #taken < :capacity)",
                 )
-                .expression_attribute_names("#type", "type")
-                .expression_attribute_values(":lock", s("lock"))
+                .expression_attribute_names("#type", attr::TYPE)
+                .expression_attribute_names("#resource_id", attr::RESOURCE_ID)
+                .expression_attribute_names("#taken", attr::TAKEN)
+                .expression_attribute_names("#block_of", attr::BLOCK_OF)
+                .expression_attribute_values(":lock", s(kind::LOCK))
                 .expression_attribute_values(":rid", s(&booking.resource_id))
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":capacity", n(capacity))
@@ -153,16 +158,18 @@ impl Store {
             return Ok(TransactWriteItem::builder().update(update).build());
         }
         let mut lock = Item(lock_key(&booking.resource_id, unit));
-        lock.put("type", s("lock"));
-        lock.put("resource_id", s(&booking.resource_id));
-        lock.put("booking_id", s(&booking.booking_id));
+        lock.put(attr::TYPE, s(kind::LOCK));
+        lock.put(attr::RESOURCE_ID, s(&booking.resource_id));
+        lock.put(attr::BOOKING_ID, s(&booking.booking_id));
         if let Some(expires) = booking.hold_expires_at {
-            lock.put("expires_at", epoch(expires));
+            lock.put(attr::EXPIRES_AT, epoch(expires));
         }
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(lock.0))
-            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+            .condition_expression("attribute_not_exists(#pk) OR #expires_at <= :now")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#expires_at", attr::EXPIRES_AT)
             .expression_attribute_values(":now", epoch(now))
             .build()?;
         Ok(TransactWriteItem::builder().put(put).build())
@@ -177,8 +184,9 @@ impl Store {
             let update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(lock_key(&booking.resource_id, unit)))
-                .update_expression("ADD taken :minus_one")
-                .condition_expression("taken > :zero")
+                .update_expression("ADD #taken :minus_one")
+                .condition_expression("#taken > :zero")
+                .expression_attribute_names("#taken", attr::TAKEN)
                 .expression_attribute_values(":minus_one", n(-1))
                 .expression_attribute_values(":zero", n(0))
                 .build()?;
@@ -187,7 +195,8 @@ impl Store {
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(lock_key(&booking.resource_id, unit)))
-            .condition_expression("booking_id = :id")
+            .condition_expression("#booking_id = :id")
+            .expression_attribute_names("#booking_id", attr::BOOKING_ID)
             .expression_attribute_values(":id", s(&booking.booking_id))
             .build()?;
         Ok(TransactWriteItem::builder().delete(delete).build())
@@ -206,27 +215,40 @@ impl Store {
         let mut condition = "#status = :from".to_string();
         match hold_must_be_live {
             Some(true) => condition.push_str(
-                " AND (attribute_not_exists(hold_expires_at) OR hold_expires_at > :now_s)",
+                " AND (attribute_not_exists(#hold_expires_at) OR #hold_expires_at > :now_s)",
             ),
-            Some(false) => condition.push_str(" AND hold_expires_at <= :now_s"),
+            Some(false) => condition.push_str(" AND #hold_expires_at <= :now_s"),
             None => {}
         }
-        let update = Update::builder()
+        // A confirmed booking's gsi4 is its reminder; a hold's is a refund still owed.
+        let confirmed = booking.status == BookingStatus::Confirmed;
+        let mut update = Update::builder()
             .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .update_expression(if booking.status == BookingStatus::Confirmed {
-                // A confirmed booking's gsi4 is its reminder; a hold's is a refund still owed.
-                "SET #status = :to, updated_at = :now_s REMOVE gsi3pk, gsi3sk, gsi4pk, gsi4sk ADD version :one"
+            .key(attr::PK, s(pk))
+            .key(attr::SK, s(sk))
+            .update_expression(if confirmed {
+                "SET #status = :to, #updated_at = :now_s REMOVE #gsi3pk, #gsi3sk, #gsi4pk, #gsi4sk ADD #version :one"
             } else {
-                "SET #status = :to, updated_at = :now_s REMOVE gsi3pk, gsi3sk ADD version :one"
+                "SET #status = :to, #updated_at = :now_s REMOVE #gsi3pk, #gsi3sk ADD #version :one"
             })
+            .expression_attribute_names("#updated_at", attr::UPDATED_AT)
+            .expression_attribute_names("#gsi3pk", attr::GSI3PK)
+            .expression_attribute_names("#gsi3sk", attr::GSI3SK)
+            .expression_attribute_names("#version", attr::VERSION)
             .expression_attribute_values(":one", n(1))
             .condition_expression(condition)
-            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_values(":from", s(booking.status.as_str()))
             .expression_attribute_values(":to", s(to.as_str()))
             .expression_attribute_values(":now_s", s(format_utc(now)));
+        if confirmed {
+            update = update
+                .expression_attribute_names("#gsi4pk", attr::GSI4PK)
+                .expression_attribute_names("#gsi4sk", attr::GSI4SK);
+        }
+        if hold_must_be_live.is_some() {
+            update = update.expression_attribute_names("#hold_expires_at", attr::HOLD_EXPIRES_AT);
+        }
         Ok(update.build()?)
     }
 
@@ -289,8 +311,8 @@ impl Store {
         owner: Owner<'_>,
     ) -> Result<(), StoreError> {
         let (attribute, id) = match owner {
-            Owner::Booking(id) => ("booking_id", id),
-            Owner::Calendar(id) => ("block_of", id),
+            Owner::Booking(id) => (attr::BOOKING_ID, id),
+            Owner::Calendar(id) => (attr::BLOCK_OF, id),
         };
         let deleted = self
             .client
@@ -317,7 +339,7 @@ impl Store {
         let items = self
             .sorted_before(
                 Some(index::REMINDERS),
-                ("gsi4pk", "gsi4sk"),
+                (attr::GSI4PK, attr::GSI4SK),
                 shards,
                 &before,
                 limit,
@@ -337,14 +359,18 @@ impl Store {
         let (pk, sk) = keys::booking(&booking.booking_id);
         let update = Update::builder()
             .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .key(attr::PK, s(pk))
+            .key(attr::SK, s(sk))
             .update_expression(
-                "SET reminder_settled_at = :now REMOVE gsi4pk, gsi4sk ADD version :one",
+                "SET #reminder_settled_at = :now REMOVE #gsi4pk, #gsi4sk ADD #version :one",
             )
+            .expression_attribute_names("#reminder_settled_at", attr::REMINDER_SETTLED_AT)
+            .expression_attribute_names("#gsi4pk", attr::GSI4PK)
+            .expression_attribute_names("#gsi4sk", attr::GSI4SK)
+            .expression_attribute_names("#version", attr::VERSION)
             .expression_attribute_values(":one", n(1))
-            .condition_expression("#status = :confirmed AND attribute_exists(gsi4pk)")
-            .expression_attribute_names("#status", "status")
+            .condition_expression("#status = :confirmed AND attribute_exists(#gsi4pk)")
+            .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_values(":confirmed", s(BookingStatus::Confirmed.as_str()))
             .expression_attribute_values(":now", s(format_utc(now)))
             .build()?;
@@ -369,11 +395,11 @@ impl Store {
         now: Timestamp,
         limit: usize,
     ) -> Result<Vec<Result<Booking, ItemError>>, StoreError> {
-        let shards = (0..index::HELD_SHARDS).map(|shard| format!("HELD#{shard}"));
+        let shards = (0..index::HELD_SHARDS).map(keys::held);
         let items = self
             .sorted_before(
                 Some(index::HELD),
-                ("gsi3pk", "gsi3sk"),
+                (attr::GSI3PK, attr::GSI3SK),
                 shards,
                 &format_utc(now),
                 limit,
@@ -389,23 +415,30 @@ impl Store {
         }
     }
 
-    /// A resource's lock items with unit keys in `[from, to]`, as `projection` names them.
+    /// A resource's lock items with unit keys in `[from, to]`, with the attributes `projection`
+    /// names only.
     pub(crate) async fn lock_items(
         &self,
         resource_id: &str,
         (from, to): (&str, &str),
-        projection: &str,
+        projection: &[&str],
     ) -> Result<Vec<Item>, StoreError> {
-        let query = self
+        let placeholders: Vec<String> = projection.iter().map(|name| format!("#{name}")).collect();
+        let mut query = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#sk", attr::SK)
             .expression_attribute_values(":pk", s(keys::locks(resource_id)))
             .expression_attribute_values(":from", s(from))
             .expression_attribute_values(":to", s(to))
-            .projection_expression(projection)
+            .projection_expression(placeholders.join(", "))
             .consistent_read(true);
+        for (placeholder, name) in placeholders.into_iter().zip(projection) {
+            query = query.expression_attribute_names(placeholder, *name);
+        }
         self.query_items(query, usize::MAX).await
     }
 
@@ -423,11 +456,11 @@ impl Store {
             .lock_items(
                 resource_id,
                 (from_key, to_key),
-                "sk, expires_at, taken, block_of",
+                &[attr::SK, attr::EXPIRES_AT, attr::TAKEN, attr::BLOCK_OF],
             )
             .await?;
         for item in locks {
-            let Some(unit) = Unit::from_key(item.string("sk")?) else {
+            let Some(unit) = Unit::from_key(item.string(attr::SK)?) else {
                 continue;
             };
             let count = LockRead::try_from(&item)?.places_taken(now);

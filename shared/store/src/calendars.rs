@@ -12,9 +12,10 @@ use jiff::Timestamp;
 
 use crate::bookings::{Owner, epoch, lock_key};
 use crate::item::{Item, ItemError, calendar_conflict_item, n, s};
+use crate::keys::{self, attr, kind};
 use crate::locks::{Claimant, Contested};
 use crate::transact::Refused;
-use crate::{Store, StoreError, index, keys};
+use crate::{Store, StoreError, index};
 
 /// Partitions the calendars-to-sync list spreads over.
 pub const SYNC_SHARDS: u32 = 4;
@@ -23,58 +24,58 @@ pub const SYNC_SHARDS: u32 = 4;
 const UNITS_PER_TRANSACTION: usize = 40;
 
 fn sync_shard(calendar_id: &str) -> u32 {
-    crate::item::held_shard(calendar_id) % SYNC_SHARDS
+    keys::held_shard(calendar_id) % SYNC_SHARDS
 }
 
 fn conflict_item(conflict: &CalendarConflict) -> AttributeValue {
     AttributeValue::M(HashMap::from([
-        ("uid".to_string(), s(&conflict.uid)),
-        ("start".to_string(), s(format_utc(conflict.start))),
-        ("end".to_string(), s(format_utc(conflict.end))),
-        ("booking_id".to_string(), s(&conflict.booking_id)),
+        (attr::UID.to_string(), s(&conflict.uid)),
+        (attr::START.to_string(), s(format_utc(conflict.start))),
+        (attr::END.to_string(), s(format_utc(conflict.end))),
+        (attr::BOOKING_ID.to_string(), s(&conflict.booking_id)),
     ]))
 }
 
 fn read_conflict(item: &Item, value: &AttributeValue) -> Result<CalendarConflict, ItemError> {
     let map = value
         .as_m()
-        .map_err(|_| item.error("conflicts", "holds a non-map"))?;
+        .map_err(|_| item.error(attr::CONFLICTS, "holds a non-map"))?;
     let text = |name: &str| {
         map.get(name)
             .and_then(|v| v.as_s().ok())
-            .ok_or_else(|| item.error("conflicts", "holds a conflict without its fields"))
+            .ok_or_else(|| item.error(attr::CONFLICTS, "holds a conflict without its fields"))
     };
     let instant = |name: &str| {
         text(name)?
             .parse::<Timestamp>()
-            .map_err(|_| item.error("conflicts", "holds an unreadable instant"))
+            .map_err(|_| item.error(attr::CONFLICTS, "holds an unreadable instant"))
     };
     Ok(CalendarConflict {
-        uid: text("uid")?.to_string(),
-        start: instant("start")?,
-        end: instant("end")?,
-        booking_id: text("booking_id")?.to_string(),
+        uid: text(attr::UID)?.to_string(),
+        start: instant(attr::START)?,
+        end: instant(attr::END)?,
+        booking_id: text(attr::BOOKING_ID)?.to_string(),
     })
 }
 
 impl From<&Calendar> for Item {
     fn from(calendar: &Calendar) -> Item {
         let mut item = Item::keyed(keys::calendar(&calendar.resource_id, &calendar.calendar_id));
-        item.put("type", s("calendar"));
-        item.put("calendar_id", s(&calendar.calendar_id));
-        item.put("resource_id", s(&calendar.resource_id));
-        item.put("venue_id", s(&calendar.venue_id));
-        item.put("name", s(&calendar.name));
-        item.put("url", s(&calendar.url));
-        item.put("status", s(calendar.status.as_str()));
+        item.put(attr::TYPE, s(kind::CALENDAR));
+        item.put(attr::CALENDAR_ID, s(&calendar.calendar_id));
+        item.put(attr::RESOURCE_ID, s(&calendar.resource_id));
+        item.put(attr::VENUE_ID, s(&calendar.venue_id));
+        item.put(attr::NAME, s(&calendar.name));
+        item.put(attr::URL, s(&calendar.url));
+        item.put(attr::STATUS, s(calendar.status.as_str()));
         // Soonest due first: the job takes what it owes a sync, most overdue first, and health
         // reads the stalest from the head.
         item.put(
-            "gsi3pk",
+            attr::GSI3PK,
             s(keys::calendars_to_sync(sync_shard(&calendar.calendar_id))),
         );
         item.put(
-            "gsi3sk",
+            attr::GSI3SK,
             s(format!(
                 "{}#{}",
                 format_utc(calendar.due_at()),
@@ -82,36 +83,36 @@ impl From<&Calendar> for Item {
             )),
         );
         if calendar.unfinished {
-            item.put("unfinished", AttributeValue::Bool(true));
+            item.put(attr::UNFINISHED, AttributeValue::Bool(true));
         }
         for (name, value) in [
-            ("last_sync_at", calendar.last_sync_at),
-            ("last_success_at", calendar.last_success_at),
+            (attr::LAST_SYNC_AT, calendar.last_sync_at),
+            (attr::LAST_SUCCESS_AT, calendar.last_success_at),
         ] {
             if let Some(at) = value {
                 item.put(name, s(format_utc(at)));
             }
         }
         for (name, value) in [
-            ("last_error", &calendar.last_error),
-            ("etag", &calendar.etag),
-            ("last_modified", &calendar.last_modified),
+            (attr::LAST_ERROR, &calendar.last_error),
+            (attr::ETAG, &calendar.etag),
+            (attr::LAST_MODIFIED, &calendar.last_modified),
         ] {
             if let Some(text) = value {
                 item.put(name, s(text));
             }
         }
-        item.put("consecutive_failures", n(calendar.consecutive_failures));
-        item.put("blocks", n(calendar.blocks));
-        item.put("unheld", n(calendar.unheld));
-        item.put("resource_revision", n(calendar.resource_revision));
+        item.put(attr::CONSECUTIVE_FAILURES, n(calendar.consecutive_failures));
+        item.put(attr::BLOCKS, n(calendar.blocks));
+        item.put(attr::UNHELD, n(calendar.unheld));
+        item.put(attr::RESOURCE_REVISION, n(calendar.resource_revision));
         item.put(
-            "conflicts",
+            attr::CONFLICTS,
             AttributeValue::L(calendar.conflicts.iter().map(conflict_item).collect()),
         );
         if !calendar.skipped.is_empty() {
             item.put(
-                "skipped",
+                attr::SKIPPED,
                 AttributeValue::M(
                     calendar
                         .skipped
@@ -121,7 +122,7 @@ impl From<&Calendar> for Item {
                 ),
             );
         }
-        item.put("created_at", s(format_utc(calendar.created_at)));
+        item.put(attr::CREATED_AT, s(format_utc(calendar.created_at)));
         item
     }
 }
@@ -130,7 +131,7 @@ impl TryFrom<&Item> for Calendar {
     type Error = ItemError;
 
     fn try_from(item: &Item) -> Result<Calendar, ItemError> {
-        let conflicts = match item.0.get("conflicts") {
+        let conflicts = match item.0.get(attr::CONFLICTS) {
             Some(AttributeValue::L(values)) => values
                 .iter()
                 .map(|v| read_conflict(item, v))
@@ -146,29 +147,29 @@ impl TryFrom<&Item> for Calendar {
                 .transpose()
         };
         Ok(Calendar {
-            calendar_id: item.string("calendar_id")?.to_string(),
-            resource_id: item.string("resource_id")?.to_string(),
-            venue_id: item.string("venue_id")?.to_string(),
-            name: item.string("name")?.to_string(),
-            url: item.string("url")?.to_string(),
-            status: SyncStatus::parse(item.string("status")?)
-                .ok_or_else(|| item.error("status", "is no sync status"))?,
-            last_sync_at: opt_instant("last_sync_at")?,
-            last_success_at: opt_instant("last_success_at")?,
-            last_error: opt_text("last_error")?,
-            consecutive_failures: item.opt_number("consecutive_failures")?.unwrap_or(0),
-            blocks: item.opt_number("blocks")?.unwrap_or(0),
-            unheld: item.opt_number("unheld")?.unwrap_or(0),
-            resource_revision: item.opt_number("resource_revision")?.unwrap_or(0),
+            calendar_id: item.string(attr::CALENDAR_ID)?.to_string(),
+            resource_id: item.string(attr::RESOURCE_ID)?.to_string(),
+            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            name: item.string(attr::NAME)?.to_string(),
+            url: item.string(attr::URL)?.to_string(),
+            status: SyncStatus::parse(item.string(attr::STATUS)?)
+                .ok_or_else(|| item.error(attr::STATUS, "is no sync status"))?,
+            last_sync_at: opt_instant(attr::LAST_SYNC_AT)?,
+            last_success_at: opt_instant(attr::LAST_SUCCESS_AT)?,
+            last_error: opt_text(attr::LAST_ERROR)?,
+            consecutive_failures: item.opt_number(attr::CONSECUTIVE_FAILURES)?.unwrap_or(0),
+            blocks: item.opt_number(attr::BLOCKS)?.unwrap_or(0),
+            unheld: item.opt_number(attr::UNHELD)?.unwrap_or(0),
+            resource_revision: item.opt_number(attr::RESOURCE_REVISION)?.unwrap_or(0),
             conflicts,
-            etag: opt_text("etag")?,
-            last_modified: opt_text("last_modified")?,
-            unfinished: match item.0.get("unfinished") {
+            etag: opt_text(attr::ETAG)?,
+            last_modified: opt_text(attr::LAST_MODIFIED)?,
+            unfinished: match item.0.get(attr::UNFINISHED) {
                 None => false,
                 Some(AttributeValue::Bool(unfinished)) => *unfinished,
-                Some(_) => return Err(item.error("unfinished", "is not a boolean")),
+                Some(_) => return Err(item.error(attr::UNFINISHED, "is not a boolean")),
             },
-            skipped: match item.0.get("skipped") {
+            skipped: match item.0.get(attr::SKIPPED) {
                 None => BTreeMap::new(),
                 Some(AttributeValue::M(counts)) => counts
                     .iter()
@@ -176,13 +177,15 @@ impl TryFrom<&Item> for Calendar {
                         AttributeValue::N(count) => count
                             .parse()
                             .map(|count| (reason.clone(), count))
-                            .map_err(|_| item.error("skipped", "holds a count that is no number")),
-                        _ => Err(item.error("skipped", "holds a count that is no number")),
+                            .map_err(|_| {
+                                item.error(attr::SKIPPED, "holds a count that is no number")
+                            }),
+                        _ => Err(item.error(attr::SKIPPED, "holds a count that is no number")),
                     })
                     .collect::<Result<_, _>>()?,
-                Some(_) => return Err(item.error("skipped", "is not a map")),
+                Some(_) => return Err(item.error(attr::SKIPPED, "is not a map")),
             },
-            created_at: item.parsed("created_at")?,
+            created_at: item.parsed(attr::CREATED_AT)?,
         })
     }
 }
@@ -224,7 +227,8 @@ impl Store {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(Item::from(calendar).0))
-            .condition_expression("attribute_exists(pk)")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
             .build()?;
         let mut actions = vec![TransactWriteItem::builder().put(put).build()];
         if let Some(notice) = notice {
@@ -255,9 +259,11 @@ impl Store {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :calendars)")
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :calendars)")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#sk", attr::SK)
             .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":calendars", s("CALENDAR#"))
+            .expression_attribute_values(":calendars", s(keys::CALENDARS))
             .consistent_read(true);
         let items = self.query_items(query, 100).await?;
         Ok(items
@@ -284,7 +290,7 @@ impl Store {
         let items = self
             .sorted_before(
                 Some(index::HELD),
-                ("gsi3pk", "gsi3sk"),
+                (attr::GSI3PK, attr::GSI3SK),
                 shards,
                 &due_by,
                 limit,
@@ -307,14 +313,17 @@ impl Store {
                 .query()
                 .table_name(&self.table)
                 .index_name(index::HELD)
-                .key_condition_expression("gsi3pk = :pk")
+                .key_condition_expression("#gsi3pk = :pk")
+                .expression_attribute_names("#gsi3pk", attr::GSI3PK)
                 .expression_attribute_values(":pk", s(keys::calendars_to_sync(shard)))
-                .projection_expression("last_sync_at, created_at")
+                .projection_expression("#last_sync_at, #created_at")
+                .expression_attribute_names("#last_sync_at", attr::LAST_SYNC_AT)
+                .expression_attribute_names("#created_at", attr::CREATED_AT)
                 .limit(1)
                 .send()
                 .await?;
             let head = out.items().first().and_then(|item| {
-                ["last_sync_at", "created_at"]
+                [attr::LAST_SYNC_AT, attr::CREATED_AT]
                     .iter()
                     .find_map(|name| item.get(*name).and_then(|v| v.as_s().ok()))
                     .and_then(|at| at.parse::<Timestamp>().ok())
@@ -336,14 +345,15 @@ impl Store {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", attr::PK)
             .expression_attribute_values(":pk", s(keys::calendar_blocks(calendar_id)))
             .consistent_read(true);
         let mut held = BTreeMap::new();
         for item in self.query_items(query, usize::MAX).await? {
-            let unit =
-                Unit::from_key(item.string("sk")?).ok_or_else(|| item.error("sk", "is no unit"))?;
-            held.insert(unit, item.string("uid")?.to_string());
+            let unit = Unit::from_key(item.string(attr::SK)?)
+                .ok_or_else(|| item.error(attr::SK, "is no unit"))?;
+            held.insert(unit, item.string(attr::UID)?.to_string());
         }
         Ok(held)
     }
@@ -424,15 +434,17 @@ impl Store {
                         let delete = Delete::builder()
                             .table_name(&self.table)
                             .set_key(Some(lock_key(resource_id, unit)))
-                            .condition_expression("attribute_not_exists(pk) OR block_of = :cal")
+                            .condition_expression("attribute_not_exists(#pk) OR #block_of = :cal")
+                            .expression_attribute_names("#pk", attr::PK)
+                            .expression_attribute_names("#block_of", attr::BLOCK_OF)
                             .expression_attribute_values(":cal", s(calendar_id))
                             .build()?;
                         actions.push(TransactWriteItem::builder().delete(delete).build());
                     }
                     let record = Delete::builder()
                         .table_name(&self.table)
-                        .key("pk", s(keys::calendar_blocks(calendar_id)))
-                        .key("sk", s(unit.key()))
+                        .key(attr::PK, s(keys::calendar_blocks(calendar_id)))
+                        .key(attr::SK, s(unit.key()))
                         .build()?;
                     actions.push(TransactWriteItem::builder().delete(record).build());
                 }
@@ -464,17 +476,21 @@ impl Store {
         now: Timestamp,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut lock = Item(lock_key(resource_id, unit));
-        lock.put("type", s("lock"));
-        lock.put("resource_id", s(resource_id));
-        lock.put("block_of", s(calendar_id));
-        lock.put("block_uid", s(uid));
+        lock.put(attr::TYPE, s(kind::LOCK));
+        lock.put(attr::RESOURCE_ID, s(resource_id));
+        lock.put(attr::BLOCK_OF, s(calendar_id));
+        lock.put(attr::BLOCK_UID, s(uid));
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(lock.0))
             // Free: no lock, a lapsed hold's, a class's counter with no place taken, or ours.
             .condition_expression(
-                "attribute_not_exists(pk) OR block_of = :cal OR (attribute_exists(expires_at) AND expires_at <= :now) OR taken = :none",
+                "attribute_not_exists(#pk) OR #block_of = :cal OR (attribute_exists(#expires_at) AND #expires_at <= :now) OR #taken = :none",
             )
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#block_of", attr::BLOCK_OF)
+            .expression_attribute_names("#expires_at", attr::EXPIRES_AT)
+            .expression_attribute_names("#taken", attr::TAKEN)
             .expression_attribute_values(":cal", s(calendar_id))
             .expression_attribute_values(":now", epoch(now))
             .expression_attribute_values(":none", n(0))
@@ -489,8 +505,8 @@ impl Store {
         uid: &str,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut record = Item::keyed((keys::calendar_blocks(calendar_id), unit.key()));
-        record.put("type", s("block"));
-        record.put("uid", s(uid));
+        record.put(attr::TYPE, s(kind::BLOCK));
+        record.put(attr::UID, s(uid));
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(record.0))
@@ -505,8 +521,8 @@ impl Store {
         hash: &str,
     ) -> Result<(), StoreError> {
         let mut item = Item::keyed(keys::ical_token(resource_id));
-        item.put("type", s("ical_token"));
-        item.put("token_hash", s(hash));
+        item.put(attr::TYPE, s(kind::ICAL_TOKEN));
+        item.put(attr::TOKEN_HASH, s(hash));
         self.client
             .put_item()
             .table_name(&self.table)
@@ -518,7 +534,7 @@ impl Store {
 
     pub async fn ical_token_hash(&self, resource_id: &str) -> Result<Option<String>, StoreError> {
         match self.get(keys::ical_token(resource_id)).await? {
-            Some(item) => Ok(Some(item.string("token_hash")?.to_string())),
+            Some(item) => Ok(Some(item.string(attr::TOKEN_HASH)?.to_string())),
             None => Ok(None),
         }
     }
@@ -538,25 +554,34 @@ impl Store {
             .lock_items(
                 resource_id,
                 (from_key, to_key),
-                "sk, booking_id, block_of, block_uid, expires_at",
+                &[
+                    attr::SK,
+                    attr::BOOKING_ID,
+                    attr::BLOCK_OF,
+                    attr::BLOCK_UID,
+                    attr::EXPIRES_AT,
+                ],
             )
             .await?;
         for item in locks {
             if item
-                .opt_number::<i64>("expires_at")?
+                .opt_number::<i64>(attr::EXPIRES_AT)?
                 .is_some_and(|at| at <= now.as_second())
             {
                 continue;
             }
-            let Some(unit) = Unit::from_key(item.string("sk")?) else {
+            let Some(unit) = Unit::from_key(item.string(attr::SK)?) else {
                 continue;
             };
-            let owner = match (item.opt_string("booking_id")?, item.opt_string("block_of")?) {
+            let owner = match (
+                item.opt_string(attr::BOOKING_ID)?,
+                item.opt_string(attr::BLOCK_OF)?,
+            ) {
                 (Some(booking), _) => UnitOwner::Booking(booking.to_string()),
                 (None, Some(calendar)) => UnitOwner::Block {
                     calendar_id: calendar.to_string(),
                     uid: item
-                        .opt_string("block_uid")?
+                        .opt_string(attr::BLOCK_UID)?
                         .unwrap_or_default()
                         .to_string(),
                 },
@@ -591,9 +616,11 @@ impl Store {
             let (pk, sk) = keys::booking(booking_id);
             let update = Update::builder()
                 .table_name(&self.table)
-                .key("pk", s(pk))
-                .key("sk", s(sk))
-                .update_expression("SET calendar_conflicts = :list ADD version :one")
+                .key(attr::PK, s(pk))
+                .key(attr::SK, s(sk))
+                .update_expression("SET #calendar_conflicts = :list ADD #version :one")
+                .expression_attribute_names("#calendar_conflicts", attr::CALENDAR_CONFLICTS)
+                .expression_attribute_names("#version", attr::VERSION)
                 .expression_attribute_values(
                     ":list",
                     AttributeValue::L(listed.iter().map(calendar_conflict_item).collect()),
@@ -601,10 +628,13 @@ impl Store {
                 .expression_attribute_values(":one", n(1));
             let update = if version.0 == 0 {
                 update
-                    .condition_expression("attribute_exists(pk) AND attribute_not_exists(version)")
+                    .condition_expression(
+                        "attribute_exists(#pk) AND attribute_not_exists(#version)",
+                    )
+                    .expression_attribute_names("#pk", attr::PK)
             } else {
                 update
-                    .condition_expression("version = :read")
+                    .condition_expression("#version = :read")
                     .expression_attribute_values(":read", n(version.0))
             };
             let mut actions = vec![TransactWriteItem::builder().update(update.build()?).build()];

@@ -5,7 +5,8 @@ use holdfast_domain::{Resource, Venue};
 
 use crate::conditions::if_condition_held;
 use crate::item::{Item, n, s};
-use crate::{Store, StoreError, index, keys};
+use crate::keys::{self, attr};
+use crate::{Store, StoreError, index};
 
 /// A resource item's version: every replace names the version it read, so that two admins
 /// patching at once never overwrite each other.
@@ -21,7 +22,7 @@ impl Version {
 
 /// `item` as the version after `read`.
 fn versioned(mut item: Item, read: Version) -> Item {
-    item.put("version", n(read.0 + 1));
+    item.put(attr::VERSION, n(read.0 + 1));
     item
 }
 
@@ -80,7 +81,7 @@ impl Store {
         match self.get(key).await? {
             Some(item) => {
                 // Items written before versions were kept count as version 0.
-                let version = Version(item.opt_number("version")?.unwrap_or(0));
+                let version = Version(item.opt_number(attr::VERSION)?.unwrap_or(0));
                 Ok(Some((T::try_from(&item)?, version)))
             }
             None => Ok(None),
@@ -93,11 +94,13 @@ impl Store {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(versioned(item, read).0));
+            .set_item(Some(versioned(item, read).0))
+            .expression_attribute_names("#version", attr::VERSION);
         let put = if read.0 == 0 {
-            put.condition_expression("attribute_exists(pk) AND attribute_not_exists(version)")
+            put.condition_expression("attribute_exists(#pk) AND attribute_not_exists(#version)")
+                .expression_attribute_names("#pk", attr::PK)
         } else {
-            put.condition_expression("version = :read")
+            put.condition_expression("#version = :read")
                 .expression_attribute_values(":read", n(read.0))
         };
         Ok(if_condition_held(put.send().await)?.is_some())
@@ -117,7 +120,8 @@ impl Store {
             .query()
             .table_name(&self.table)
             .index_name(index::BY_OWNER)
-            .key_condition_expression("gsi1pk = :pk")
+            .key_condition_expression("#gsi1pk = :pk")
+            .expression_attribute_names("#gsi1pk", attr::GSI1PK)
             .expression_attribute_values(":pk", s(keys::venue_resources(venue_id)));
         let items = self.query_items(query, usize::MAX).await?;
         Ok(items
@@ -131,8 +135,8 @@ impl Store {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(pk))
-            .key("sk", AttributeValue::S(sk))
+            .key(attr::PK, AttributeValue::S(pk))
+            .key(attr::SK, AttributeValue::S(sk))
             .send()
             .await?;
         Ok(())
@@ -143,8 +147,8 @@ impl Store {
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(pk))
-            .key("sk", AttributeValue::S(sk))
+            .key(attr::PK, AttributeValue::S(pk))
+            .key(attr::SK, AttributeValue::S(sk))
             .consistent_read(true)
             .send()
             .await?;
@@ -156,7 +160,8 @@ impl Store {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item.0))
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
             .send()
             .await?;
         Ok(())

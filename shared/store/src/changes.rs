@@ -10,9 +10,10 @@ use jiff::{SignedDuration, Timestamp};
 use crate::bookings::{epoch, lock_key};
 use crate::catalog::Version;
 use crate::item::{Item, ItemError, n, s};
+use crate::keys::{self, attr, kind};
 use crate::locks::{Claimant, Contested};
 use crate::transact::Refused;
-use crate::{Store, StoreError, index, keys};
+use crate::{Store, StoreError, index};
 
 /// How long a provider's event id is remembered: far longer than any provider retries.
 const EVENT_MEMORY: SignedDuration = SignedDuration::from_hours(24 * 90);
@@ -70,14 +71,16 @@ impl Store {
     ) -> Result<Vec<Notice>, ChangeError> {
         let settled = &change.settlement.booking;
         let mut booking = Item::from(settled);
-        booking.put("version", n(change.version.0 + 1));
+        booking.put(attr::VERSION, n(change.version.0 + 1));
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(booking.0));
+            .set_item(Some(booking.0))
+            .expression_attribute_names("#version", attr::VERSION);
         let put = if change.version.0 == 0 {
-            put.condition_expression("attribute_exists(pk) AND attribute_not_exists(version)")
+            put.condition_expression("attribute_exists(#pk) AND attribute_not_exists(#version)")
+                .expression_attribute_names("#pk", attr::PK)
         } else {
-            put.condition_expression("version = :read")
+            put.condition_expression("#version = :read")
                 .expression_attribute_values(":read", n(change.version.0))
         };
         let mut actions = vec![
@@ -173,15 +176,18 @@ impl Store {
                 .map(Some);
         }
         let mut lock = Item(lock_key(&booking.resource_id, unit));
-        lock.put("type", s("lock"));
-        lock.put("resource_id", s(&booking.resource_id));
-        lock.put("booking_id", s(&booking.booking_id));
+        lock.put(attr::TYPE, s(kind::LOCK));
+        lock.put(attr::RESOURCE_ID, s(&booking.resource_id));
+        lock.put(attr::BOOKING_ID, s(&booking.booking_id));
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(lock.0))
             .condition_expression(
-                "booking_id = :id OR attribute_not_exists(pk) OR expires_at <= :now",
+                "#booking_id = :id OR attribute_not_exists(#pk) OR #expires_at <= :now",
             )
+            .expression_attribute_names("#booking_id", attr::BOOKING_ID)
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#expires_at", attr::EXPIRES_AT)
             .expression_attribute_values(":id", s(&booking.booking_id))
             .expression_attribute_values(":now", epoch(change.now))
             .build()?;
@@ -197,15 +203,16 @@ impl Store {
             event.provider.as_str(),
             event.event_id,
         ));
-        item.put("type", s("provider_event"));
+        item.put(attr::TYPE, s(kind::PROVIDER_EVENT));
         item.put(
-            "ttl",
+            attr::TTL,
             n(now.checked_add(EVENT_MEMORY).unwrap_or(now).as_second()),
         );
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item.0))
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
             .build()?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
@@ -233,7 +240,7 @@ impl Store {
         let items = self
             .sorted_before(
                 Some(index::REMINDERS),
-                ("gsi4pk", "gsi4sk"),
+                (attr::GSI4PK, attr::GSI4SK),
                 shards,
                 &before,
                 limit,

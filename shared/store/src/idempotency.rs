@@ -4,7 +4,8 @@
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use crate::item::{Item, n, s};
-use crate::{Store, StoreError, keys};
+use crate::keys::{self, attr, kind};
+use crate::{Store, StoreError};
 
 /// The first response to an `Idempotency-Key`, kept to answer the same request again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +32,10 @@ impl Store {
         Ok(Some(IdempotencyRecord {
             caller: caller.to_string(),
             key: key.to_string(),
-            request_hash: item.string("request_hash")?.to_string(),
-            status: item.number("status")?,
-            body: item.string("body")?.to_string(),
-            expires_at: item.number("ttl")?,
+            request_hash: item.string(attr::REQUEST_HASH)?.to_string(),
+            status: item.number(attr::STATUS)?,
+            body: item.string(attr::BODY)?.to_string(),
+            expires_at: item.number(attr::TTL)?,
         }))
     }
 
@@ -45,16 +46,17 @@ impl Store {
         booking_id: &str,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut item = Item::keyed(keys::idempotency(&record.caller, &record.key));
-        item.put("type", s("idempotency"));
-        item.put("request_hash", s(&record.request_hash));
-        item.put("status", n(record.status));
-        item.put("body", s(&record.body));
-        item.put("booking_id", s(booking_id));
-        item.put("ttl", n(record.expires_at));
+        item.put(attr::TYPE, s(kind::IDEMPOTENCY));
+        item.put(attr::REQUEST_HASH, s(&record.request_hash));
+        item.put(attr::STATUS, n(record.status));
+        item.put(attr::BODY, s(&record.body));
+        item.put(attr::BOOKING_ID, s(booking_id));
+        item.put(attr::TTL, n(record.expires_at));
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item.0))
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
             .build()?;
         Ok(TransactWriteItem::builder().put(put).build())
     }

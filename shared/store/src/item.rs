@@ -12,8 +12,7 @@ use holdfast_domain::{
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::index::HELD_SHARDS;
-use crate::keys;
+use crate::keys::{self, attr, kind};
 
 /// A stored item was not what this code writes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,8 +38,8 @@ pub(crate) fn n(value: impl ToString) -> AttributeValue {
 impl Item {
     pub(crate) fn keyed((pk, sk): (String, String)) -> Item {
         let mut item = Item::default();
-        item.put("pk", s(pk));
-        item.put("sk", s(sk));
+        item.put(attr::PK, s(pk));
+        item.put(attr::SK, s(sk));
         item
     }
 
@@ -55,7 +54,7 @@ impl Item {
     }
 
     pub(crate) fn error(&self, attribute: &str, reason: &'static str) -> ItemError {
-        let key = [self.0.get("pk"), self.0.get("sk")]
+        let key = [self.0.get(attr::PK), self.0.get(attr::SK)]
             .iter()
             .map(|v| {
                 v.and_then(|v| v.as_s().ok())
@@ -154,21 +153,21 @@ impl Item {
 impl From<&Venue> for Item {
     fn from(venue: &Venue) -> Item {
         let mut item = Item::keyed(keys::venue(&venue.venue_id));
-        item.put("type", s("venue"));
-        item.put("venue_id", s(&venue.venue_id));
-        item.put("org_id", s(&venue.org_id));
-        item.put("name", s(&venue.name));
-        item.put("time_zone", s(venue.zone.name()));
-        item.put("currency", s(venue.currency.as_str()));
-        item.put("contact_email", s(&venue.contact_email));
-        item.put("language", s(venue.language.as_str()));
+        item.put(attr::TYPE, s(kind::VENUE));
+        item.put(attr::VENUE_ID, s(&venue.venue_id));
+        item.put(attr::ORG_ID, s(&venue.org_id));
+        item.put(attr::NAME, s(&venue.name));
+        item.put(attr::TIME_ZONE, s(venue.zone.name()));
+        item.put(attr::CURRENCY, s(venue.currency.as_str()));
+        item.put(attr::CONTACT_EMAIL, s(&venue.contact_email));
+        item.put(attr::LANGUAGE, s(venue.language.as_str()));
         item.put(
-            "staff_alerts",
+            attr::STAFF_ALERTS,
             AttributeValue::Bool(venue.settings.staff_alerts),
         );
-        item.put("reminder_hours", n(venue.settings.reminder_hours));
+        item.put(attr::REMINDER_HOURS, n(venue.settings.reminder_hours));
         item.put(
-            "refund_rules",
+            attr::REFUND_RULES,
             AttributeValue::L(
                 venue
                     .settings
@@ -179,7 +178,7 @@ impl From<&Venue> for Item {
                     .collect(),
             ),
         );
-        item.put("created_at", s(format_utc(venue.created_at)));
+        item.put(attr::CREATED_AT, s(format_utc(venue.created_at)));
         item
     }
 }
@@ -187,30 +186,32 @@ impl From<&Venue> for Item {
 /// A venue's settings; a venue written before settings existed has the defaults.
 fn venue_settings_of(item: &Item) -> Result<VenueSettings, ItemError> {
     let defaults = VenueSettings::default();
-    let refund_rules = match item.0.get("refund_rules") {
+    let refund_rules = match item.0.get(attr::REFUND_RULES) {
         None => defaults.cancellation_policy.refund_rules,
-        Some(_) => item
-            .strings("refund_rules")?
-            .into_iter()
-            .map(|rule| {
-                let (hours, percent) = rule.split_once(':').unwrap_or_default();
-                match (hours.parse(), percent.parse()) {
-                    (Ok(hours_before), Ok(percent)) => Ok(RefundRule {
-                        hours_before,
-                        percent,
-                    }),
-                    _ => Err(item.error("refund_rules", "holds a rule that is not hours:percent")),
-                }
-            })
-            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            item.strings(attr::REFUND_RULES)?
+                .into_iter()
+                .map(|rule| {
+                    let (hours, percent) = rule.split_once(':').unwrap_or_default();
+                    match (hours.parse(), percent.parse()) {
+                        (Ok(hours_before), Ok(percent)) => Ok(RefundRule {
+                            hours_before,
+                            percent,
+                        }),
+                        _ => Err(item
+                            .error(attr::REFUND_RULES, "holds a rule that is not hours:percent")),
+                    }
+                })
+                .collect::<Result<_, _>>()?
+        }
     };
     Ok(VenueSettings {
-        staff_alerts: match item.0.get("staff_alerts") {
+        staff_alerts: match item.0.get(attr::STAFF_ALERTS) {
             None => defaults.staff_alerts,
-            Some(_) => item.boolean("staff_alerts")?,
+            Some(_) => item.boolean(attr::STAFF_ALERTS)?,
         },
         reminder_hours: item
-            .opt_number("reminder_hours")?
+            .opt_number(attr::REMINDER_HOURS)?
             .unwrap_or(defaults.reminder_hours),
         cancellation_policy: CancellationPolicy { refund_rules },
     })
@@ -221,18 +222,18 @@ impl TryFrom<&Item> for Venue {
 
     fn try_from(item: &Item) -> Result<Venue, ItemError> {
         Ok(Venue {
-            venue_id: item.string("venue_id")?.to_string(),
-            org_id: item.string("org_id")?.to_string(),
-            name: item.string("name")?.to_string(),
-            zone: Zone::parse(item.string("time_zone")?)
-                .ok_or_else(|| item.error("time_zone", "is no known zone"))?,
-            currency: Currency::parse(item.string("currency")?)
-                .ok_or_else(|| item.error("currency", "is not ISO 4217"))?,
-            contact_email: item.string("contact_email")?.to_string(),
-            language: Language::parse(item.string("language")?)
-                .ok_or_else(|| item.error("language", "is unknown"))?,
+            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            org_id: item.string(attr::ORG_ID)?.to_string(),
+            name: item.string(attr::NAME)?.to_string(),
+            zone: Zone::parse(item.string(attr::TIME_ZONE)?)
+                .ok_or_else(|| item.error(attr::TIME_ZONE, "is no known zone"))?,
+            currency: Currency::parse(item.string(attr::CURRENCY)?)
+                .ok_or_else(|| item.error(attr::CURRENCY, "is not ISO 4217"))?,
+            contact_email: item.string(attr::CONTACT_EMAIL)?.to_string(),
+            language: Language::parse(item.string(attr::LANGUAGE)?)
+                .ok_or_else(|| item.error(attr::LANGUAGE, "is unknown"))?,
             settings: venue_settings_of(item)?,
-            created_at: item.parsed("created_at")?,
+            created_at: item.parsed(attr::CREATED_AT)?,
         })
     }
 }
@@ -256,11 +257,11 @@ fn opening_hours_value(hours: &OpeningHours) -> AttributeValue {
 fn opening_hours_of(item: &Item) -> Result<OpeningHours, ItemError> {
     let bad = || {
         item.error(
-            "opening_hours",
+            attr::OPENING_HOURS,
             "is not a map of day to HH:MM-HH:MM strings",
         )
     };
-    let Some(AttributeValue::M(days)) = item.0.get("opening_hours") else {
+    let Some(AttributeValue::M(days)) = item.0.get(attr::OPENING_HOURS) else {
         return Err(bad());
     };
     let mut draft = OpeningHoursDraft::new();
@@ -290,41 +291,44 @@ fn opening_hours_of(item: &Item) -> Result<OpeningHours, ItemError> {
 impl From<&Resource> for Item {
     fn from(resource: &Resource) -> Item {
         let mut item = Item::keyed(keys::resource(&resource.resource_id));
-        item.put("type", s("resource"));
-        item.put("gsi1pk", s(keys::venue_resources(&resource.venue_id)));
+        item.put(attr::TYPE, s(kind::RESOURCE));
+        item.put(attr::GSI1PK, s(keys::venue_resources(&resource.venue_id)));
         item.put(
-            "gsi1sk",
+            attr::GSI1SK,
             s(format!(
                 "{}#{}",
                 format_utc(resource.created_at),
                 resource.resource_id
             )),
         );
-        item.put("resource_id", s(&resource.resource_id));
-        item.put("venue_id", s(&resource.venue_id));
-        item.put("name", s(&resource.name));
-        item.put("kind", s(resource.schedule.kind()));
-        item.put("capacity", n(resource.capacity));
-        item.put("unit_price", n(resource.unit_price.amount));
-        item.put("currency", s(resource.unit_price.currency.as_str()));
-        item.put("hold_minutes", n(resource.hold_minutes));
-        item.put("active", AttributeValue::Bool(resource.active));
-        item.put("created_at", s(format_utc(resource.created_at)));
+        item.put(attr::RESOURCE_ID, s(&resource.resource_id));
+        item.put(attr::VENUE_ID, s(&resource.venue_id));
+        item.put(attr::NAME, s(&resource.name));
+        item.put(attr::KIND, s(resource.schedule.kind()));
+        item.put(attr::CAPACITY, n(resource.capacity));
+        item.put(attr::UNIT_PRICE, n(resource.unit_price.amount));
+        item.put(attr::CURRENCY, s(resource.unit_price.currency.as_str()));
+        item.put(attr::HOLD_MINUTES, n(resource.hold_minutes));
+        item.put(attr::ACTIVE, AttributeValue::Bool(resource.active));
+        item.put(attr::CREATED_AT, s(format_utc(resource.created_at)));
         match &resource.schedule {
             Schedule::Slots(rules) => {
-                item.put("slot_minutes", n(rules.slot_minutes));
-                item.put("grid_origin", n(rules.grid_origin.minutes()));
+                item.put(attr::SLOT_MINUTES, n(rules.slot_minutes));
+                item.put(attr::GRID_ORIGIN, n(rules.grid_origin.minutes()));
                 item.put(
-                    "durations",
+                    attr::DURATIONS,
                     AttributeValue::L(rules.durations.iter().map(n).collect()),
                 );
-                item.put("opening_hours", opening_hours_value(&rules.opening_hours));
+                item.put(
+                    attr::OPENING_HOURS,
+                    opening_hours_value(&rules.opening_hours),
+                );
             }
             Schedule::Nights(rules) => {
-                item.put("check_in_time", s(rules.check_in_time.to_string()));
-                item.put("check_out_time", s(rules.check_out_time.to_string()));
-                item.put("min_nights", n(rules.min_nights));
-                item.put("max_nights", n(rules.max_nights));
+                item.put(attr::CHECK_IN_TIME, s(rules.check_in_time.to_string()));
+                item.put(attr::CHECK_OUT_TIME, s(rules.check_out_time.to_string()));
+                item.put(attr::MIN_NIGHTS, n(rules.min_nights));
+                item.put(attr::MAX_NIGHTS, n(rules.max_nights));
             }
         }
         item
@@ -339,15 +343,15 @@ impl TryFrom<&Item> for Resource {
             LocalTime::parse(item.string(name)?, false)
                 .ok_or_else(|| item.error(name, "is not HH:MM"))
         };
-        let schedule = match item.string("kind")? {
+        let schedule = match item.string(attr::KIND)? {
             "slots" => {
-                let slot_minutes = item.number("slot_minutes")?;
+                let slot_minutes = item.number(attr::SLOT_MINUTES)?;
                 let opening_hours = opening_hours_of(item)?;
-                let grid_origin = match item.opt_number::<u16>("grid_origin")? {
+                let grid_origin = match item.opt_number::<u16>(attr::GRID_ORIGIN)? {
                     Some(minutes) => LocalTime::from_minutes(minutes)
                         .filter(|t| u32::from(t.minutes()) < slot_minutes)
                         .ok_or_else(|| {
-                            item.error("grid_origin", "is not within one slot of midnight")
+                            item.error(attr::GRID_ORIGIN, "is not within one slot of midnight")
                         })?,
                     // Written before grids were stored: the grid creation would have chosen.
                     None => SlotRules::grid_origin_of(&opening_hours, slot_minutes),
@@ -355,50 +359,40 @@ impl TryFrom<&Item> for Resource {
                 Schedule::Slots(SlotRules {
                     slot_minutes,
                     grid_origin,
-                    durations: match item.0.get("durations") {
-                        Some(AttributeValue::L(list)) => {
-                            list.iter()
-                                .map(|v| {
-                                    v.as_n().ok().and_then(|n| n.parse().ok()).ok_or_else(|| {
-                                        item.error("durations", "holds a non-number")
-                                    })
+                    durations: match item.0.get(attr::DURATIONS) {
+                        Some(AttributeValue::L(list)) => list
+                            .iter()
+                            .map(|v| {
+                                v.as_n().ok().and_then(|n| n.parse().ok()).ok_or_else(|| {
+                                    item.error(attr::DURATIONS, "holds a non-number")
                                 })
-                                .collect::<Result<_, _>>()?
-                        }
-                        _ => return Err(item.error("durations", "is not a list")),
+                            })
+                            .collect::<Result<_, _>>()?,
+                        _ => return Err(item.error(attr::DURATIONS, "is not a list")),
                     },
                     opening_hours,
                 })
             }
             "nights" => Schedule::Nights(NightRules {
-                check_in_time: time("check_in_time")?,
-                check_out_time: time("check_out_time")?,
-                min_nights: item.number("min_nights")?,
-                max_nights: item.number("max_nights")?,
+                check_in_time: time(attr::CHECK_IN_TIME)?,
+                check_out_time: time(attr::CHECK_OUT_TIME)?,
+                min_nights: item.number(attr::MIN_NIGHTS)?,
+                max_nights: item.number(attr::MAX_NIGHTS)?,
             }),
-            _ => return Err(item.error("kind", "is neither slots nor nights")),
+            _ => return Err(item.error(attr::KIND, "is neither slots nor nights")),
         };
         Ok(Resource {
-            resource_id: item.string("resource_id")?.to_string(),
-            venue_id: item.string("venue_id")?.to_string(),
-            name: item.string("name")?.to_string(),
+            resource_id: item.string(attr::RESOURCE_ID)?.to_string(),
+            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            name: item.string(attr::NAME)?.to_string(),
             schedule,
-            capacity: item.number("capacity")?,
-            unit_price: item.money("unit_price", "currency")?,
-            hold_minutes: item.number("hold_minutes")?,
-            active: item.boolean("active")?,
-            created_at: item.parsed("created_at")?,
+            capacity: item.number(attr::CAPACITY)?,
+            unit_price: item.money(attr::UNIT_PRICE, attr::CURRENCY)?,
+            hold_minutes: item.number(attr::HOLD_MINUTES)?,
+            active: item.boolean(attr::ACTIVE)?,
+            created_at: item.parsed(attr::CREATED_AT)?,
         })
     }
-}
-
-/// The held-bookings shard a booking's expiry is filed under.
-pub(crate) fn held_shard(booking_id: &str) -> u32 {
-    // FNV-1a: stable across processes, unlike the std hasher.
-    let hash = booking_id.bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    hash % HELD_SHARDS
 }
 
 /// The local date a booking is listed under in its venue's day partitions.
@@ -415,17 +409,17 @@ pub(crate) fn local_day(booking: &Booking) -> String {
 impl From<&Booking> for Item {
     fn from(booking: &Booking) -> Item {
         let mut item = Item::keyed(keys::booking(&booking.booking_id));
-        item.put("type", s("booking"));
-        item.put("gsi1pk", s(keys::owner(&booking.owner)));
+        item.put(attr::TYPE, s(kind::BOOKING));
+        item.put(attr::GSI1PK, s(keys::owner(&booking.owner)));
         // Milliseconds, so that "newest first" holds within a second too.
         let created = booking.created_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ");
-        item.put("gsi1sk", s(format!("{created}#{}", booking.booking_id)));
+        item.put(attr::GSI1SK, s(format!("{created}#{}", booking.booking_id)));
         item.put(
-            "gsi2pk",
+            attr::GSI2PK,
             s(keys::venue_day(&booking.venue_id, &local_day(booking))),
         );
         item.put(
-            "gsi2sk",
+            attr::GSI2SK,
             s(format!(
                 "{}#{}",
                 format_utc(booking.start),
@@ -435,62 +429,62 @@ impl From<&Booking> for Item {
         if booking.status == BookingStatus::Held {
             if let Some(at) = booking.hold_expires_at {
                 item.put(
-                    "gsi3pk",
-                    s(format!("HELD#{}", held_shard(&booking.booking_id))),
+                    attr::GSI3PK,
+                    s(keys::held(keys::held_shard(&booking.booking_id))),
                 );
                 item.put(
-                    "gsi3sk",
+                    attr::GSI3SK,
                     s(format!("{}#{}", format_utc(at), booking.booking_id)),
                 );
             }
         }
         if let (BookingStatus::Confirmed, Some(at)) = (booking.status, booking.remind_at) {
             item.put(
-                "gsi4pk",
-                s(keys::reminders(held_shard(&booking.booking_id))),
+                attr::GSI4PK,
+                s(keys::reminders(keys::held_shard(&booking.booking_id))),
             );
             item.put(
-                "gsi4sk",
+                attr::GSI4SK,
                 s(format!("{}#{}", format_utc(at), booking.booking_id)),
             );
         }
-        item.put_opt("remind_at", booking.remind_at.map(|t| s(format_utc(t))));
-        item.put("booking_id", s(&booking.booking_id));
-        item.put("resource_id", s(&booking.resource_id));
-        item.put("venue_id", s(&booking.venue_id));
-        item.put("owner", s(&booking.owner));
-        item.put("status", s(booking.status.as_str()));
-        item.put("start", s(format_utc(booking.start)));
-        item.put("end", s(format_utc(booking.end)));
+        item.put_opt(attr::REMIND_AT, booking.remind_at.map(|t| s(format_utc(t))));
+        item.put(attr::BOOKING_ID, s(&booking.booking_id));
+        item.put(attr::RESOURCE_ID, s(&booking.resource_id));
+        item.put(attr::VENUE_ID, s(&booking.venue_id));
+        item.put(attr::OWNER, s(&booking.owner));
+        item.put(attr::STATUS, s(booking.status.as_str()));
+        item.put(attr::START, s(format_utc(booking.start)));
+        item.put(attr::END, s(format_utc(booking.end)));
         if let Period::Nights {
             check_in,
             check_out,
         } = booking.period
         {
-            item.put("check_in", s(check_in.to_string()));
-            item.put("check_out", s(check_out.to_string()));
+            item.put(attr::CHECK_IN, s(check_in.to_string()));
+            item.put(attr::CHECK_OUT, s(check_out.to_string()));
         }
         item.put(
-            "units",
+            attr::UNITS,
             AttributeValue::L(booking.units.iter().map(|u| s(u.key())).collect()),
         );
-        item.put("claim", s(booking.claim.as_str()));
-        item.put("price", n(booking.price.amount));
-        item.put("currency", s(booking.price.currency.as_str()));
+        item.put(attr::CLAIM, s(booking.claim.as_str()));
+        item.put(attr::PRICE, n(booking.price.amount));
+        item.put(attr::CURRENCY, s(booking.price.currency.as_str()));
         item.put_opt(
-            "hold_expires_at",
+            attr::HOLD_EXPIRES_AT,
             booking.hold_expires_at.map(|t| s(format_utc(t))),
         );
         if let Some(payment) = &booking.payment {
             put_payment(&mut item, booking, payment);
         }
-        item.put("customer_name", s(&booking.customer.name));
-        item.put("customer_email", s(&booking.customer.email));
-        item.put_opt("customer_phone", booking.customer.phone.as_ref().map(s));
-        item.put("time_zone", s(&booking.time_zone));
+        item.put(attr::CUSTOMER_NAME, s(&booking.customer.name));
+        item.put(attr::CUSTOMER_EMAIL, s(&booking.customer.email));
+        item.put_opt(attr::CUSTOMER_PHONE, booking.customer.phone.as_ref().map(s));
+        item.put(attr::TIME_ZONE, s(&booking.time_zone));
         if !booking.calendar_conflicts.is_empty() {
             item.put(
-                "calendar_conflicts",
+                attr::CALENDAR_CONFLICTS,
                 AttributeValue::L(
                     booking
                         .calendar_conflicts
@@ -500,8 +494,8 @@ impl From<&Booking> for Item {
                 ),
             );
         }
-        item.put("created_at", s(format_utc(booking.created_at)));
-        item.put("updated_at", s(format_utc(booking.updated_at)));
+        item.put(attr::CREATED_AT, s(format_utc(booking.created_at)));
+        item.put(attr::UPDATED_AT, s(format_utc(booking.updated_at)));
         item
     }
 }
@@ -510,45 +504,45 @@ impl From<&Booking> for Item {
 /// made. A refund still to ask for puts the booking on the refunds-owed list (`gsi4`, which a
 /// booking owing a refund never uses for a reminder: it is not confirmed).
 fn put_payment(item: &mut Item, booking: &Booking, payment: &Payment) {
-    item.put("payment_provider", s(payment.provider.as_str()));
-    item.put("payment_status", s(payment.status().as_str()));
+    item.put(attr::PAYMENT_PROVIDER, s(payment.provider.as_str()));
+    item.put(attr::PAYMENT_STATUS, s(payment.status().as_str()));
     match &payment.checkout {
         Some(Checkout::Stripe {
             payment_intent_id,
             client_secret,
         }) => {
-            item.put("checkout_id", s(payment_intent_id));
-            item.put("checkout_secret", s(client_secret));
+            item.put(attr::CHECKOUT_ID, s(payment_intent_id));
+            item.put(attr::CHECKOUT_SECRET, s(client_secret));
         }
         Some(Checkout::MercadoPago {
             preference_id,
             checkout_url,
         }) => {
-            item.put("checkout_id", s(preference_id));
-            item.put("checkout_url", s(checkout_url));
+            item.put(attr::CHECKOUT_ID, s(preference_id));
+            item.put(attr::CHECKOUT_URL, s(checkout_url));
         }
         None => {}
     }
     if let Some(paid) = &payment.paid {
-        item.put("paid_id", s(&paid.payment_id));
-        item.put("paid_amount", n(paid.amount.amount));
-        item.put("paid_currency", s(paid.amount.currency.as_str()));
-        item.put("paid_at", s(format_utc(paid.at)));
+        item.put(attr::PAID_ID, s(&paid.payment_id));
+        item.put(attr::PAID_AMOUNT, n(paid.amount.amount));
+        item.put(attr::PAID_CURRENCY, s(paid.amount.currency.as_str()));
+        item.put(attr::PAID_AT, s(format_utc(paid.at)));
     }
     if payment.failed {
-        item.put("payment_failed", AttributeValue::Bool(true));
+        item.put(attr::PAYMENT_FAILED, AttributeValue::Bool(true));
     }
-    item.put("refund_due", n(payment.refund_due));
-    item.put("refund_requested", n(payment.refund_requested));
-    item.put("refunded", n(payment.refunded));
-    item.put_opt("refund_percent", payment.refund_percent.map(n));
+    item.put(attr::REFUND_DUE, n(payment.refund_due));
+    item.put(attr::REFUND_REQUESTED, n(payment.refund_requested));
+    item.put(attr::REFUNDED, n(payment.refunded));
+    item.put_opt(attr::REFUND_PERCENT, payment.refund_percent.map(n));
     if payment.refund_to_request(&booking.booking_id).is_some() {
         item.put(
-            "gsi4pk",
-            s(keys::refunds_owed(held_shard(&booking.booking_id))),
+            attr::GSI4PK,
+            s(keys::refunds_owed(keys::held_shard(&booking.booking_id))),
         );
         item.put(
-            "gsi4sk",
+            attr::GSI4SK,
             s(format!(
                 "{}#{}",
                 format_utc(booking.updated_at),
@@ -560,15 +554,15 @@ fn put_payment(item: &mut Item, booking: &Booking, payment: &Payment) {
 
 pub(crate) fn calendar_conflict_item(conflict: &BookingCalendarConflict) -> AttributeValue {
     AttributeValue::M(HashMap::from([
-        ("calendar_id".to_string(), s(&conflict.calendar_id)),
-        ("name".to_string(), s(&conflict.name)),
-        ("start".to_string(), s(format_utc(conflict.start))),
-        ("end".to_string(), s(format_utc(conflict.end))),
+        (attr::CALENDAR_ID.to_string(), s(&conflict.calendar_id)),
+        (attr::NAME.to_string(), s(&conflict.name)),
+        (attr::START.to_string(), s(format_utc(conflict.start))),
+        (attr::END.to_string(), s(format_utc(conflict.end))),
     ]))
 }
 
 fn read_calendar_conflicts(item: &Item) -> Result<Vec<BookingCalendarConflict>, ItemError> {
-    let Some(AttributeValue::L(values)) = item.0.get("calendar_conflicts") else {
+    let Some(AttributeValue::L(values)) = item.0.get(attr::CALENDAR_CONFLICTS) else {
         return Ok(Vec::new());
     };
     values
@@ -576,22 +570,22 @@ fn read_calendar_conflicts(item: &Item) -> Result<Vec<BookingCalendarConflict>, 
         .map(|value| {
             let map = value
                 .as_m()
-                .map_err(|_| item.error("calendar_conflicts", "holds a non-map"))?;
+                .map_err(|_| item.error(attr::CALENDAR_CONFLICTS, "holds a non-map"))?;
             let text = |name: &str| {
-                map.get(name)
-                    .and_then(|v| v.as_s().ok())
-                    .ok_or_else(|| item.error("calendar_conflicts", "holds an incomplete conflict"))
+                map.get(name).and_then(|v| v.as_s().ok()).ok_or_else(|| {
+                    item.error(attr::CALENDAR_CONFLICTS, "holds an incomplete conflict")
+                })
             };
             let instant = |name: &str| {
-                text(name)?
-                    .parse::<Timestamp>()
-                    .map_err(|_| item.error("calendar_conflicts", "holds an unreadable instant"))
+                text(name)?.parse::<Timestamp>().map_err(|_| {
+                    item.error(attr::CALENDAR_CONFLICTS, "holds an unreadable instant")
+                })
             };
             Ok(BookingCalendarConflict {
-                calendar_id: text("calendar_id")?.to_string(),
-                name: text("name")?.to_string(),
-                start: instant("start")?,
-                end: instant("end")?,
+                calendar_id: text(attr::CALENDAR_ID)?.to_string(),
+                name: text(attr::NAME)?.to_string(),
+                start: instant(attr::START)?,
+                end: instant(attr::END)?,
             })
         })
         .collect()
@@ -599,13 +593,13 @@ fn read_calendar_conflicts(item: &Item) -> Result<Vec<BookingCalendarConflict>, 
 
 fn read_payment(item: &Item, provider: &str, price: Money) -> Result<Payment, ItemError> {
     let provider = PaymentProvider::parse(provider)
-        .ok_or_else(|| item.error("payment_provider", "is unknown"))?;
+        .ok_or_else(|| item.error(attr::PAYMENT_PROVIDER, "is unknown"))?;
     let mut payment = Payment::pending(provider, price);
-    if let Some(id) = item.opt_string("checkout_id")? {
+    if let Some(id) = item.opt_string(attr::CHECKOUT_ID)? {
         payment.checkout = match (
             provider,
-            item.opt_string("checkout_secret")?,
-            item.opt_string("checkout_url")?,
+            item.opt_string(attr::CHECKOUT_SECRET)?,
+            item.opt_string(attr::CHECKOUT_URL)?,
         ) {
             (PaymentProvider::Stripe, Some(secret), _) => Some(Checkout::Stripe {
                 payment_intent_id: id.to_string(),
@@ -615,21 +609,21 @@ fn read_payment(item: &Item, provider: &str, price: Money) -> Result<Payment, It
                 preference_id: id.to_string(),
                 checkout_url: url.to_string(),
             }),
-            _ => return Err(item.error("checkout_id", "has no secret or url of its provider")),
+            _ => return Err(item.error(attr::CHECKOUT_ID, "has no secret or url of its provider")),
         };
     }
-    if let Some(id) = item.opt_string("paid_id")? {
+    if let Some(id) = item.opt_string(attr::PAID_ID)? {
         payment.paid = Some(Paid {
             payment_id: id.to_string(),
-            amount: item.money("paid_amount", "paid_currency")?,
-            at: item.parsed("paid_at")?,
+            amount: item.money(attr::PAID_AMOUNT, attr::PAID_CURRENCY)?,
+            at: item.parsed(attr::PAID_AT)?,
         });
     }
-    payment.failed = item.opt_bool("payment_failed")?.unwrap_or(false);
-    payment.refund_due = item.opt_number("refund_due")?.unwrap_or(0);
-    payment.refund_requested = item.opt_number("refund_requested")?.unwrap_or(0);
-    payment.refunded = item.opt_number("refunded")?.unwrap_or(0);
-    payment.refund_percent = item.opt_number("refund_percent")?;
+    payment.failed = item.opt_bool(attr::PAYMENT_FAILED)?.unwrap_or(false);
+    payment.refund_due = item.opt_number(attr::REFUND_DUE)?.unwrap_or(0);
+    payment.refund_requested = item.opt_number(attr::REFUND_REQUESTED)?.unwrap_or(0);
+    payment.refunded = item.opt_number(attr::REFUNDED)?.unwrap_or(0);
+    payment.refund_percent = item.opt_number(attr::REFUND_PERCENT)?;
     Ok(payment)
 }
 
@@ -637,11 +631,11 @@ impl TryFrom<&Item> for Booking {
     type Error = ItemError;
 
     fn try_from(item: &Item) -> Result<Booking, ItemError> {
-        let start: Timestamp = item.parsed("start")?;
-        let end: Timestamp = item.parsed("end")?;
+        let start: Timestamp = item.parsed(attr::START)?;
+        let end: Timestamp = item.parsed(attr::END)?;
         let period = match (
-            item.opt_parsed::<Date>("check_in")?,
-            item.opt_parsed::<Date>("check_out")?,
+            item.opt_parsed::<Date>(attr::CHECK_IN)?,
+            item.opt_parsed::<Date>(attr::CHECK_OUT)?,
         ) {
             (Some(check_in), Some(check_out)) => Period::Nights {
                 check_in,
@@ -650,47 +644,47 @@ impl TryFrom<&Item> for Booking {
             _ => Period::Slots { start, end },
         };
         let units = item
-            .strings("units")?
+            .strings(attr::UNITS)?
             .into_iter()
             .map(|k| {
-                Unit::from_key(k).ok_or_else(|| item.error("units", "holds an unreadable unit"))
+                Unit::from_key(k).ok_or_else(|| item.error(attr::UNITS, "holds an unreadable unit"))
             })
             .collect::<Result<_, _>>()?;
-        let price = item.money("price", "currency")?;
-        let payment = match item.opt_string("payment_provider")? {
+        let price = item.money(attr::PRICE, attr::CURRENCY)?;
+        let payment = match item.opt_string(attr::PAYMENT_PROVIDER)? {
             None => None,
             Some(provider) => Some(read_payment(item, provider, price)?),
         };
         Ok(Booking {
-            booking_id: item.string("booking_id")?.to_string(),
-            resource_id: item.string("resource_id")?.to_string(),
-            venue_id: item.string("venue_id")?.to_string(),
-            owner: item.string("owner")?.to_string(),
-            status: BookingStatus::parse(item.string("status")?)
-                .ok_or_else(|| item.error("status", "is unknown"))?,
+            booking_id: item.string(attr::BOOKING_ID)?.to_string(),
+            resource_id: item.string(attr::RESOURCE_ID)?.to_string(),
+            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            owner: item.string(attr::OWNER)?.to_string(),
+            status: BookingStatus::parse(item.string(attr::STATUS)?)
+                .ok_or_else(|| item.error(attr::STATUS, "is unknown"))?,
             period,
             start,
             end,
             units,
-            claim: Claim::parse(item.string("claim")?)
-                .ok_or_else(|| item.error("claim", "is neither whole nor place"))?,
+            claim: Claim::parse(item.string(attr::CLAIM)?)
+                .ok_or_else(|| item.error(attr::CLAIM, "is neither whole nor place"))?,
             price,
-            hold_expires_at: item.opt_parsed("hold_expires_at")?,
+            hold_expires_at: item.opt_parsed(attr::HOLD_EXPIRES_AT)?,
             // A reminder taken off the due list is due no more.
-            remind_at: match item.opt_string("reminder_settled_at")? {
+            remind_at: match item.opt_string(attr::REMINDER_SETTLED_AT)? {
                 Some(_) => None,
-                None => item.opt_parsed("remind_at")?,
+                None => item.opt_parsed(attr::REMIND_AT)?,
             },
             payment,
             customer: Customer {
-                name: item.string("customer_name")?.to_string(),
-                email: item.string("customer_email")?.to_string(),
-                phone: item.opt_string("customer_phone")?.map(str::to_string),
+                name: item.string(attr::CUSTOMER_NAME)?.to_string(),
+                email: item.string(attr::CUSTOMER_EMAIL)?.to_string(),
+                phone: item.opt_string(attr::CUSTOMER_PHONE)?.map(str::to_string),
             },
-            time_zone: item.string("time_zone")?.to_string(),
+            time_zone: item.string(attr::TIME_ZONE)?.to_string(),
             calendar_conflicts: read_calendar_conflicts(item)?,
-            created_at: item.parsed("created_at")?,
-            updated_at: item.parsed("updated_at")?,
+            created_at: item.parsed(attr::CREATED_AT)?,
+            updated_at: item.parsed(attr::UPDATED_AT)?,
         })
     }
 }

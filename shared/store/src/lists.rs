@@ -4,8 +4,9 @@
 use holdfast_domain::{Booking, BookingStatus};
 
 use crate::item::{Item, s};
+use crate::keys::{self, attr};
 use crate::page::{ListId, Page, Position};
-use crate::{Store, StoreError, index, keys};
+use crate::{Store, StoreError, index};
 
 impl Store {
     /// A caller's bookings, newest first.
@@ -23,7 +24,7 @@ impl Store {
                 if position.day.is_some() {
                     return Err(StoreError::BadCursor);
                 }
-                position.start_key(("gsi1pk", &partition), "gsi1sk")?
+                position.start_key((attr::GSI1PK, &partition), attr::GSI1SK)?
             }
             None => None,
         };
@@ -32,7 +33,8 @@ impl Store {
             .query()
             .table_name(&self.table)
             .index_name(index::BY_OWNER)
-            .key_condition_expression("gsi1pk = :pk")
+            .key_condition_expression("#gsi1pk = :pk")
+            .expression_attribute_names("#gsi1pk", attr::GSI1PK)
             .expression_attribute_values(":pk", s(&partition))
             .scan_index_forward(false)
             .limit(i32::try_from(limit).unwrap_or(100))
@@ -46,7 +48,7 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let next = out
             .last_evaluated_key()
-            .map(|k| Position::after_key(None, k, "gsi1sk").encode(&list));
+            .map(|k| Position::after_key(None, k, attr::GSI1SK).encode(&list));
         Ok(Page { items, next })
     }
 
@@ -77,7 +79,7 @@ impl Store {
         for (at, day) in days.iter().enumerate().skip(first_day) {
             let partition = keys::venue_day(venue_id, day);
             let mut start = match resume.take() {
-                Some(position) => position.start_key(("gsi2pk", &partition), "gsi2sk")?,
+                Some(position) => position.start_key((attr::GSI2PK, &partition), attr::GSI2SK)?,
                 None => None,
             };
             loop {
@@ -87,14 +89,15 @@ impl Store {
                     .query()
                     .table_name(&self.table)
                     .index_name(index::BY_VENUE_DAY)
-                    .key_condition_expression("gsi2pk = :pk")
+                    .key_condition_expression("#gsi2pk = :pk")
+                    .expression_attribute_names("#gsi2pk", attr::GSI2PK)
                     .expression_attribute_values(":pk", s(&partition))
                     .limit(i32::try_from(remaining).unwrap_or(100))
                     .set_exclusive_start_key(start.take());
                 if let Some(status) = status {
                     query = query
                         .filter_expression("#status = :status")
-                        .expression_attribute_names("#status", "status")
+                        .expression_attribute_names("#status", attr::STATUS)
                         .expression_attribute_values(":status", s(status.as_str()));
                 }
                 let out = query.send().await?;
@@ -105,7 +108,7 @@ impl Store {
                 if items.len() >= limit {
                     let next = match (&last, days.get(at + 1)) {
                         (Some(key), _) => {
-                            Some(Position::after_key(Some(day.clone()), key, "gsi2sk"))
+                            Some(Position::after_key(Some(day.clone()), key, attr::GSI2SK))
                         }
                         (None, Some(next_day)) => Some(Position {
                             day: Some(next_day.clone()),

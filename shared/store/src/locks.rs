@@ -8,7 +8,8 @@ use holdfast_domain::{Booking, Claim, Unit};
 use jiff::Timestamp;
 
 use crate::item::{Item, ItemError, s};
-use crate::{Store, StoreError, keys};
+use crate::keys::{self, attr};
+use crate::{Store, StoreError};
 
 /// Keys one `BatchGetItem` may ask for.
 const KEYS_PER_READ: usize = 100;
@@ -18,8 +19,8 @@ const READ_ROUNDS: u32 = 5;
 
 pub(crate) fn lock_key(resource_id: &str, unit: &Unit) -> HashMap<String, AttributeValue> {
     HashMap::from([
-        ("pk".to_string(), s(keys::locks(resource_id))),
-        ("sk".to_string(), s(unit.key())),
+        (attr::PK.to_string(), s(keys::locks(resource_id))),
+        (attr::SK.to_string(), s(unit.key())),
     ])
 }
 
@@ -53,10 +54,10 @@ impl TryFrom<&Item> for LockRead {
 
     fn try_from(item: &Item) -> Result<LockRead, ItemError> {
         Ok(LockRead {
-            booking_id: item.opt_string("booking_id")?.map(str::to_string),
-            block_of: item.opt_string("block_of")?.map(str::to_string),
-            expires_at: item.opt_number("expires_at")?,
-            taken: item.opt_number("taken")?,
+            booking_id: item.opt_string(attr::BOOKING_ID)?.map(str::to_string),
+            block_of: item.opt_string(attr::BLOCK_OF)?.map(str::to_string),
+            expires_at: item.opt_number(attr::EXPIRES_AT)?,
+            taken: item.opt_number(attr::TAKEN)?,
         })
     }
 }
@@ -176,7 +177,12 @@ impl Store {
                 KeysAndAttributes::builder()
                     .set_keys(Some(keys))
                     .consistent_read(true)
-                    .projection_expression("sk, booking_id, block_of, expires_at, taken")
+                    .projection_expression("#sk, #booking_id, #block_of, #expires_at, #taken")
+                    .expression_attribute_names("#sk", attr::SK)
+                    .expression_attribute_names("#booking_id", attr::BOOKING_ID)
+                    .expression_attribute_names("#block_of", attr::BLOCK_OF)
+                    .expression_attribute_names("#expires_at", attr::EXPIRES_AT)
+                    .expression_attribute_names("#taken", attr::TAKEN)
                     .build()?,
             );
             let mut rounds = 0;
@@ -198,7 +204,10 @@ impl Store {
                     .flatten()
                 {
                     let item = Item(raw.clone());
-                    found.insert(item.string("sk")?.to_string(), LockRead::try_from(&item)?);
+                    found.insert(
+                        item.string(attr::SK)?.to_string(),
+                        LockRead::try_from(&item)?,
+                    );
                 }
                 wanted = out
                     .unprocessed_keys()

@@ -7,7 +7,8 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::conditions::if_condition_held;
 use crate::item::{Item, n, s};
-use crate::{Store, StoreError, keys};
+use crate::keys::{self, attr, kind};
+use crate::{Store, StoreError};
 
 /// How long mail records are kept (DynamoDB TTL): far longer than any redelivery.
 const KEEP: SignedDuration = SignedDuration::from_hours(24 * 30);
@@ -35,22 +36,27 @@ impl Store {
     ) -> Result<MailClaim, StoreError> {
         let key = keys::mail(notice_id, recipient.as_str());
         let mut item = Item::keyed(key.clone());
-        item.put("type", s("mail"));
-        item.put("status", s("sending"));
+        item.put(attr::TYPE, s(kind::MAIL));
+        item.put(attr::STATUS, s("sending"));
         item.put(
-            "lease_until",
+            attr::LEASE_UNTIL,
             n(now.checked_add(lease).unwrap_or(now).as_second()),
         );
-        item.put("ttl", n(now.checked_add(KEEP).unwrap_or(now).as_second()));
+        item.put(
+            attr::TTL,
+            n(now.checked_add(KEEP).unwrap_or(now).as_second()),
+        );
         let put = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item.0))
             .condition_expression(
-                "attribute_not_exists(pk) OR (#status = :sending AND lease_until < :now)",
+                "attribute_not_exists(#pk) OR (#status = :sending AND #lease_until < :now)",
             )
-            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#lease_until", attr::LEASE_UNTIL)
             .expression_attribute_values(":sending", s("sending"))
             .expression_attribute_values(":now", n(now.as_second()))
             .send()
@@ -58,10 +64,12 @@ impl Store {
         match if_condition_held(put)? {
             Some(_) => Ok(MailClaim::Claimed),
             None => {
-                let status = self
-                    .get(key)
-                    .await?
-                    .and_then(|item| item.opt_string("status").ok().flatten().map(str::to_string));
+                let status = self.get(key).await?.and_then(|item| {
+                    item.opt_string(attr::STATUS)
+                        .ok()
+                        .flatten()
+                        .map(str::to_string)
+                });
                 Ok(match status.as_deref() {
                     Some("sent") => MailClaim::AlreadySent,
                     _ => MailClaim::InFlight,
@@ -76,10 +84,11 @@ impl Store {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(pk))
-            .key("sk", AttributeValue::S(sk))
-            .update_expression("SET #status = :sent REMOVE lease_until")
-            .expression_attribute_names("#status", "status")
+            .key(attr::PK, AttributeValue::S(pk))
+            .key(attr::SK, AttributeValue::S(sk))
+            .update_expression("SET #status = :sent REMOVE #lease_until")
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#lease_until", attr::LEASE_UNTIL)
             .expression_attribute_values(":sent", s("sent"))
             .send()
             .await?;
@@ -97,10 +106,10 @@ impl Store {
             .client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(pk))
-            .key("sk", AttributeValue::S(sk))
+            .key(attr::PK, AttributeValue::S(pk))
+            .key(attr::SK, AttributeValue::S(sk))
             .condition_expression("#status = :sending")
-            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_values(":sending", s("sending"))
             .send()
             .await;

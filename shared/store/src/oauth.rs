@@ -2,8 +2,6 @@
 //! 15 minutes) and the accounts whose tokens the refresh job renews, with its failures and the
 //! alert that the third in a row writes to the outbox.
 
-use std::fmt::Write as _;
-
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use holdfast_domain::oauth::ALERT_AFTER;
@@ -13,26 +11,18 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::account_item;
 use crate::conditions::if_condition_held;
-use crate::item::{Item, ItemError, held_shard, n, s};
+use crate::item::{Item, ItemError, n, s};
+use crate::keys::{self, attr, kind};
 use crate::transact::{Backoff, Refused};
-use crate::{Store, StoreError, index, keys};
+use crate::{Store, StoreError, index};
 
 /// How long a pending connect is kept: longer than its state verifies (10 minutes), so that
 /// a state still good always finds its verifier; DynamoDB's TTL purges it afterwards.
 pub const PENDING_CONNECT_LIFETIME: SignedDuration = SignedDuration::from_secs(15 * 60);
 
-/// How many partitions the refresh list spreads over: few accounts, written rarely.
-pub const TOKEN_SHARDS: u32 = 4;
-
 /// The refresh list shares `gsi3` with the held bookings: its own partitions (`TOKENS#…`),
 /// so neither job ever reads the other's items.
 const TOKENS_INDEX: &str = index::HELD;
-
-/// The refresh-list shard of a venue's account.
-pub(crate) fn tokens_shard(venue_id: &str) -> u32 {
-    // The same stable hash as the held bookings' shards, over fewer partitions.
-    held_shard(venue_id) % TOKEN_SHARDS
-}
 
 /// A connect started by an admin and not yet finished: the venue it is for and the PKCE
 /// verifier that alone can redeem its authorization code. The verifier never leaves the
@@ -71,13 +61,13 @@ impl PendingConnect {
 impl From<&PendingConnect> for Item {
     fn from(pending: &PendingConnect) -> Item {
         let mut item = Item::keyed(keys::oauth_state(&pending.nonce));
-        item.put("type", s("oauth_state"));
-        item.put("nonce", s(&pending.nonce));
-        item.put("venue_id", s(&pending.venue_id));
-        item.put("code_verifier", s(pending.code_verifier.expose()));
-        item.put("started_by", s(&pending.started_by));
-        item.put("expires_at", s(format_utc(pending.expires_at)));
-        item.put("ttl", n(pending.expires_at.as_second()));
+        item.put(attr::TYPE, s(kind::OAUTH_STATE));
+        item.put(attr::NONCE, s(&pending.nonce));
+        item.put(attr::VENUE_ID, s(&pending.venue_id));
+        item.put(attr::CODE_VERIFIER, s(pending.code_verifier.expose()));
+        item.put(attr::STARTED_BY, s(&pending.started_by));
+        item.put(attr::EXPIRES_AT, s(format_utc(pending.expires_at)));
+        item.put(attr::TTL, n(pending.expires_at.as_second()));
         item
     }
 }
@@ -87,11 +77,11 @@ impl TryFrom<&Item> for PendingConnect {
 
     fn try_from(item: &Item) -> Result<PendingConnect, ItemError> {
         Ok(PendingConnect {
-            nonce: item.string("nonce")?.to_string(),
-            venue_id: item.string("venue_id")?.to_string(),
-            code_verifier: Secret::new(item.string("code_verifier")?),
-            started_by: item.string("started_by")?.to_string(),
-            expires_at: item.parsed("expires_at")?,
+            nonce: item.string(attr::NONCE)?.to_string(),
+            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            code_verifier: Secret::new(item.string(attr::CODE_VERIFIER)?),
+            started_by: item.string(attr::STARTED_BY)?.to_string(),
+            expires_at: item.parsed(attr::EXPIRES_AT)?,
         })
     }
 }
@@ -113,19 +103,16 @@ impl TryFrom<&Item> for DueAccount {
 
     fn try_from(item: &Item) -> Result<DueAccount, ItemError> {
         Ok(DueAccount {
-            venue_id: item.string("venue_id")?.to_string(),
-            expires_at: item.parsed("expires_at")?,
-            updated_at: item.parsed("updated_at")?,
-            refresh_failures: item.opt_number("refresh_failures")?.unwrap_or(0),
+            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            expires_at: item.parsed(attr::EXPIRES_AT)?,
+            updated_at: item.parsed(attr::UPDATED_AT)?,
+            refresh_failures: item.opt_number(attr::REFRESH_FAILURES)?.unwrap_or(0),
         })
     }
 }
 
 fn account_key(venue_id: &str) -> (String, String) {
-    (
-        keys::venue(venue_id).0,
-        format!("ACCOUNT#{}", PaymentProvider::MercadoPago.as_str()),
-    )
+    keys::account(venue_id, PaymentProvider::MercadoPago.as_str())
 }
 
 fn blob(bytes: &[u8]) -> AttributeValue {
@@ -140,9 +127,11 @@ const BEFORE_ALERT: u32 = ALERT_AFTER - 1;
 // comes from the second failure at the earliest.
 const _: () = assert!(ALERT_AFTER >= 2);
 
-/// How a failed refresh is counted (the same for the failure that alerts and those that do not).
-const COUNT_FAILURE: &str = "SET last_refresh_error = :error, last_refresh_failed_at = :at \
-                             ADD refresh_failures :one";
+/// How a failed refresh is counted (the same for the failure that alerts and those that do not),
+/// through placeholders its callers name: `#last_refresh_error`, `#last_refresh_failed_at`,
+/// `#refresh_failures`.
+const COUNT_FAILURE: &str = "SET #last_refresh_error = :error, #last_refresh_failed_at = :at \
+                             ADD #refresh_failures :one";
 
 /// How often a failure is tried again when other failures of the same credentials keep being
 /// counted between its attempts (overlapping runs): far more than can overlap.
@@ -166,13 +155,7 @@ enum Counted {
 /// same second; a run may repeat), with nothing more to store. 64 bits of the SHA-256 of the
 /// ciphertext: they tell nothing of the tokens.
 pub(crate) fn streak_of(sealed: &[u8]) -> String {
-    Sha256::digest(sealed)
-        .iter()
-        .take(8)
-        .fold(String::with_capacity(16), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    hex::encode(&Sha256::digest(sealed)[..8])
 }
 
 impl Store {
@@ -183,7 +166,8 @@ impl Store {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(Item::from(pending).0))
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
             .send()
             .await;
         if_condition_held(put)?
@@ -204,9 +188,10 @@ impl Store {
             .client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .condition_expression("attribute_exists(pk)")
+            .key(attr::PK, s(pk))
+            .key(attr::SK, s(sk))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
@@ -230,7 +215,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Result<DueAccount, ItemError>>, StoreError> {
         let mut found = Vec::new();
-        for shard in 0..TOKEN_SHARDS {
+        for shard in 0..keys::TOKEN_SHARDS {
             let remaining = limit.saturating_sub(found.len());
             if remaining == 0 {
                 break;
@@ -242,11 +227,21 @@ impl Store {
                 .query()
                 .table_name(&self.table)
                 .index_name(TOKENS_INDEX)
-                .key_condition_expression("gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to")
+                .key_condition_expression("#gsi3pk = :pk AND #gsi3sk BETWEEN :from AND :to")
+                .expression_attribute_names("#gsi3pk", attr::GSI3PK)
+                .expression_attribute_names("#gsi3sk", attr::GSI3SK)
                 .expression_attribute_values(":pk", s(keys::tokens_due(shard)))
                 .expression_attribute_values(":from", s(format_utc(alive_at)))
                 .expression_attribute_values(":to", s(format_utc(before)))
-                .projection_expression("pk, sk, venue_id, expires_at, updated_at, refresh_failures")
+                .projection_expression(
+                    "#pk, #sk, #venue_id, #expires_at, #updated_at, #refresh_failures",
+                )
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#sk", attr::SK)
+                .expression_attribute_names("#venue_id", attr::VENUE_ID)
+                .expression_attribute_names("#expires_at", attr::EXPIRES_AT)
+                .expression_attribute_names("#updated_at", attr::UPDATED_AT)
+                .expression_attribute_names("#refresh_failures", attr::REFRESH_FAILURES)
                 .limit(i32::try_from(remaining).unwrap_or(i32::MAX));
             found.extend(self.query_items(query, remaining).await?);
         }
@@ -271,7 +266,8 @@ impl Store {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(account_item(venue_id, summary, sealed).0))
-            .condition_expression("sealed = :seen")
+            .condition_expression("#sealed = :seen")
+            .expression_attribute_names("#sealed", attr::SEALED)
             .expression_attribute_values(":seen", blob(seen_sealed))
             .send()
             .await;
@@ -342,13 +338,17 @@ impl Store {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .key(attr::PK, s(pk))
+            .key(attr::SK, s(sk))
             .update_expression(COUNT_FAILURE)
             .condition_expression(
-                "sealed = :seen AND \
-                 (attribute_not_exists(refresh_failures) OR refresh_failures <> :before_alert)",
+                "#sealed = :seen AND \
+                 (attribute_not_exists(#refresh_failures) OR #refresh_failures <> :before_alert)",
             )
+            .expression_attribute_names("#last_refresh_error", attr::LAST_REFRESH_ERROR)
+            .expression_attribute_names("#last_refresh_failed_at", attr::LAST_REFRESH_FAILED_AT)
+            .expression_attribute_names("#refresh_failures", attr::REFRESH_FAILURES)
+            .expression_attribute_names("#sealed", attr::SEALED)
             .expression_attribute_values(":error", s(error))
             .expression_attribute_values(":at", s(format_utc(at)))
             .expression_attribute_values(":one", n(1))
@@ -360,7 +360,7 @@ impl Store {
         match updated {
             Ok(out) => {
                 let item = Item(out.attributes.unwrap_or_default());
-                Ok(Counted::Now(item.number("refresh_failures")?))
+                Ok(Counted::Now(item.number(attr::REFRESH_FAILURES)?))
             }
             Err(err) => match err.as_service_error() {
                 Some(e) if e.is_conditional_check_failed_exception() => Ok(Counted::Refused),
@@ -383,10 +383,14 @@ impl Store {
         let (pk, sk) = account_key(venue_id);
         let update = Update::builder()
             .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .key(attr::PK, s(pk))
+            .key(attr::SK, s(sk))
             .update_expression(COUNT_FAILURE)
-            .condition_expression("sealed = :seen AND refresh_failures = :before_alert")
+            .condition_expression("#sealed = :seen AND #refresh_failures = :before_alert")
+            .expression_attribute_names("#last_refresh_error", attr::LAST_REFRESH_ERROR)
+            .expression_attribute_names("#last_refresh_failed_at", attr::LAST_REFRESH_FAILED_AT)
+            .expression_attribute_names("#refresh_failures", attr::REFRESH_FAILURES)
+            .expression_attribute_names("#sealed", attr::SEALED)
             .expression_attribute_values(":error", s(error))
             .expression_attribute_values(":at", s(format_utc(at)))
             .expression_attribute_values(":one", n(1))
@@ -400,7 +404,7 @@ impl Store {
     async fn still_sealed(&self, venue_id: &str, seen_sealed: &[u8]) -> Result<bool, StoreError> {
         let item = self.get(account_key(venue_id)).await?;
         Ok(matches!(
-            item.as_ref().and_then(|i| i.0.get("sealed")),
+            item.as_ref().and_then(|i| i.0.get(attr::SEALED)),
             Some(AttributeValue::B(sealed)) if sealed.as_ref() == seen_sealed
         ))
     }
@@ -413,15 +417,17 @@ impl Store {
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .projection_expression("pk, refresh_failures")
+            .key(attr::PK, s(pk))
+            .key(attr::SK, s(sk))
+            .projection_expression("#pk, #refresh_failures")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#refresh_failures", attr::REFRESH_FAILURES)
             .consistent_read(true)
             .send()
             .await?;
         match out.item {
             Some(item) => Ok(Some(
-                Item(item).opt_number("refresh_failures")?.unwrap_or(0),
+                Item(item).opt_number(attr::REFRESH_FAILURES)?.unwrap_or(0),
             )),
             None => Ok(None),
         }
@@ -502,10 +508,10 @@ mod tests {
     #[test]
     fn accounts_spread_over_the_token_shards() {
         let shards: std::collections::HashSet<u32> = (0..64)
-            .map(|i| tokens_shard(&format!("ven_{i:032x}")))
+            .map(|i| keys::tokens_shard(&format!("ven_{i:032x}")))
             .collect();
-        assert!(shards.iter().all(|s| *s < TOKEN_SHARDS));
-        assert_eq!(shards.len(), TOKEN_SHARDS as usize);
+        assert!(shards.iter().all(|s| *s < keys::TOKEN_SHARDS));
+        assert_eq!(shards.len(), keys::TOKEN_SHARDS as usize);
         assert_eq!(keys::tokens_due(3), "TOKENS#3");
     }
 

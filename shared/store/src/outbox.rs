@@ -7,7 +7,8 @@ use holdfast_domain::{About, Notice, NoticeKind};
 use jiff::Timestamp;
 
 use crate::item::{Item, ItemError, s};
-use crate::{Store, StoreError, keys};
+use crate::keys::{self, attr, kind};
+use crate::{Store, StoreError};
 
 /// Partitions the outbox spreads over, so that a busy hour never makes one hot key.
 pub const OUTBOX_SHARDS: u32 = 4;
@@ -35,22 +36,22 @@ fn key(notice: &Notice) -> (String, String) {
 impl From<&Notice> for Item {
     fn from(notice: &Notice) -> Item {
         let mut item = Item::keyed(key(notice));
-        item.put("type", s("notice"));
-        item.put("notice_id", s(&notice.notice_id));
-        item.put("kind", s(notice.kind.as_str()));
+        item.put(attr::TYPE, s(kind::NOTICE));
+        item.put(attr::NOTICE_ID, s(&notice.notice_id));
+        item.put(attr::KIND, s(notice.kind.as_str()));
         // A booking notice is the item it always was; others name their venue or calendar.
         match &notice.about {
-            About::Booking(booking_id) => item.put("booking_id", s(booking_id)),
-            About::Venue(venue_id) => item.put("venue_id", s(venue_id)),
+            About::Booking(booking_id) => item.put(attr::BOOKING_ID, s(booking_id)),
+            About::Venue(venue_id) => item.put(attr::VENUE_ID, s(venue_id)),
             About::Calendar {
                 resource_id,
                 calendar_id,
             } => {
-                item.put("resource_id", s(resource_id));
-                item.put("calendar_id", s(calendar_id));
+                item.put(attr::RESOURCE_ID, s(resource_id));
+                item.put(attr::CALENDAR_ID, s(calendar_id));
             }
         }
-        item.put("occurred_at", s(millis(notice.occurred_at)));
+        item.put(attr::OCCURRED_AT, s(millis(notice.occurred_at)));
         item
     }
 }
@@ -60,25 +61,25 @@ impl TryFrom<&Item> for Notice {
 
     fn try_from(item: &Item) -> Result<Notice, ItemError> {
         let about = match (
-            item.opt_string("venue_id")?,
-            item.opt_string("calendar_id")?,
+            item.opt_string(attr::VENUE_ID)?,
+            item.opt_string(attr::CALENDAR_ID)?,
         ) {
             (Some(venue_id), _) => About::Venue(venue_id.to_string()),
             (None, Some(calendar_id)) => About::Calendar {
-                resource_id: item.string("resource_id")?.to_string(),
+                resource_id: item.string(attr::RESOURCE_ID)?.to_string(),
                 calendar_id: calendar_id.to_string(),
             },
-            (None, None) => About::Booking(item.string("booking_id")?.to_string()),
+            (None, None) => About::Booking(item.string(attr::BOOKING_ID)?.to_string()),
         };
-        let kind = NoticeKind::parse(item.string("kind")?)
-            .ok_or_else(|| item.error("kind", "is no kind of notice"))?;
+        let kind = NoticeKind::parse(item.string(attr::KIND)?)
+            .ok_or_else(|| item.error(attr::KIND, "is no kind of notice"))?;
         Notice::read(
-            item.string("notice_id")?.to_string(),
+            item.string(attr::NOTICE_ID)?.to_string(),
             kind,
             about,
-            item.parsed("occurred_at")?,
+            item.parsed(attr::OCCURRED_AT)?,
         )
-        .map_err(|_| item.error("kind", "does not fit what the notice is about"))
+        .map_err(|_| item.error(attr::KIND, "does not fit what the notice is about"))
     }
 }
 
@@ -102,7 +103,7 @@ impl Store {
     ) -> Result<Vec<Result<Notice, ItemError>>, StoreError> {
         let shards = (0..OUTBOX_SHARDS).map(keys::outbox);
         let items = self
-            .sorted_before(None, ("pk", "sk"), shards, &millis(before), limit)
+            .sorted_before(None, (attr::PK, attr::SK), shards, &millis(before), limit)
             .await?;
         Ok(items.iter().map(Notice::try_from).collect())
     }

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 use crate::item::s;
-use crate::keys;
+use crate::keys::{self, attr};
 
 /// One page of a list and the cursor to the next, if any.
 #[derive(Debug, Clone)]
@@ -131,8 +131,8 @@ impl Position {
         Ok(Some(HashMap::from([
             (partition_attribute.to_string(), s(partition)),
             (sort_attribute.to_string(), s(after)),
-            ("pk".to_string(), s(pk)),
-            ("sk".to_string(), s(sk)),
+            (attr::PK.to_string(), s(pk)),
+            (attr::SK.to_string(), s(sk)),
         ])))
     }
 }

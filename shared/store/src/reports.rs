@@ -8,8 +8,9 @@ use holdfast_domain::{
 };
 
 use crate::item::{Item, n, s};
+use crate::keys::{self, attr, kind};
 use crate::transact::Refused;
-use crate::{Store, StoreError, keys};
+use crate::{Store, StoreError};
 
 /// The attribute a counter is stored in: `bookings.confirmed`, `payments.stripe`,
 /// `revenue.mercadopago`, `refunds.stripe`, `resource.{resource_id}.bookings|revenue|units`.
@@ -63,15 +64,16 @@ fn tally_update(
         .collect();
     let mut update = Update::builder()
         .table_name(table)
-        .key("pk", s(pk))
-        .key("sk", s(sk))
+        .key(attr::PK, s(pk))
+        .key(attr::SK, s(sk))
         .update_expression(format!(
-            "SET #type = :report, venue_id = :vid, #month = :month ADD {}",
+            "SET #type = :report, {} = :vid, #month = :month ADD {}",
+            attr::VENUE_ID,
             adds.join(", ")
         ))
-        .expression_attribute_names("#type", "type")
-        .expression_attribute_names("#month", "month")
-        .expression_attribute_values(":report", s("report"))
+        .expression_attribute_names("#type", attr::TYPE)
+        .expression_attribute_names("#month", attr::MONTH)
+        .expression_attribute_values(":report", s(kind::REPORT))
         .expression_attribute_values(":vid", s(venue_id))
         .expression_attribute_values(":month", s(delta.month.key()));
     for (i, (counter, by)) in delta.changes.iter().enumerate() {
@@ -133,7 +135,9 @@ impl Store {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :month)")
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :month)")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#sk", attr::SK)
             .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":month", s(prefix))
             .consistent_read(true);
@@ -151,7 +155,7 @@ impl Store {
 pub(crate) const REPORT_SHARDS: u32 = 8;
 
 fn report_shard(spread_by: &str) -> u32 {
-    crate::item::held_shard(spread_by) % REPORT_SHARDS
+    keys::held_shard(spread_by) % REPORT_SHARDS
 }
 
 /// The counters an item holds; a counter's attribute that is no integer is a corrupt item.

@@ -2,9 +2,8 @@
 
 use std::collections::HashMap;
 
-use holdfast_domain::{Unit, format_local};
+use holdfast_domain::{Resource, Unit, UnitSpan, Zone};
 use jiff::civil::Date;
-use serde_json::{Value, json};
 
 use super::{active_resource, venue_facts};
 use crate::app::App;
@@ -36,59 +35,59 @@ pub fn checked_range(from: Date, to: Date, max_days: i64) -> Result<Vec<Date>, A
     Ok(list)
 }
 
+/// The units of a resource over a range, each with its places left.
+#[derive(Debug)]
+pub struct Availability {
+    pub resource: Resource,
+    pub zone: Zone,
+    pub units: Vec<UnitAvailability>,
+}
+
+/// One unit and how many of its places are still for sale.
+#[derive(Debug)]
+pub struct UnitAvailability {
+    pub span: UnitSpan,
+    pub places_left: u32,
+}
+
 pub async fn availability(
     app: &App,
     resource_id: &str,
     from: Date,
     to: Date,
-) -> Result<Value, ApiError> {
+) -> Result<Availability, ApiError> {
     checked_range(from, to, MAX_DAYS)?;
     let resource = active_resource(app, resource_id).await?;
     let venue = venue_facts(app, &resource.venue_id).await?;
-    let zone = venue.zone.tz();
-    let spans = resource.units_between(from, to, zone);
-    let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
-        return Ok(
-            json!({"resource_id": resource.resource_id, "kind": resource.schedule.kind(),
-                         "time_zone": venue.zone.name(), "units": []}),
-        );
+    let spans = resource.units_between(from, to, venue.zone.tz());
+    let taken: HashMap<Unit, u32> = match (spans.first(), spans.last()) {
+        (Some(first), Some(last)) => app
+            .store
+            .taken_units(
+                &resource.resource_id,
+                &first.unit.key(),
+                &last.unit.key(),
+                app.clock.now(),
+            )
+            .await?
+            .into_iter()
+            .map(|lock| (lock.unit, lock.taken))
+            .collect(),
+        _ => HashMap::new(),
     };
-    let taken: HashMap<Unit, u32> = app
-        .store
-        .taken_units(
-            &resource.resource_id,
-            &first.unit.key(),
-            &last.unit.key(),
-            app.clock.now(),
-        )
-        .await?
+    let units = spans
         .into_iter()
-        .map(|lock| (lock.unit, lock.taken))
-        .collect();
-    let units: Vec<Value> = spans
-        .iter()
         .map(|span| {
             let used = taken.get(&span.unit).copied().unwrap_or(0);
-            let places_left = resource.capacity.saturating_sub(used);
-            let status = if places_left == 0 { "taken" } else { "free" };
-            let mut unit = match span.unit {
-                Unit::Night(date) => json!({ "date": date.to_string(), "status": status }),
-                Unit::Slot(_) => json!({
-                    "start": format_local(span.start, zone),
-                    "end": format_local(span.end, zone),
-                    "status": status,
-                }),
-            };
-            if resource.capacity > 1 {
-                unit["places_left"] = json!(places_left);
+            UnitAvailability {
+                places_left: resource.capacity.saturating_sub(used),
+                span,
             }
-            unit
         })
         .collect();
-    Ok(json!({
-        "resource_id": resource.resource_id,
-        "kind": resource.schedule.kind(),
-        "time_zone": venue.zone.name(),
-        "units": units,
-    }))
+    Ok(Availability {
+        resource,
+        zone: venue.zone.clone(),
+        units,
+    })
 }

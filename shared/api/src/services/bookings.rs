@@ -5,7 +5,7 @@ use holdfast_domain::{
     Booking, BookingDraft, BookingStatus, NewBooking, PaymentProvider, Resource, Unit, cancel,
     format_local, status_deltas,
 };
-use holdfast_store::{BookError, ChangeError, IdempotencyRecord};
+use holdfast_store::{BookError, ChangeError, IdempotencyRecord, Page};
 use jiff::SignedDuration;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -172,10 +172,7 @@ fn request_hash(body: &[u8]) -> String {
     let canonical = serde_json::from_slice::<Value>(body)
         .map(|v| v.to_string())
         .unwrap_or_default();
-    Sha256::digest(canonical.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
 fn replay(first: &IdempotencyRecord, hash: &str) -> Result<(StatusCode, Value), ApiError> {
@@ -291,7 +288,8 @@ pub async fn cancel_booking(
         let now = app.clock.now();
         shown(booking.clone(), app)
             .status
-            .after(holdfast_domain::BookingEvent::Cancel)?;
+            .after(holdfast_domain::BookingEvent::Cancel)
+            .map_err(holdfast_domain::DomainError::from)?;
         let percent = match (&venue, admin) {
             (_, true) => 100,
             (Some(venue), false) => venue.cancellation_policy.refund_percent(booking.start, now),
@@ -322,14 +320,12 @@ pub async fn my_bookings(
     caller: &Caller,
     limit: usize,
     cursor: Option<&str>,
-) -> Result<Value, ApiError> {
+) -> Result<Page<Booking>, ApiError> {
     let page = app.store.owner_bookings(&caller.sub, limit, cursor).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|b| views::booking(&shown(b, app)))
-        .collect();
-    Ok(views::page(items, page.next))
+    Ok(Page {
+        items: page.items.into_iter().map(|b| shown(b, app)).collect(),
+        next: page.next,
+    })
 }
 
 pub struct VenueBookingsQuery {
@@ -345,7 +341,7 @@ pub async fn venue_bookings(
     caller: &Caller,
     venue_id: &str,
     query: VenueBookingsQuery,
-) -> Result<Value, ApiError> {
+) -> Result<Page<Booking>, ApiError> {
     let days: Vec<String> = checked_range(query.from, query.to, MAX_LIST_DAYS)?
         .iter()
         .map(Date::to_string)
@@ -356,7 +352,7 @@ pub async fn venue_bookings(
         .map(|s| BookingStatus::parse(s).ok_or_else(|| ApiError::field("status", "must be one of held, confirmed, cancelled, expired, payment_conflict, refunded")))
         .transpose()?;
     administered_venue(app, caller, venue_id).await?;
-    let page = app
+    Ok(app
         .store
         .venue_bookings(
             venue_id,
@@ -365,7 +361,5 @@ pub async fn venue_bookings(
             query.limit,
             query.cursor.as_deref(),
         )
-        .await?;
-    let items = page.items.into_iter().map(|b| views::booking(&b)).collect();
-    Ok(views::page(items, page.next))
+        .await?)
 }

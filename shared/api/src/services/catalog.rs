@@ -2,40 +2,31 @@
 
 use std::future::Future;
 
-use holdfast_domain::{ResourceDraft, ResourcePatch, VenueDraft, VenuePatch};
-use serde_json::Value;
+use holdfast_domain::{Resource, ResourceDraft, ResourcePatch, Venue, VenueDraft, VenuePatch};
+use jiff::tz::TimeZone;
 
 use super::{administered_venue, new_id, venue_of};
 use crate::app::{App, VenueFacts};
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::views;
 
 pub async fn create_venue(
     app: &App,
     caller: &Caller,
     draft: VenueDraft,
-) -> Result<Value, ApiError> {
+) -> Result<Venue, ApiError> {
     let org_id = caller.admin_org()?.to_string();
     let venue = draft.into_venue(new_id("ven"), org_id, app.clock.now())?;
     app.store.put_venue(&venue).await?;
-    Ok(views::venue(&venue))
+    Ok(venue)
 }
 
 /// A venue and its active resources.
-pub async fn get_venue(app: &App, venue_id: &str) -> Result<Value, ApiError> {
+pub async fn get_venue(app: &App, venue_id: &str) -> Result<(Venue, Vec<Resource>), ApiError> {
     let venue = venue_of(app, venue_id).await?;
-    let resources: Vec<Value> = app
-        .store
-        .venue_resources(venue_id)
-        .await?
-        .iter()
-        .filter(|r| r.active)
-        .map(|r| views::resource(r, venue.zone.tz()))
-        .collect();
-    let mut body = views::venue(&venue);
-    body["resources"] = Value::from(resources);
-    Ok(body)
+    let mut resources = app.store.venue_resources(venue_id).await?;
+    resources.retain(|r| r.active);
+    Ok((venue, resources))
 }
 
 pub async fn create_resource(
@@ -43,7 +34,7 @@ pub async fn create_resource(
     caller: &Caller,
     venue_id: &str,
     draft: ResourceDraft,
-) -> Result<Value, ApiError> {
+) -> Result<(Resource, TimeZone), ApiError> {
     let venue = administered_venue(app, caller, venue_id).await?;
     let resource = draft.into_resource(
         new_id("res"),
@@ -52,7 +43,7 @@ pub async fn create_resource(
         app.clock.now(),
     )?;
     app.store.put_resource(&resource).await?;
-    Ok(views::resource(&resource, venue.zone.tz()))
+    Ok((resource, venue.zone.tz().clone()))
 }
 
 /// How many times a PATCH that lost a race to another admin's change is applied afresh: each
@@ -61,10 +52,10 @@ const PATCH_ATTEMPTS: u32 = 10;
 
 /// Runs `attempt` (read, apply, replace on the version read) until it lands: a change made
 /// meanwhile by someone else is read again and kept, never overwritten.
-async fn until_it_lands<F, Fut>(what: &str, mut attempt: F) -> Result<Value, ApiError>
+async fn until_it_lands<T, F, Fut>(what: &str, mut attempt: F) -> Result<T, ApiError>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Option<Value>, ApiError>>,
+    Fut: Future<Output = Result<Option<T>, ApiError>>,
 {
     for tried in 1..=PATCH_ATTEMPTS {
         if let Some(landed) = attempt().await? {
@@ -83,7 +74,7 @@ pub async fn patch_resource(
     caller: &Caller,
     resource_id: &str,
     patch: ResourcePatch,
-) -> Result<Value, ApiError> {
+) -> Result<(Resource, TimeZone), ApiError> {
     until_it_lands("resource", || async {
         let (resource, version) = app
             .store
@@ -93,7 +84,7 @@ pub async fn patch_resource(
         let venue = administered_venue(app, caller, &resource.venue_id).await?;
         let patched = resource.patched(patch.clone())?;
         let landed = app.store.replace_resource(&patched, version).await?;
-        Ok(landed.then(|| views::resource(&patched, venue.zone.tz())))
+        Ok(landed.then(|| (patched, venue.zone.tz().clone())))
     })
     .await
 }
@@ -104,7 +95,7 @@ pub async fn patch_venue(
     caller: &Caller,
     venue_id: &str,
     patch: VenuePatch,
-) -> Result<Value, ApiError> {
+) -> Result<Venue, ApiError> {
     administered_venue(app, caller, venue_id).await?;
     until_it_lands("venue", || async {
         let (venue, version) = app
@@ -119,7 +110,7 @@ pub async fn patch_venue(
             app.venues
                 .insert(std::sync::Arc::new(VenueFacts::from(&patched)));
         }
-        Ok(landed.then(|| views::venue(&patched)))
+        Ok(landed.then_some(patched))
     })
     .await
 }

@@ -1,7 +1,7 @@
 //! Connecting a venue's Mercado Pago account with OAuth (authorization code, PKCE, a signed
 //! single-use state), and the scheduled job that refreshes its tokens before they expire.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use holdfast_domain::{
     MercadoPagoAccount, Notice, OAuthError, PaymentProvider, Pkce, ProviderAccount, Secret,
@@ -12,10 +12,10 @@ use holdfast_payments::mercadopago::{Application, Tokens};
 use holdfast_store::{DueAccount, PendingConnect};
 use jiff::Timestamp;
 use serde::Serialize;
-use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::accounts::{self, AccountView};
-use super::notices;
+use super::{notices, runner};
 use super::payments::providers;
 use super::{administered_venue, venue_facts};
 use crate::app::{App, Providers};
@@ -322,42 +322,36 @@ pub async fn refresh_tokens(app: &App) -> Result<RefreshRun, ApiError> {
         return Ok(run);
     }
     let application = application(app)?;
-    let mut due = due.into_iter();
-    let mut running = JoinSet::new();
     let mut told = Vec::new();
-    loop {
-        while running.len() < IN_FLIGHT && started.elapsed() < RUN_BUDGET {
-            let Some(account) = due.next() else { break };
+    run.deferred = runner::in_flight(
+        due.into_iter().map(|a| (a.venue_id.clone(), a)),
+        IN_FLIGHT,
+        started + RUN_BUDGET,
+        |account| {
             let (app, application) = (app.clone(), application.clone());
-            running.spawn(async move {
-                let result = refresh_one(&app, &application, &account, now).await;
-                (account.venue_id, result)
-            });
-        }
-        let Some(joined) = running.join_next().await else {
-            break;
-        };
-        match joined {
-            Ok((_, Ok(Refreshed::Stored))) => run.refreshed += 1,
-            Ok((_, Ok(Refreshed::Failed(alert)))) => {
+            async move { refresh_one(&app, &application, &account, now).await }
+        },
+        |venue_id, outcome| match outcome {
+            Ok(Ok(Refreshed::Stored)) => run.refreshed += 1,
+            Ok(Ok(Refreshed::Failed(alert))) => {
                 run.failed += 1;
                 if let Some(notice) = alert {
                     run.alerted += 1;
                     told.push(notice);
                 }
             }
-            Ok((_, Ok(Refreshed::Moot))) => {}
-            Ok((venue_id, Err(err))) => {
+            Ok(Ok(Refreshed::Moot)) => {}
+            Ok(Err(err)) => {
                 run.failed += 1;
                 tracing::error!(venue_id, error = %err, "refresh-tokens could not refresh an account");
             }
             Err(panicked) => {
                 run.failed += 1;
-                tracing::error!(error = %panicked, "refresh-tokens task failed");
+                tracing::error!(venue_id, error = %panicked, "refresh-tokens task failed");
             }
-        }
-    }
-    run.deferred = due.len();
+        },
+    )
+    .await;
     // Awaited, as the other jobs do, before the function may be frozen; what the queue does
     // not take now, the outbox sweep sends.
     notices::tell(app, &told).await;

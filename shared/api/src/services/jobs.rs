@@ -1,13 +1,13 @@
 //! Scheduled jobs. Expiring holds only tidies and reports: a lapsed hold's units are free to
 //! the next booking already, because its locks carry their expiry.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use holdfast_domain::{BookingStatus, status_deltas};
 use serde::Serialize;
-use tokio::task::JoinSet;
+use tokio::time::Instant;
 
-use super::notices;
+use super::{notices, payments, runner};
 use crate::app::App;
 use crate::error::ApiError;
 
@@ -52,40 +52,37 @@ pub async fn expire_holds(app: &App) -> Result<ExpiryRun, ApiError> {
             }
         }
     }
-    let mut holds = holds.into_iter();
-    let mut running = JoinSet::new();
     let (mut expired, mut told, mut failed) = (Vec::new(), Vec::new(), 0);
-    loop {
-        while running.len() < IN_FLIGHT && started.elapsed() < RUN_BUDGET {
-            let Some(booking) = holds.next() else { break };
+    let deferred = runner::in_flight(
+        holds.into_iter().map(|b| (b.booking_id.clone(), b)),
+        IN_FLIGHT,
+        started + RUN_BUDGET,
+        |booking| {
             let store = app.store.clone();
-            running.spawn(async move {
+            async move {
                 let tally = status_deltas(&booking, Some(booking.status), BookingStatus::Expired);
-                let result = store.expire_booking(&booking, &tally, now).await;
-                (booking.booking_id, result)
-            });
-        }
-        let Some(joined) = running.join_next().await else {
-            break;
-        };
-        match joined {
-            Ok((booking_id, Ok(Some(notice)))) => {
+                store.expire_booking(&booking, &tally, now).await
+            }
+        },
+        |booking_id, outcome| match outcome {
+            Ok(Ok(Some(notice))) => {
                 tracing::info!(booking_id, "hold expired");
                 expired.push(booking_id);
                 told.push(notice);
             }
             // Paid, cancelled or expired meanwhile: nothing to do.
-            Ok((_, Ok(None))) => {}
-            Ok((booking_id, Err(err))) => {
+            Ok(Ok(None)) => {}
+            Ok(Err(err)) => {
                 failed += 1;
                 tracing::error!(booking_id, error = %err, "expire-holds could not expire a hold");
             }
             Err(panicked) => {
                 failed += 1;
-                tracing::error!(error = %panicked, "expire-holds task failed");
+                tracing::error!(booking_id, error = %panicked, "expire-holds task failed");
             }
-        }
-    }
+        },
+    )
+    .await;
     notices::tell(app, &told).await;
     Ok(ExpiryRun {
         job: "expire-holds",
@@ -93,7 +90,7 @@ pub async fn expire_holds(app: &App) -> Result<ExpiryRun, ApiError> {
         expired,
         unreadable,
         failed,
-        deferred: holds.len(),
+        deferred,
     })
 }
 
@@ -140,4 +137,39 @@ pub async fn send_reminders(app: &App) -> Result<ReminderRun, ApiError> {
     }
     notices::tell(app, &told).await;
     Ok(run)
+}
+
+/// How long one sweep spends asking providers for refunds still owed; the next asks the rest.
+const REFUND_BUDGET: Duration = Duration::from_secs(30);
+
+/// What one `publish-notices` run did.
+#[derive(Debug, Serialize)]
+pub struct SweepRun {
+    pub job: &'static str,
+    /// Notices found waiting in the outbox.
+    pub pending: usize,
+    /// Of those, the ones the queue took.
+    pub sent: usize,
+    /// Items that did not read as notices: logged and skipped.
+    pub unreadable: usize,
+    /// Refunds decided and not yet asked of the provider: the other effect that must leave.
+    pub refunds: payments::RefundSweep,
+}
+
+/// The `publish-notices` job: what must leave and has not, the outbox's notices and the
+/// refunds owed to customers.
+pub async fn publish_notices(app: &App) -> Result<SweepRun, ApiError> {
+    let outbox = notices::sweep_outbox(app).await?;
+    let refunds = if app.providers.is_some() {
+        payments::sweep_refunds(app, REFUND_BUDGET).await?
+    } else {
+        payments::RefundSweep::default()
+    };
+    Ok(SweepRun {
+        job: "publish-notices",
+        pending: outbox.pending,
+        sent: outbox.sent,
+        unreadable: outbox.unreadable,
+        refunds,
+    })
 }

@@ -12,6 +12,7 @@ pub mod notices;
 pub mod notifier;
 pub mod payments;
 pub mod reports;
+pub mod runner;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -1,12 +1,10 @@
 //! Telling: a notice written with its booking change goes to the notifications queue at once
-//! when it can, and with the next sweep of the outbox when it cannot. Either way it goes; the
-//! same sweep asks providers for refunds decided but not yet asked for.
+//! when it can, and with the next sweep of the outbox (the `publish-notices` job) when it cannot.
 
 use std::time::Duration;
 
 use holdfast_domain::Notice;
 use jiff::SignedDuration;
-use serde::Serialize;
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -16,9 +14,6 @@ const TELL_BUDGET: Duration = Duration::from_millis(1500);
 
 /// Notices younger than this may still be on their way by the request that wrote them.
 const SWEEP_AFTER: SignedDuration = SignedDuration::from_secs(30);
-
-/// How long one sweep spends asking providers for refunds still owed; the next asks the rest.
-const REFUND_BUDGET: Duration = Duration::from_secs(30);
 
 /// How many notices one sweep sends; the next takes the rest.
 const SWEEP_BATCH: usize = 500;
@@ -72,22 +67,19 @@ async fn send(app: &App, notices: &[Notice]) -> usize {
     taken.len()
 }
 
-/// What one `publish-notices` sweep did.
-#[derive(Debug, Serialize)]
-pub struct SweepRun {
-    pub job: &'static str,
+/// What one sweep of the outbox did.
+#[derive(Debug, Default)]
+pub struct OutboxSweep {
     /// Notices found waiting in the outbox.
     pub pending: usize,
     /// Of those, the ones the queue took.
     pub sent: usize,
     /// Items that did not read as notices: logged and skipped.
     pub unreadable: usize,
-    /// Refunds decided and not yet asked of the provider: the other effect that must leave.
-    pub refunds: super::payments::RefundSweep,
 }
 
 /// Sends every notice that waited in the outbox longer than a request would take to send it.
-pub async fn publish_notices(app: &App) -> Result<SweepRun, ApiError> {
+pub async fn sweep_outbox(app: &App) -> Result<OutboxSweep, ApiError> {
     if app.publisher.is_none() {
         return Err(ApiError::Internal(
             "publish-notices runs without HOLDFAST_NOTIFICATIONS_QUEUE_URL".into(),
@@ -114,16 +106,9 @@ pub async fn publish_notices(app: &App) -> Result<SweepRun, ApiError> {
             "the queue did not take every notice"
         );
     }
-    let refunds = if app.providers.is_some() {
-        super::payments::sweep_refunds(app, REFUND_BUDGET).await?
-    } else {
-        super::payments::RefundSweep::default()
-    };
-    Ok(SweepRun {
-        job: "publish-notices",
+    Ok(OutboxSweep {
         pending: notices.len() + unreadable,
         sent,
         unreadable,
-        refunds,
     })
 }

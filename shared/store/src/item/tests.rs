@@ -129,9 +129,10 @@ fn an_unreadable_item_names_the_attribute() {
 
 #[test]
 fn shards_are_stable_and_spread() {
-    assert_eq!(held_shard("bkg_1"), held_shard("bkg_1"));
-    let used: std::collections::HashSet<u32> =
-        (0..200).map(|i| held_shard(&format!("bkg_{i}"))).collect();
+    assert_eq!(keys::held_shard("bkg_1"), keys::held_shard("bkg_1"));
+    let used: std::collections::HashSet<u32> = (0..200)
+        .map(|i| keys::held_shard(&format!("bkg_{i}")))
+        .collect();
     assert_eq!(used.len() as u32, crate::index::HELD_SHARDS);
 }
 

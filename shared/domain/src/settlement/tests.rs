@@ -1,5 +1,6 @@
 use super::*;
-use crate::booking::{Customer, PaymentProvider};
+use crate::booking::Customer;
+use crate::payment::{Payment, PaymentProvider, PaymentStatus};
 use crate::money::Currency;
 use crate::units::{Period, Unit};
 use proptest::prelude::*;
