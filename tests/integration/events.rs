@@ -112,7 +112,7 @@ async fn seed(app: &App, bookings: &[&str]) {
             booking_id: id.into(),
             owner: owner.into(),
             resource: &court,
-            time_zone: venue.zone.name(),
+            time_zone: &venue.zone,
             request,
             plan,
             reminder_hours: 24,

@@ -133,7 +133,11 @@ impl<'a> AvailabilityView<'a> {
             .units
             .iter()
             .map(|unit| {
-                let status = if unit.places_left == 0 { "taken" } else { "free" };
+                let status = if unit.places_left == 0 {
+                    "taken"
+                } else {
+                    "free"
+                };
                 let places_left = (resource.capacity > 1).then_some(unit.places_left);
                 match unit.span.unit {
                     Unit::Night(date) => UnitView::Night {
@@ -179,9 +183,9 @@ pub enum UnitView {
     },
 }
 
-/// The booking's zone; a stored name the tz database no longer knows shows in UTC.
+/// The booking's zone, for its instants at the venue's offset.
 pub fn zone_of(booking: &Booking) -> TimeZone {
-    TimeZone::get(&booking.time_zone).unwrap_or(TimeZone::UTC)
+    booking.time_zone.tz().clone()
 }
 
 /// A booking as docs/api.md shows it.

@@ -11,7 +11,7 @@ use crate::booking::Booking;
 use crate::error::{DomainError, FieldErrors};
 use crate::resource::{Resource, Schedule};
 use crate::units::{Period, Unit, UnitSpan};
-use crate::venue::checked_name;
+use crate::validate::checked_name;
 
 mod conflicts;
 mod export;

@@ -103,3 +103,53 @@ impl Serialize for BookingStatus {
         serializer.serialize_str(self.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn any_status() -> impl Strategy<Value = BookingStatus> {
+        proptest::sample::select(BookingStatus::ALL.to_vec())
+    }
+
+    fn any_event() -> impl Strategy<Value = BookingEvent> {
+        proptest::sample::select(vec![
+            BookingEvent::Cancel,
+            BookingEvent::Expire,
+            BookingEvent::Pay,
+            BookingEvent::PayTooLate,
+            BookingEvent::Refund,
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn only_held_and_confirmed_bookings_hold_units_or_cancel(status in any_status()) {
+            let cancellable = status.after(BookingEvent::Cancel).is_ok();
+            prop_assert_eq!(cancellable, status.holds_units());
+        }
+
+        #[test]
+        fn a_refunded_booking_never_changes_again(event in any_event()) {
+            prop_assert!(BookingStatus::Refunded.after(event).is_err());
+        }
+
+        #[test]
+        fn statuses_round_trip_through_their_names(status in any_status()) {
+            prop_assert_eq!(BookingStatus::parse(status.as_str()), Some(status));
+        }
+    }
+
+    #[test]
+    fn an_expired_booking_cannot_be_cancelled() {
+        let err = BookingStatus::Expired
+            .after(BookingEvent::Cancel)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a booking that is expired cannot be cancelled"
+        );
+    }
+}

@@ -9,8 +9,7 @@ use serde::Deserialize;
 use crate::error::{DomainError, FieldErrors};
 use crate::money::Currency;
 use crate::settings::VenueSettings;
-pub(crate) use crate::validate::checked_name;
-use crate::validate::is_email;
+use crate::validate::{checked_name, is_email};
 
 /// An IANA time zone from the bundled tz database, remembered by its name.
 #[derive(Clone)]

@@ -399,10 +399,10 @@ impl TryFrom<&Item> for Resource {
 pub(crate) fn local_day(booking: &Booking) -> String {
     match booking.period {
         Period::Nights { check_in, .. } => check_in.to_string(),
-        Period::Slots { start, .. } => match jiff::tz::TimeZone::get(&booking.time_zone) {
-            Ok(tz) => start.to_zoned(tz).date().to_string(),
-            Err(_) => start.to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
-        },
+        Period::Slots { start, .. } => start
+            .to_zoned(booking.time_zone.tz().clone())
+            .date()
+            .to_string(),
     }
 }
 
@@ -481,7 +481,7 @@ impl From<&Booking> for Item {
         item.put(attr::CUSTOMER_NAME, s(&booking.customer.name));
         item.put(attr::CUSTOMER_EMAIL, s(&booking.customer.email));
         item.put_opt(attr::CUSTOMER_PHONE, booking.customer.phone.as_ref().map(s));
-        item.put(attr::TIME_ZONE, s(&booking.time_zone));
+        item.put(attr::TIME_ZONE, s(booking.time_zone.name()));
         if !booking.calendar_conflicts.is_empty() {
             item.put(
                 attr::CALENDAR_CONFLICTS,
@@ -681,7 +681,8 @@ impl TryFrom<&Item> for Booking {
                 email: item.string(attr::CUSTOMER_EMAIL)?.to_string(),
                 phone: item.opt_string(attr::CUSTOMER_PHONE)?.map(str::to_string),
             },
-            time_zone: item.string(attr::TIME_ZONE)?.to_string(),
+            time_zone: Zone::parse(item.string(attr::TIME_ZONE)?)
+                .ok_or_else(|| item.error(attr::TIME_ZONE, "is not a zone of the tz database"))?,
             calendar_conflicts: read_calendar_conflicts(item)?,
             created_at: item.parsed(attr::CREATED_AT)?,
             updated_at: item.parsed(attr::UPDATED_AT)?,

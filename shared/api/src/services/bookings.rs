@@ -81,7 +81,7 @@ pub async fn create_booking(
         booking_id: new_id("bkg"),
         owner: caller.sub.clone(),
         resource: &resource,
-        time_zone: venue.zone.name(),
+        time_zone: &venue.zone,
         request,
         plan,
         reminder_hours: venue.reminder_hours,

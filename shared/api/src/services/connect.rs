@@ -15,9 +15,9 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::accounts::{self, AccountView};
-use super::{notices, runner};
 use super::payments::providers;
 use super::{administered_venue, venue_facts};
+use super::{notices, runner};
 use crate::app::{App, Providers};
 use crate::caller::Caller;
 use crate::error::ApiError;

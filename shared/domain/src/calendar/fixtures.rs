@@ -93,7 +93,7 @@ pub(super) fn booking(
             email: "ana@example.com".into(),
             phone: None,
         },
-        time_zone: "Europe/Madrid".into(),
+        time_zone: crate::Zone::parse("Europe/Madrid").unwrap(),
         calendar_conflicts: Vec::new(),
         created_at: start,
         updated_at: start,

@@ -193,7 +193,7 @@ fn booking(check_in: Date, check_out: Date) -> Booking {
             email: "ana@example.com".into(),
             phone: None,
         },
-        time_zone: "America/Mexico_City".into(),
+        time_zone: crate::Zone::parse("America/Mexico_City").unwrap(),
         calendar_conflicts: Vec::new(),
         created_at: now(),
         updated_at: now(),

@@ -51,10 +51,9 @@ pub fn merge_deltas(deltas: impl IntoIterator<Item = ReportDelta>) -> Vec<Report
     merged
 }
 
-/// The booking's zone. Its name was checked when the venue was made; should it ever not
-/// resolve, UTC still counts the booking (at worst in a neighbouring month) instead of losing it.
+/// The booking's zone: its local month is the venue's.
 fn zone_of(booking: &Booking) -> TimeZone {
-    TimeZone::get(&booking.time_zone).unwrap_or(TimeZone::UTC)
+    booking.time_zone.tz().clone()
 }
 
 /// The local month a booking's time starts in: the check-in date of a stay.

@@ -71,13 +71,13 @@ pub(super) fn cabin() -> Resource {
 
 /// A new booking of `resource` as `Booking::new` makes it for `period`, in Madrid.
 pub(super) fn booking(resource: &Resource, period: Period, provider: PaymentProvider) -> Booking {
-    let time_zone = "Europe/Madrid";
-    let plan = resource.plan(period, &zone(time_zone), now()).unwrap();
+    let madrid = crate::Zone::parse("Europe/Madrid").unwrap();
+    let plan = resource.plan(period, madrid.tz(), now()).unwrap();
     Booking::new(NewBooking {
         booking_id: "bkg_1".into(),
         owner: "ana".into(),
         resource,
-        time_zone,
+        time_zone: &madrid,
         request: BookingRequest {
             period,
             customer: Customer {

@@ -1,7 +1,7 @@
 use super::*;
 use crate::booking::Customer;
-use crate::payment::{Payment, PaymentProvider, PaymentStatus};
 use crate::money::Currency;
+use crate::payment::{Payment, PaymentProvider, PaymentStatus};
 use crate::units::{Period, Unit};
 use proptest::prelude::*;
 
@@ -42,7 +42,7 @@ fn hold(claim: Claim) -> Booking {
             email: "ana@example.com".into(),
             phone: None,
         },
-        time_zone: "Europe/Madrid".into(),
+        time_zone: crate::Zone::parse("Europe/Madrid").unwrap(),
         calendar_conflicts: Vec::new(),
         created_at: at("2031-11-20T10:00:00Z"),
         updated_at: at("2031-11-20T10:00:00Z"),

@@ -53,7 +53,7 @@ fn booking(resource: &Resource, draft: serde_json::Value) -> Booking {
         booking_id: "bkg_1".into(),
         owner: "user-1".into(),
         resource,
-        time_zone: "Europe/Madrid",
+        time_zone: &holdfast_domain::Zone::parse("Europe/Madrid").unwrap(),
         request,
         plan,
         reminder_hours: 24,

@@ -1,16 +1,16 @@
 //! The scheduled `sync-calendars` job: every calendar due a sync, several at once, by the
 //! run's deadline inside its Lambda timeout.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::sync::sync_calendar;
 use crate::app::App;
 use crate::error::ApiError;
+use crate::services::runner;
 
 /// Feeds synced at once by the job: a slow one ties up one of these, never the others.
 const SYNCS_IN_FLIGHT: usize = 8;
@@ -81,15 +81,13 @@ pub async fn sync_calendars(app: &App) -> Result<SyncRun, ApiError> {
             break;
         }
         seen.extend(due.iter().map(|c| c.calendar_id.clone()));
-        let mut due = due.into_iter();
-        let mut running = JoinSet::new();
-        let mut syncing = HashMap::new();
-        loop {
-            while running.len() < SYNCS_IN_FLIGHT && started.elapsed() < JOB_BUDGET {
-                let Some(calendar) = due.next() else { break };
-                let calendar_id = calendar.calendar_id.clone();
+        run.deferred += runner::in_flight(
+            due.into_iter().map(|c| (c.calendar_id.clone(), c)),
+            SYNCS_IN_FLIGHT,
+            started + JOB_BUDGET,
+            |calendar| {
                 let app = app.clone();
-                let task = running.spawn(async move {
+                async move {
                     match sync_calendar(&app, calendar, deadline).await {
                         Ok(calendar) if calendar.unfinished => Ended::Unfinished,
                         Ok(calendar) if calendar.consecutive_failures == 0 => Ended::Synced,
@@ -100,35 +98,27 @@ pub async fn sync_calendars(app: &App) -> Result<SyncRun, ApiError> {
                             Ended::Failed
                         }
                     }
+                }
+            },
+            |calendar_id, outcome| {
+                let outcome = outcome.unwrap_or_else(|err| {
+                    tracing::error!(calendar_id, error = %err, "a calendar sync task failed");
+                    Ended::Failed
                 });
-                syncing.insert(task.id(), calendar_id);
-            }
-            let Some(joined) = running.join_next_with_id().await else {
-                break;
-            };
-            let (task, outcome) = match joined {
-                Ok(done) => done,
-                Err(err) => {
-                    tracing::error!(error = %err, "a calendar sync task failed");
-                    (err.id(), Ended::Failed)
+                unfinished.remove(&calendar_id);
+                match outcome {
+                    Ended::Synced => run.synced += 1,
+                    Ended::Failed => run.failed += 1,
+                    Ended::Removed => run.removed += 1,
+                    Ended::Unfinished => {
+                        unfinished.insert(calendar_id);
+                        return;
+                    }
                 }
-            };
-            let Some(calendar_id) = syncing.remove(&task) else {
-                continue;
-            };
-            unfinished.remove(&calendar_id);
-            match outcome {
-                Ended::Synced => run.synced += 1,
-                Ended::Failed => run.failed += 1,
-                Ended::Removed => run.removed += 1,
-                Ended::Unfinished => {
-                    unfinished.insert(calendar_id);
-                    continue;
-                }
-            }
-            ended.insert(calendar_id);
-        }
-        run.deferred += due.count();
+                ended.insert(calendar_id);
+            },
+        )
+        .await;
         if started.elapsed() >= JOB_BUDGET {
             break;
         }
