@@ -1,6 +1,7 @@
 //! `POST /v1/resources/{resource_id}/calendars`: an admin adds a feed (Airbnb, Booking.com…)
 //! whose events will take the resource's units; 201 with the calendar, `pending`.
 
+use holdfast_api::ids::ResourceId;
 use holdfast_api::services::calendars;
 use holdfast_api::{
     ApiError, App, Body, CREATED, Caller, Error, Request, Response, body_bytes, path_param,
@@ -14,7 +15,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn add_calendar(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::of(req)?;
     caller.admin_org()?;
-    let resource_id = path_param(req, "resource_id")?;
+    let resource_id = &ResourceId::from(path_param(req, "resource_id")?);
     let calendar = calendars::add_calendar(app, &caller, resource_id, body_bytes(req)?).await?;
     respond_json(CREATED, &calendar)
 }

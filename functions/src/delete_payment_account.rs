@@ -1,6 +1,7 @@
 //! `DELETE /v1/venues/{venue_id}/payment-accounts/{provider}`: the venue stops taking payments
 //! through that provider; 204.
 
+use holdfast_api::ids::VenueId;
 use holdfast_api::services::accounts;
 use holdfast_api::{ApiError, App, Body, Caller, Error, Request, Response, path_param, respond};
 
@@ -11,7 +12,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn delete_account(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::of(req)?;
     caller.admin_org()?;
-    let venue_id = path_param(req, "venue_id")?;
+    let venue_id = &VenueId::from(path_param(req, "venue_id")?);
     let provider = accounts::provider_of(path_param(req, "provider")?)?;
     accounts::delete_account(app, &caller, venue_id, provider).await?;
     let mut response = Response::new(Body::Empty);

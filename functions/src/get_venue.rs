@@ -1,5 +1,6 @@
 //! `GET /v1/venues/{venue_id}`: a venue and its active resources, for anyone.
 
+use holdfast_api::ids::VenueId;
 use holdfast_api::services::catalog;
 use holdfast_api::views::{ResourceView, VenueView, VenueWithResources};
 use holdfast_api::{
@@ -12,7 +13,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn get_venue(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     Query::of(req, &[])?;
-    let (venue, resources) = catalog::get_venue(app, path_param(req, "venue_id")?).await?;
+    let (venue, resources) = catalog::get_venue(app, &VenueId::from(path_param(req, "venue_id")?)).await?;
     let zone = venue.zone.tz();
     respond_json(
         OK,

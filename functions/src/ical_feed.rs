@@ -2,6 +2,7 @@
 //! as iCalendar, with no customer data, leaving out what the calendar `for` names imported; a
 //! wrong or rotated-out token is 404, saying nothing more.
 
+use holdfast_api::ids::ResourceId;
 use holdfast_api::services::calendars::{self, Feed};
 use holdfast_api::{ApiError, App, Body, Error, Query, Request, Response, path_param, respond};
 use lambda_http::http::{HeaderValue, StatusCode, header};
@@ -14,7 +15,7 @@ async fn ical_feed(app: &App, req: &Request) -> Result<Response<Body>, ApiError>
     let query = Query::lenient(req);
     // The route is `/ical/{resource}.ics`: API Gateway hands over `{resource}.ics`.
     let raw = path_param(req, "resource_id")?;
-    let resource_id = raw.strip_suffix(".ics").unwrap_or(raw);
+    let resource_id = &ResourceId::from(raw.strip_suffix(".ics").unwrap_or(raw));
     let if_none_match = req
         .headers()
         .get(header::IF_NONE_MATCH)

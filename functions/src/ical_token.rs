@@ -1,6 +1,7 @@
 //! `POST /v1/resources/{resource_id}/ical-token`: a new export URL for other platforms to
 //! subscribe to; the previous one stops working.
 
+use holdfast_api::ids::ResourceId;
 use holdfast_api::services::calendars;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Request, Response, path_param, respond, respond_json,
@@ -13,7 +14,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn ical_token(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::of(req)?;
     caller.admin_org()?;
-    let resource_id = path_param(req, "resource_id")?;
+    let resource_id = &ResourceId::from(path_param(req, "resource_id")?);
     respond_json(
         OK,
         &calendars::new_ical_token(app, &caller, resource_id).await?,

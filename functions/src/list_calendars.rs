@@ -1,6 +1,7 @@
 //! `GET /v1/resources/{resource_id}/calendars`: the resource's imported feeds with their sync
 //! state and conflicts.
 
+use holdfast_api::ids::ResourceId;
 use holdfast_api::services::calendars;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Query, Request, Response, path_param, respond,
@@ -15,7 +16,7 @@ async fn list_calendars(app: &App, req: &Request) -> Result<Response<Body>, ApiE
     let caller = Caller::of(req)?;
     caller.admin_org()?;
     Query::of(req, &[])?;
-    let resource_id = path_param(req, "resource_id")?;
+    let resource_id = &ResourceId::from(path_param(req, "resource_id")?);
     respond_json(
         OK,
         &calendars::list_calendars(app, &caller, resource_id).await?,

@@ -1,6 +1,7 @@
 //! `GET /v1/venues/{venue_id}/payment-accounts/mercadopago/connect`: starts connecting the
 //! venue's Mercado Pago account with OAuth; answers the authorize URL to send the admin to.
 
+use holdfast_api::ids::VenueId;
 use holdfast_api::services::connect;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Query, Request, Response, path_param, respond,
@@ -15,6 +16,6 @@ async fn mercadopago_connect(app: &App, req: &Request) -> Result<Response<Body>,
     let caller = Caller::of(req)?;
     caller.admin_org()?;
     Query::of(req, &[])?;
-    let venue_id = path_param(req, "venue_id")?;
+    let venue_id = &VenueId::from(path_param(req, "venue_id")?);
     respond_json(OK, &connect::connect_url(app, &caller, venue_id).await?)
 }

@@ -1,6 +1,7 @@
 //! `GET /v1/venues/{venue_id}/reports/monthly?month=YYYY-MM`: an admin's month of bookings,
 //! money and occupancy, as JSON or (`Accept: text/csv`) as CSV.
 
+use holdfast_api::ids::VenueId;
 use holdfast_api::services::reports;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Query, Request, Response, path_param, respond,
@@ -16,7 +17,7 @@ async fn monthly_report(app: &App, req: &Request) -> Result<Response<Body>, ApiE
     let caller = Caller::of(req)?;
     caller.admin_org()?;
     let query = Query::of(req, &["month"])?;
-    let venue_id = path_param(req, "venue_id")?;
+    let venue_id = &VenueId::from(path_param(req, "venue_id")?);
     let report = reports::monthly_report(app, &caller, venue_id, query.required("month")?).await?;
     if wants_csv(req) {
         let mut response = Response::new(Body::Text(report.to_csv()));

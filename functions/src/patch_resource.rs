@@ -1,6 +1,7 @@
 //! `PATCH /v1/resources/{resource_id}`: an admin changes price, hours, durations, hold time or
 //! the active flag.
 
+use holdfast_api::ids::ResourceId;
 use holdfast_api::services::catalog;
 use holdfast_api::views::ResourceView;
 use holdfast_api::{
@@ -15,7 +16,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn patch_resource(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::of(req)?;
     caller.admin_org()?;
-    let resource_id = path_param(req, "resource_id")?;
+    let resource_id = &ResourceId::from(path_param(req, "resource_id")?);
     let (resource, zone) = catalog::patch_resource(app, &caller, resource_id, json_body(req)?).await?;
     respond_json(OK, &ResourceView::of(&resource, &zone))
 }

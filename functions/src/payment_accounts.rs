@@ -1,6 +1,7 @@
 //! `GET /v1/venues/{venue_id}/payment-accounts`: which providers a venue has set up, with no
 //! secret.
 
+use holdfast_api::ids::VenueId;
 use holdfast_api::services::accounts;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Query, Request, Response, path_param, respond,
@@ -15,7 +16,7 @@ async fn payment_accounts(app: &App, req: &Request) -> Result<Response<Body>, Ap
     let caller = Caller::of(req)?;
     caller.admin_org()?;
     Query::of(req, &[])?;
-    let venue_id = path_param(req, "venue_id")?;
+    let venue_id = &VenueId::from(path_param(req, "venue_id")?);
     let accounts = accounts::list_accounts(app, &caller, venue_id).await?;
     respond_json(OK, &accounts)
 }

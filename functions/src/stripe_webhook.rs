@@ -1,6 +1,7 @@
 //! `POST /webhooks/stripe/{venue_id}`: Stripe tells of a venue's payments. The signature is
 //! checked with the venue's endpoint secret before anything else; each event acts once.
 
+use holdfast_api::ids::VenueId;
 use holdfast_api::services::webhooks;
 use holdfast_api::{
     ApiError, App, Body, Error, OK, Request, Response, body_bytes, path_param, respond,
@@ -18,6 +19,6 @@ async fn stripe_webhook(app: &App, req: &Request) -> Result<Response<Body>, ApiE
         .and_then(|v| v.to_str().ok());
     let body = body_bytes(req)?;
     let answer =
-        webhooks::stripe_webhook(app, path_param(req, "venue_id")?, signature, body).await?;
+        webhooks::stripe_webhook(app, &VenueId::from(path_param(req, "venue_id")?), signature, body).await?;
     respond_json(OK, &answer)
 }

@@ -2,6 +2,7 @@
 //! answers the calendar as it stands (a feed's failure is recorded on it, not an error): 200,
 //! or 202 when the feed is too big to apply within the request and the job finishes it.
 
+use holdfast_api::ids::{CalendarId, ResourceId};
 use holdfast_api::services::calendars;
 use holdfast_api::{
     ACCEPTED, ApiError, App, Body, Caller, Error, OK, Request, Response, path_param, respond,
@@ -15,8 +16,8 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn sync_calendar(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::of(req)?;
     caller.admin_org()?;
-    let resource_id = path_param(req, "resource_id")?;
-    let calendar_id = path_param(req, "calendar_id")?;
+    let resource_id = &ResourceId::from(path_param(req, "resource_id")?);
+    let calendar_id = &CalendarId::from(path_param(req, "calendar_id")?);
     match calendars::sync_now(app, &caller, resource_id, calendar_id).await? {
         calendars::SyncNow::Finished(calendar) => respond_json(OK, &calendar),
         calendars::SyncNow::Continuing(calendar) => respond_json(ACCEPTED, &calendar),

@@ -1,6 +1,7 @@
 //! `GET /v1/venues/{venue_id}/bookings?from=&to=&status=`: a venue's bookings by start date, for
 //! its admins.
 
+use holdfast_api::ids::VenueId;
 use holdfast_api::services::bookings::{self, VenueBookingsQuery};
 use holdfast_api::views::PageView;
 use holdfast_api::{
@@ -15,7 +16,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 async fn venue_bookings(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::of(req)?;
     let query = Query::of(req, &["from", "to", "status", "limit", "cursor"])?;
-    let venue_id = path_param(req, "venue_id")?;
+    let venue_id = &VenueId::from(path_param(req, "venue_id")?);
     let list = VenueBookingsQuery {
         from: query.date("from")?,
         to: query.date("to")?,

@@ -127,7 +127,7 @@ async fn a_feed_of_40000_events_is_taken_nearest_first_and_the_job_finishes_it()
     let calendar_id = calendar["calendar_id"].as_str().expect("calendar_id");
     assert_eq!(
         app.store
-            .held_blocks(calendar_id)
+            .held_blocks(&holdfast_domain::CalendarId::from(calendar_id))
             .await
             .expect("held")
             .len(),

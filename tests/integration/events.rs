@@ -195,7 +195,11 @@ async fn store_account(app: &App, account: ProviderAccount) {
         .await
         .expect("sealed");
     app.store
-        .put_account("ven_demo", &account.summary(app.clock.now()), sealed)
+        .put_account(
+            &"ven_demo".into(),
+            &account.summary(app.clock.now()),
+            sealed,
+        )
         .await
         .expect("stored");
 }
@@ -435,7 +439,7 @@ fn booking_sample_events() {
         // Priced as patch-resource leaves the court: create-booking's 2100 is three slots at 700.
         let (mut court, read) = app
             .store
-            .resource_version("res_demo_court")
+            .resource_version(&"res_demo_court".into())
             .await
             .expect("read")
             .expect("seeded");
@@ -580,7 +584,7 @@ async fn stripe_webhook_sample_events() {
 
     let paying = app
         .store
-        .booking("bkg_paying")
+        .booking(&"bkg_paying".into())
         .await
         .expect("read")
         .expect("seeded");
@@ -628,7 +632,7 @@ async fn stripe_webhook_sample_events() {
         );
         let paying = app
             .store
-            .booking("bkg_paying")
+            .booking(&"bkg_paying".into())
             .await
             .expect("read")
             .expect("seeded");
@@ -661,7 +665,7 @@ async fn mercadopago_webhook_sample_event() {
     let now = app.clock.now().as_second();
     let mp = app
         .store
-        .booking("bkg_mp")
+        .booking(&"bkg_mp".into())
         .await
         .expect("read")
         .expect("seeded");
@@ -1014,7 +1018,7 @@ async fn calendar_events(app: &App, used: &mut BTreeSet<String>) {
     }
     let failing = app
         .store
-        .calendar("res_demo_cabin", &calendar_id)
+        .calendar(&"res_demo_cabin".into(), &calendar_id.as_str().into())
         .await
         .expect("store")
         .expect("the calendar");
@@ -1047,7 +1051,7 @@ async fn calendar_events(app: &App, used: &mut BTreeSet<String>) {
         MailClaim::AlreadySent,
         "staff were mailed"
     );
-    let deliver_moot = text.replace(&notice.notice_id, "moot.calendar_failing.1");
+    let deliver_moot = text.replace(&*notice.notice_id, "moot.calendar_failing.1");
 
     let (status, _) = reply(
         "delete-calendar",
@@ -1070,7 +1074,7 @@ async fn calendar_events(app: &App, used: &mut BTreeSet<String>) {
     assert_eq!(
         app.store
             .claim_mail(
-                "moot.calendar_failing.1",
+                &"moot.calendar_failing.1".into(),
                 Recipient::Staff,
                 app.clock.now(),
                 lease

@@ -285,7 +285,7 @@ async fn redelivered_notices_mail_once_and_a_poison_notice_fails_alone() {
     let reminder = |id: &str| {
         serde_json::to_string(&Notice::new(
             NoticeKind::Reminder,
-            id,
+            &holdfast_domain::BookingId::from(id),
             jiff::Timestamp::now(),
         ))
         .expect("json")

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use holdfast_domain::VenueId;
 use holdfast_domain::{CancellationPolicy, Currency, Venue, Zone};
 
 use aws_config::BehaviorVersion;
@@ -44,7 +45,7 @@ impl Clock {
 /// refunds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VenueFacts {
-    pub venue_id: String,
+    pub venue_id: VenueId,
     pub org_id: String,
     pub zone: Zone,
     pub currency: Currency,
@@ -70,7 +71,7 @@ impl From<&Venue> for VenueFacts {
 /// skips one read of the table. The immutable facts never go stale; a changed `reminder_hours`
 /// or cancellation policy applies a minute later at most.
 #[derive(Debug, Clone, Default)]
-pub struct VenueFactsCache(Arc<RwLock<HashMap<String, CachedFacts>>>);
+pub struct VenueFactsCache(Arc<RwLock<HashMap<VenueId, CachedFacts>>>);
 
 /// Facts and when they were read.
 type CachedFacts = (Arc<VenueFacts>, Instant);
@@ -82,7 +83,7 @@ const VENUE_CACHE_TTL: Duration = Duration::from_secs(60);
 const VENUE_CACHE_LIMIT: usize = 10_000;
 
 impl VenueFactsCache {
-    pub fn get(&self, venue_id: &str) -> Option<Arc<VenueFacts>> {
+    pub fn get(&self, venue_id: &VenueId) -> Option<Arc<VenueFacts>> {
         let map = self.0.read().ok()?;
         let (facts, read_at) = map.get(venue_id)?;
         (read_at.elapsed() < VENUE_CACHE_TTL).then(|| facts.clone())
@@ -273,10 +274,10 @@ mod tests {
     #[test]
     fn the_venue_cache_remembers_and_stays_bounded() {
         let cache = VenueFactsCache::default();
-        assert!(cache.get("v1").is_none());
+        assert!(cache.get(&"v1".into()).is_none());
         cache.insert(facts("v1"));
         assert_eq!(
-            cache.get("v1").map(|f| f.org_id.clone()),
+            cache.get(&"v1".into()).map(|f| f.org_id.clone()),
             Some("org".into())
         );
         for i in 0..VENUE_CACHE_LIMIT {

@@ -13,6 +13,7 @@ pub use app::{App, Clock, Providers, VenueFacts, sdk_config};
 pub use caller::Caller;
 pub use config::{CalendarsConfig, Config, ConfigError, PaymentsConfig, Timeouts};
 pub use error::ApiError;
+pub use holdfast_domain::ids;
 pub use http::{
     ACCEPTED, CREATED, NO_CONTENT, OK, Query, body_bytes, json_body, path_param, request_id,
     respond, respond_json,

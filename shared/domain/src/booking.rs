@@ -6,6 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, FieldErrors};
+use crate::ids::{BookingId, CalendarId, ResourceId, VenueId};
 use crate::money::Money;
 use crate::payment::{Payment, PaymentProvider};
 use crate::resource::Schedule;
@@ -67,7 +68,7 @@ pub struct CustomerDraft {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BookingDraft {
-    pub resource_id: String,
+    pub resource_id: ResourceId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,9 +208,9 @@ fn date(raw: Option<&str>, field: &str, errors: &mut FieldErrors) -> Option<Date
 /// A booking: the units one owner holds on one resource, and where it stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Booking {
-    pub booking_id: String,
-    pub resource_id: String,
-    pub venue_id: String,
+    pub booking_id: BookingId,
+    pub resource_id: ResourceId,
+    pub venue_id: VenueId,
     /// The caller (`sub`) who made it.
     pub owner: String,
     pub status: BookingStatus,
@@ -236,7 +237,7 @@ pub struct Booking {
 /// An imported event that clashes with a booking, as the booking lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingCalendarConflict {
-    pub calendar_id: String,
+    pub calendar_id: CalendarId,
     /// The calendar's name ("Airbnb").
     pub name: String,
     pub start: Timestamp,
@@ -246,7 +247,7 @@ pub struct BookingCalendarConflict {
 /// Who books what, with which plan, when.
 #[derive(Debug, Clone)]
 pub struct NewBooking<'a> {
-    pub booking_id: String,
+    pub booking_id: BookingId,
     pub owner: String,
     pub resource: &'a crate::Resource,
     pub time_zone: &'a Zone,

@@ -9,6 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::booking::Booking;
 use crate::error::{DomainError, FieldErrors};
+use crate::ids::{BookingId, CalendarId, ResourceId, VenueId};
 use crate::resource::{Resource, Schedule};
 use crate::units::{Period, Unit, UnitSpan};
 use crate::validate::checked_name;
@@ -216,7 +217,7 @@ pub const EXPORT_UID_SUFFIX: &str = "@holdfast";
 /// second guest: our own exported UID, or the booking's exact dates (or times) under a
 /// platform's "not available" summary. A "Reserved" over our booking is a real conflict.
 pub fn is_echo(block: &ImportedBlock, booking: &Booking, zone: &TimeZone) -> bool {
-    if block.uid.starts_with(&booking.booking_id) && block.uid.ends_with(EXPORT_UID_SUFFIX) {
+    if block.uid.starts_with(&*booking.booking_id) && block.uid.ends_with(EXPORT_UID_SUFFIX) {
         return true;
     }
     let blocked_only = block.summary.as_deref().is_some_and(|summary| {
@@ -277,15 +278,15 @@ pub struct CalendarConflict {
     pub uid: String,
     pub start: Timestamp,
     pub end: Timestamp,
-    pub booking_id: String,
+    pub booking_id: BookingId,
 }
 
 /// A feed a resource imports, and how its syncing goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
-    pub calendar_id: String,
-    pub resource_id: String,
-    pub venue_id: String,
+    pub calendar_id: CalendarId,
+    pub resource_id: ResourceId,
+    pub venue_id: VenueId,
     pub name: String,
     /// As the admin gave it; it may carry the platform's secret token, so it is never logged.
     pub url: String,
@@ -325,7 +326,7 @@ pub const ALERT_AFTER_FAILURES: u32 = 3;
 
 impl Calendar {
     pub fn new(
-        calendar_id: String,
+        calendar_id: CalendarId,
         resource: &Resource,
         (name, url): (String, String),
         now: Timestamp,

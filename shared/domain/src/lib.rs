@@ -5,6 +5,7 @@ pub mod account;
 pub mod booking;
 pub mod calendar;
 pub mod error;
+pub mod ids;
 pub mod money;
 pub mod notice;
 pub mod oauth;
@@ -31,6 +32,7 @@ pub use calendar::{
     export_from_key, export_token_hash, export_token_matches, is_echo, merge_owned_spans,
 };
 pub use error::{DomainError, FieldErrors};
+pub use ids::{BookingId, CalendarId, NoticeId, ResourceId, VenueId};
 pub use money::{Currency, Money, MoneyDraft};
 pub use notice::{About, Notice, NoticeError, NoticeKind, Recipient, Subject};
 pub use oauth::{

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
+use crate::ids::{BookingId, CalendarId, NoticeId, ResourceId, VenueId};
 use crate::status::BookingStatus;
 
 /// What happened that someone must hear of: to a booking, to a venue's payment account
@@ -163,14 +164,14 @@ impl Recipient {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum About {
     /// A booking, by its id.
-    Booking(String),
+    Booking(BookingId),
     /// A venue, by its id (its payment account).
-    Venue(String),
+    Venue(VenueId),
     /// An imported calendar, by its resource's id and its own (the calendar is kept beside its
     /// resource).
     Calendar {
-        resource_id: String,
-        calendar_id: String,
+        resource_id: ResourceId,
+        calendar_id: CalendarId,
     },
 }
 
@@ -178,8 +179,9 @@ impl About {
     /// The id of what it is about.
     pub fn id(&self) -> &str {
         match self {
-            About::Booking(id) | About::Venue(id) => id,
-            About::Calendar { calendar_id, .. } => calendar_id,
+            About::Booking(id) => id.as_str(),
+            About::Venue(id) => id.as_str(),
+            About::Calendar { calendar_id, .. } => calendar_id.as_str(),
         }
     }
 
@@ -199,7 +201,7 @@ impl About {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Wire", into = "Wire")]
 pub struct Notice {
-    pub notice_id: String,
+    pub notice_id: NoticeId,
     pub kind: NoticeKind,
     pub about: About,
     pub occurred_at: Timestamp,
@@ -222,16 +224,16 @@ pub enum NoticeError {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Wire {
-    notice_id: String,
+    notice_id: NoticeId,
     kind: NoticeKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    booking_id: Option<String>,
+    booking_id: Option<BookingId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    venue_id: Option<String>,
+    venue_id: Option<VenueId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    resource_id: Option<String>,
+    resource_id: Option<ResourceId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    calendar_id: Option<String>,
+    calendar_id: Option<CalendarId>,
     occurred_at: Timestamp,
 }
 
@@ -290,12 +292,12 @@ impl From<Notice> for Wire {
 impl Notice {
     /// The notice of `kind` for `booking_id`: its id names both, so it is the same notice
     /// however many times it is made. `kind` is one about a booking.
-    pub fn new(kind: NoticeKind, booking_id: &str, occurred_at: Timestamp) -> Notice {
+    pub fn new(kind: NoticeKind, booking_id: &BookingId, occurred_at: Timestamp) -> Notice {
         debug_assert_eq!(kind.subject(), Subject::Booking, "{kind}");
         Notice {
-            notice_id: format!("{booking_id}.{kind}"),
+            notice_id: format!("{booking_id}.{kind}").into(),
             kind,
-            about: About::Booking(booking_id.to_string()),
+            about: About::Booking(booking_id.clone()),
             occurred_at,
         }
     }
@@ -303,15 +305,15 @@ impl Notice {
     /// The alert that `calendar_id` clashes with `booking_id`: once per booking and calendar,
     /// however often the clash is seen again.
     pub fn calendar_conflict(
-        booking_id: &str,
-        calendar_id: &str,
+        booking_id: &BookingId,
+        calendar_id: &CalendarId,
         occurred_at: Timestamp,
     ) -> Notice {
         let kind = NoticeKind::CalendarConflict;
         Notice {
-            notice_id: format!("{booking_id}.{kind}.{calendar_id}"),
+            notice_id: format!("{booking_id}.{kind}.{calendar_id}").into(),
             kind,
-            about: About::Booking(booking_id.to_string()),
+            about: About::Booking(booking_id.clone()),
             occurred_at,
         }
     }
@@ -319,12 +321,12 @@ impl Notice {
     /// The alert that `venue_id`'s payment account keeps failing, for the streak of failures
     /// `streak` names (`[0-9A-Za-z_-]`, the same for every failure of one streak and never
     /// again after it): one notice a streak, however often it is made.
-    pub fn account_failing(venue_id: &str, streak: &str, occurred_at: Timestamp) -> Notice {
+    pub fn account_failing(venue_id: &VenueId, streak: &str, occurred_at: Timestamp) -> Notice {
         let kind = NoticeKind::AccountFailing;
         Notice {
-            notice_id: format!("{venue_id}.{kind}.{streak}"),
+            notice_id: format!("{venue_id}.{kind}.{streak}").into(),
             kind,
-            about: About::Venue(venue_id.to_string()),
+            about: About::Venue(venue_id.clone()),
             occurred_at,
         }
     }
@@ -339,7 +341,7 @@ impl Notice {
             .unwrap_or(calendar.created_at)
             .as_millisecond();
         Notice {
-            notice_id: format!("{}.{kind}.{streak}", calendar.calendar_id),
+            notice_id: format!("{}.{kind}.{streak}", calendar.calendar_id).into(),
             kind,
             about: About::Calendar {
                 resource_id: calendar.resource_id.clone(),
@@ -351,7 +353,7 @@ impl Notice {
 
     /// A notice read back (from the queue or the outbox), if its kind fits what it is about.
     pub fn read(
-        notice_id: String,
+        notice_id: NoticeId,
         kind: NoticeKind,
         about: About,
         occurred_at: Timestamp,
@@ -393,14 +395,14 @@ mod tests {
     fn a_notice_is_the_same_however_often_it_is_made() {
         let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
         let later: Timestamp = "2026-12-01T10:05:00Z".parse().unwrap();
-        let first = Notice::new(NoticeKind::Confirmed, "bkg_1", at);
+        let first = Notice::new(NoticeKind::Confirmed, &"bkg_1".into(), at);
         assert_eq!(
             first.notice_id,
-            Notice::new(NoticeKind::Confirmed, "bkg_1", later).notice_id
+            Notice::new(NoticeKind::Confirmed, &"bkg_1".into(), later).notice_id
         );
         assert_ne!(
             first.notice_id,
-            Notice::new(NoticeKind::Cancelled, "bkg_1", at).notice_id
+            Notice::new(NoticeKind::Cancelled, &"bkg_1".into(), at).notice_id
         );
         let wire = serde_json::to_string(&first).unwrap();
         assert_eq!(serde_json::from_str::<Notice>(&wire).unwrap(), first);
@@ -412,7 +414,7 @@ mod tests {
     #[test]
     fn a_booking_notice_keeps_the_wire_format_it_had_and_reads_old_messages() {
         let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
-        let notice = Notice::new(NoticeKind::Cancelled, "bkg_1", at);
+        let notice = Notice::new(NoticeKind::Cancelled, &"bkg_1".into(), at);
         // Exactly what the queue carried before venue notices: no field more, none less.
         let old = r#"{"notice_id":"bkg_1.cancelled","kind":"cancelled","booking_id":"bkg_1","occurred_at":"2026-12-01T10:00:00Z"}"#;
         assert_eq!(serde_json::to_string(&notice).unwrap(), old);
@@ -424,7 +426,7 @@ mod tests {
     #[test]
     fn a_venue_notice_names_its_venue_on_the_wire_and_reads_back() {
         let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
-        let notice = Notice::account_failing("ven_1", "0123abcd", at);
+        let notice = Notice::account_failing(&"ven_1".into(), "0123abcd", at);
         assert_eq!(notice.notice_id, "ven_1.account_failing.0123abcd");
         assert_eq!(notice.about, About::Venue("ven_1".into()));
         assert_eq!(
@@ -445,18 +447,18 @@ mod tests {
     fn one_streak_of_failures_is_one_notice_and_the_next_streak_another() {
         let at: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
         let later: Timestamp = "2026-12-01T16:00:00Z".parse().unwrap();
-        let first = Notice::account_failing("ven_1", "aaaa", at);
+        let first = Notice::account_failing(&"ven_1".into(), "aaaa", at);
         assert_eq!(
             first.notice_id,
-            Notice::account_failing("ven_1", "aaaa", later).notice_id
+            Notice::account_failing(&"ven_1".into(), "aaaa", later).notice_id
         );
         assert_ne!(
             first.notice_id,
-            Notice::account_failing("ven_1", "bbbb", at).notice_id
+            Notice::account_failing(&"ven_1".into(), "bbbb", at).notice_id
         );
         assert_ne!(
             first.notice_id,
-            Notice::account_failing("ven_2", "aaaa", at).notice_id
+            Notice::account_failing(&"ven_2".into(), "aaaa", at).notice_id
         );
     }
 

@@ -9,6 +9,7 @@ use jiff::civil::Weekday;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, FieldErrors};
+use crate::ids::{ResourceId, VenueId};
 use crate::money::{Currency, Money, MoneyDraft};
 use crate::validate::checked_name;
 
@@ -194,8 +195,8 @@ impl Schedule {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
-    pub resource_id: String,
-    pub venue_id: String,
+    pub resource_id: ResourceId,
+    pub venue_id: VenueId,
     pub name: String,
     pub schedule: Schedule,
     /// Places per unit: 1 for a court or a cabin, more for a class.
@@ -246,8 +247,8 @@ impl ResourceDraft {
     /// wrong with it.
     pub fn into_resource(
         self,
-        resource_id: String,
-        venue_id: String,
+        resource_id: ResourceId,
+        venue_id: VenueId,
         currency: Currency,
         now: Timestamp,
     ) -> Result<Resource, DomainError> {

@@ -7,6 +7,7 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 
 use crate::error::{DomainError, FieldErrors};
+use crate::ids::VenueId;
 use crate::money::Currency;
 use crate::settings::VenueSettings;
 use crate::validate::{checked_name, is_email};
@@ -78,7 +79,7 @@ impl Language {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Venue {
-    pub venue_id: String,
+    pub venue_id: VenueId,
     pub org_id: String,
     pub name: String,
     pub zone: Zone,
@@ -105,7 +106,7 @@ impl VenueDraft {
     /// The venue this draft describes, or every field that is wrong with it.
     pub fn into_venue(
         self,
-        venue_id: String,
+        venue_id: VenueId,
         org_id: String,
         now: Timestamp,
     ) -> Result<Venue, DomainError> {

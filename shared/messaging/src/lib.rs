@@ -75,7 +75,7 @@ impl Publisher {
                 .map_err(|e| MessagingError::Queue(Box::new(e)))?;
             for ok in out.successful() {
                 if let Some(notice) = ok.id().parse::<usize>().ok().and_then(|i| batch.get(i)) {
-                    taken.push(notice.notice_id.clone());
+                    taken.push(notice.notice_id.to_string());
                 }
             }
             for failed in out.failed() {

@@ -91,7 +91,7 @@ impl MailFacts {
         MailFacts {
             venue: venue.name.clone(),
             resource: resource.to_string(),
-            booking_id: booking.booking_id.clone(),
+            booking_id: booking.booking_id.to_string(),
             customer: booking.customer.name.clone(),
             customer_email: booking.customer.email.clone(),
             time_zone: venue.zone.name().to_string(),
@@ -162,7 +162,7 @@ impl AccountFacts {
         );
         AccountFacts {
             venue: venue.name.clone(),
-            venue_id: venue.venue_id.clone(),
+            venue_id: venue.venue_id.to_string(),
             time_zone: venue.zone.name().to_string(),
             failures,
             last_error: account.last_refresh_error.clone(),
@@ -207,9 +207,9 @@ impl CalendarFacts {
         CalendarFacts {
             venue: venue.name.clone(),
             resource: resource.to_string(),
-            resource_id: calendar.resource_id.clone(),
+            resource_id: calendar.resource_id.to_string(),
             calendar: calendar.name.clone(),
-            calendar_id: calendar.calendar_id.clone(),
+            calendar_id: calendar.calendar_id.to_string(),
             time_zone: venue.zone.name().to_string(),
             failures: calendar.consecutive_failures,
             last_error: calendar.last_error.clone(),

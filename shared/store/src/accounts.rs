@@ -3,6 +3,7 @@
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use holdfast_domain::ids::VenueId;
 use holdfast_domain::{AccountSummary, PaymentProvider, format_utc};
 
 use crate::item::{Item, ItemError, s};
@@ -10,7 +11,7 @@ use crate::keys::tokens_shard;
 use crate::keys::{self, attr, kind};
 use crate::{Store, StoreError};
 
-fn key(venue_id: &str, provider: PaymentProvider) -> (String, String) {
+fn key(venue_id: &VenueId, provider: PaymentProvider) -> (String, String) {
     keys::account(venue_id, provider.as_str())
 }
 
@@ -42,7 +43,7 @@ impl TryFrom<&Item> for AccountSummary {
 /// The item of `venue_id`'s account: `sealed` credentials and their `summary`. A Mercado Pago
 /// account is filed on the refresh job's list (`gsi3`, `TOKENS#{shard}`) by when its tokens
 /// expire; a new item has no refresh failures, so writing one clears them.
-pub(crate) fn account_item(venue_id: &str, summary: &AccountSummary, sealed: Vec<u8>) -> Item {
+pub(crate) fn account_item(venue_id: &VenueId, summary: &AccountSummary, sealed: Vec<u8>) -> Item {
     let mut item = Item::keyed(key(venue_id, summary.provider));
     item.put(attr::TYPE, s(kind::ACCOUNT));
     item.put(attr::VENUE_ID, s(venue_id));
@@ -70,7 +71,7 @@ impl Store {
     /// and their `summary`.
     pub async fn put_account(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         summary: &AccountSummary,
         sealed: Vec<u8>,
     ) -> Result<(), StoreError> {
@@ -84,7 +85,7 @@ impl Store {
     }
 
     /// What may be shown of each of `venue_id`'s accounts.
-    pub async fn accounts(&self, venue_id: &str) -> Result<Vec<AccountSummary>, StoreError> {
+    pub async fn accounts(&self, venue_id: &VenueId) -> Result<Vec<AccountSummary>, StoreError> {
         let query = self
             .client
             .query()
@@ -114,7 +115,7 @@ impl Store {
     /// Whether `venue_id` takes payments through `provider`.
     pub async fn has_account(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         provider: PaymentProvider,
     ) -> Result<bool, StoreError> {
         Ok(self.get(key(venue_id, provider)).await?.is_some())
@@ -124,7 +125,7 @@ impl Store {
     /// them.
     pub async fn sealed_account(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         provider: PaymentProvider,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let Some(item) = self.get(key(venue_id, provider)).await? else {
@@ -139,7 +140,7 @@ impl Store {
     /// Removes an account; `false` when there was none.
     pub async fn delete_account(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         provider: PaymentProvider,
     ) -> Result<bool, StoreError> {
         let (pk, sk) = key(venue_id, provider);
@@ -174,7 +175,7 @@ mod tests {
     #[test]
     fn mercadopago_accounts_are_filed_by_token_expiry() {
         let item = account_item(
-            "ven_1",
+            &"ven_1".into(),
             &summary(PaymentProvider::MercadoPago, Some("2027-05-21T10:00:00Z")),
             vec![1, 2, 3],
         );
@@ -195,10 +196,14 @@ mod tests {
 
     #[test]
     fn other_accounts_stay_off_the_refresh_list() {
-        let stripe = account_item("ven_1", &summary(PaymentProvider::Stripe, None), vec![1]);
+        let stripe = account_item(
+            &"ven_1".into(),
+            &summary(PaymentProvider::Stripe, None),
+            vec![1],
+        );
         assert!(!stripe.0.contains_key("gsi3pk") && !stripe.0.contains_key("gsi3sk"));
         let no_expiry = account_item(
-            "ven_1",
+            &"ven_1".into(),
             &summary(PaymentProvider::MercadoPago, None),
             vec![1],
         );

@@ -2,6 +2,7 @@
 //! booking, so that a unit is sold once however many requests race for it.
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use holdfast_domain::ids::{BookingId, ResourceId};
 use holdfast_domain::{
     Booking, BookingStatus, Claim, Notice, NoticeKind, ReportDelta, Unit, format_utc,
 };
@@ -306,7 +307,7 @@ impl Store {
     /// left as it is. Only the store failing is an error.
     pub(crate) async fn delete_lock_of(
         &self,
-        resource_id: &str,
+        resource_id: &ResourceId,
         unit: &Unit,
         owner: Owner<'_>,
     ) -> Result<(), StoreError> {
@@ -408,7 +409,7 @@ impl Store {
         Ok(items.iter().map(Booking::try_from).collect())
     }
 
-    pub async fn booking(&self, booking_id: &str) -> Result<Option<Booking>, StoreError> {
+    pub async fn booking(&self, booking_id: &BookingId) -> Result<Option<Booking>, StoreError> {
         match self.get(keys::booking(booking_id)).await? {
             Some(item) => Ok(Some(Booking::try_from(&item)?)),
             None => Ok(None),
@@ -419,7 +420,7 @@ impl Store {
     /// names only.
     pub(crate) async fn lock_items(
         &self,
-        resource_id: &str,
+        resource_id: &ResourceId,
         (from, to): (&str, &str),
         projection: &[&str],
     ) -> Result<Vec<Item>, StoreError> {
@@ -446,7 +447,7 @@ impl Store {
     /// query on its locks, which carry no customer data.
     pub async fn taken_units(
         &self,
-        resource_id: &str,
+        resource_id: &ResourceId,
         from_key: &str,
         to_key: &str,
         now: Timestamp,

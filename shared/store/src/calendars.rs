@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use holdfast_domain::ids::{BookingId, CalendarId, ResourceId};
 use holdfast_domain::{
     BookingCalendarConflict, Calendar, CalendarConflict, Notice, SyncStatus, Unit, format_utc,
 };
@@ -23,7 +24,7 @@ pub const SYNC_SHARDS: u32 = 4;
 /// Units written per transaction: each is two actions (the lock and the calendar's record).
 const UNITS_PER_TRANSACTION: usize = 40;
 
-fn sync_shard(calendar_id: &str) -> u32 {
+fn sync_shard(calendar_id: &CalendarId) -> u32 {
     keys::held_shard(calendar_id) % SYNC_SHARDS
 }
 
@@ -54,7 +55,7 @@ fn read_conflict(item: &Item, value: &AttributeValue) -> Result<CalendarConflict
         uid: text(attr::UID)?.to_string(),
         start: instant(attr::START)?,
         end: instant(attr::END)?,
-        booking_id: text(attr::BOOKING_ID)?.to_string(),
+        booking_id: text(attr::BOOKING_ID)?.into(),
     })
 }
 
@@ -147,9 +148,9 @@ impl TryFrom<&Item> for Calendar {
                 .transpose()
         };
         Ok(Calendar {
-            calendar_id: item.string(attr::CALENDAR_ID)?.to_string(),
-            resource_id: item.string(attr::RESOURCE_ID)?.to_string(),
-            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            calendar_id: item.string(attr::CALENDAR_ID)?.into(),
+            resource_id: item.string(attr::RESOURCE_ID)?.into(),
+            venue_id: item.string(attr::VENUE_ID)?.into(),
             name: item.string(attr::NAME)?.to_string(),
             url: item.string(attr::URL)?.to_string(),
             status: SyncStatus::parse(item.string(attr::STATUS)?)
@@ -194,7 +195,10 @@ impl TryFrom<&Item> for Calendar {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnitOwner {
     Booking(String),
-    Block { calendar_id: String, uid: String },
+    Block {
+        calendar_id: CalendarId,
+        uid: String,
+    },
 }
 
 /// What taking a calendar's units came to: the units now its, and those a booking holds.
@@ -243,8 +247,8 @@ impl Store {
 
     pub async fn calendar(
         &self,
-        resource_id: &str,
-        calendar_id: &str,
+        resource_id: &ResourceId,
+        calendar_id: &CalendarId,
     ) -> Result<Option<Calendar>, StoreError> {
         match self.get(keys::calendar(resource_id, calendar_id)).await? {
             Some(item) => Ok(Some(Calendar::try_from(&item)?)),
@@ -253,7 +257,10 @@ impl Store {
     }
 
     /// A resource's calendars, oldest first.
-    pub async fn resource_calendars(&self, resource_id: &str) -> Result<Vec<Calendar>, StoreError> {
+    pub async fn resource_calendars(
+        &self,
+        resource_id: &ResourceId,
+    ) -> Result<Vec<Calendar>, StoreError> {
         let (pk, _) = keys::calendar(resource_id, "");
         let query = self
             .client
@@ -339,7 +346,7 @@ impl Store {
     /// The units `calendar_id` holds, each with the UID of the event that holds it.
     pub async fn held_blocks(
         &self,
-        calendar_id: &str,
+        calendar_id: &CalendarId,
     ) -> Result<BTreeMap<Unit, String>, StoreError> {
         let query = self
             .client
@@ -363,8 +370,8 @@ impl Store {
     /// holds is refused and named, and the rest are taken all the same.
     pub async fn take_blocks(
         &self,
-        resource_id: &str,
-        calendar_id: &str,
+        resource_id: &ResourceId,
+        calendar_id: &CalendarId,
         units: &[(Unit, String)],
         now: Timestamp,
     ) -> Result<Taken, StoreError> {
@@ -421,8 +428,8 @@ impl Store {
     /// lock is not the calendar's any more is dropped alone.
     pub async fn release_blocks(
         &self,
-        resource_id: &str,
-        calendar_id: &str,
+        resource_id: &ResourceId,
+        calendar_id: &CalendarId,
         units: &[Unit],
     ) -> Result<(), StoreError> {
         for chunk in units.chunks(UNITS_PER_TRANSACTION) {
@@ -469,8 +476,8 @@ impl Store {
 
     fn block_lock(
         &self,
-        resource_id: &str,
-        calendar_id: &str,
+        resource_id: &ResourceId,
+        calendar_id: &CalendarId,
         unit: &Unit,
         uid: &str,
         now: Timestamp,
@@ -500,7 +507,7 @@ impl Store {
 
     fn block_record(
         &self,
-        calendar_id: &str,
+        calendar_id: &CalendarId,
         unit: &Unit,
         uid: &str,
     ) -> Result<TransactWriteItem, StoreError> {
@@ -517,7 +524,7 @@ impl Store {
     /// Keeps the hash of a resource's export token (the token itself is never stored).
     pub async fn set_ical_token_hash(
         &self,
-        resource_id: &str,
+        resource_id: &ResourceId,
         hash: &str,
     ) -> Result<(), StoreError> {
         let mut item = Item::keyed(keys::ical_token(resource_id));
@@ -532,7 +539,10 @@ impl Store {
         Ok(())
     }
 
-    pub async fn ical_token_hash(&self, resource_id: &str) -> Result<Option<String>, StoreError> {
+    pub async fn ical_token_hash(
+        &self,
+        resource_id: &ResourceId,
+    ) -> Result<Option<String>, StoreError> {
         match self.get(keys::ical_token(resource_id)).await? {
             Some(item) => Ok(Some(item.string(attr::TOKEN_HASH)?.to_string())),
             None => Ok(None),
@@ -544,7 +554,7 @@ impl Store {
     /// counted places have no one owner, so neither is listed.
     pub async fn unit_owners(
         &self,
-        resource_id: &str,
+        resource_id: &ResourceId,
         from_key: &str,
         to_key: &str,
         now: Timestamp,
@@ -579,7 +589,7 @@ impl Store {
             ) {
                 (Some(booking), _) => UnitOwner::Booking(booking.to_string()),
                 (None, Some(calendar)) => UnitOwner::Block {
-                    calendar_id: calendar.to_string(),
+                    calendar_id: calendar.into(),
                     uid: item
                         .opt_string(attr::BLOCK_UID)?
                         .unwrap_or_default()
@@ -598,8 +608,8 @@ impl Store {
     /// meanwhile. A booking that is gone is left alone.
     pub async fn set_calendar_conflicts(
         &self,
-        booking_id: &str,
-        calendar_id: &str,
+        booking_id: &BookingId,
+        calendar_id: &CalendarId,
         conflicts: &[BookingCalendarConflict],
         notice: Option<&Notice>,
     ) -> Result<(), StoreError> {
@@ -610,7 +620,7 @@ impl Store {
             let mut listed: Vec<BookingCalendarConflict> = booking
                 .calendar_conflicts
                 .into_iter()
-                .filter(|c| c.calendar_id != calendar_id)
+                .filter(|c| c.calendar_id != *calendar_id)
                 .collect();
             listed.extend(conflicts.iter().cloned());
             let (pk, sk) = keys::booking(booking_id);

@@ -1,6 +1,7 @@
 //! Venues and resources: written by admins, read on every booking.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use holdfast_domain::ids::{ResourceId, VenueId};
 use holdfast_domain::{Resource, Venue};
 
 use crate::conditions::if_condition_held;
@@ -31,14 +32,14 @@ impl Store {
         self.put_new(versioned(Item::from(venue), Version(0))).await
     }
 
-    pub async fn venue(&self, venue_id: &str) -> Result<Option<Venue>, StoreError> {
+    pub async fn venue(&self, venue_id: &VenueId) -> Result<Option<Venue>, StoreError> {
         Ok(self.venue_version(venue_id).await?.map(|(venue, _)| venue))
     }
 
     /// A venue and the version read, for a replace that must not lose another's change.
     pub async fn venue_version(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
     ) -> Result<Option<(Venue, Version)>, StoreError> {
         self.read_versioned(keys::venue(venue_id)).await
     }
@@ -56,7 +57,7 @@ impl Store {
     /// A resource and the version read, for a replace that must not lose another's change.
     pub async fn resource_version(
         &self,
-        resource_id: &str,
+        resource_id: &ResourceId,
     ) -> Result<Option<(Resource, Version)>, StoreError> {
         self.read_versioned(keys::resource(resource_id)).await
     }
@@ -106,7 +107,7 @@ impl Store {
         Ok(if_condition_held(put.send().await)?.is_some())
     }
 
-    pub async fn resource(&self, resource_id: &str) -> Result<Option<Resource>, StoreError> {
+    pub async fn resource(&self, resource_id: &ResourceId) -> Result<Option<Resource>, StoreError> {
         match self.get(keys::resource(resource_id)).await? {
             Some(item) => Ok(Some(Resource::try_from(&item)?)),
             None => Ok(None),
@@ -114,7 +115,7 @@ impl Store {
     }
 
     /// Every resource of a venue, oldest first, active or not.
-    pub async fn venue_resources(&self, venue_id: &str) -> Result<Vec<Resource>, StoreError> {
+    pub async fn venue_resources(&self, venue_id: &VenueId) -> Result<Vec<Resource>, StoreError> {
         let query = self
             .client
             .query()

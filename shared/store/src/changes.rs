@@ -2,6 +2,7 @@
 //! state, its locks, its notices, the month's counters and the provider's event id, at once.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use holdfast_domain::ids::BookingId;
 use holdfast_domain::{
     Booking, BookingStatus, Claim, LockWork, Notice, PaymentProvider, ReportDelta, Settlement, Unit,
 };
@@ -58,7 +59,7 @@ impl Store {
     /// A booking and the version read, for a change that must not lose another's.
     pub async fn booking_version(
         &self,
-        booking_id: &str,
+        booking_id: &BookingId,
     ) -> Result<Option<(Booking, Version)>, StoreError> {
         self.read_versioned(keys::booking(booking_id)).await
     }

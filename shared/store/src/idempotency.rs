@@ -2,6 +2,7 @@
 //! transaction and read back to answer the same request again.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use holdfast_domain::ids::BookingId;
 
 use crate::item::{Item, n, s};
 use crate::keys::{self, attr, kind};
@@ -43,7 +44,7 @@ impl Store {
     pub(crate) fn put_idempotency(
         &self,
         record: &IdempotencyRecord,
-        booking_id: &str,
+        booking_id: &BookingId,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut item = Item::keyed(keys::idempotency(&record.caller, &record.key));
         item.put(attr::TYPE, s(kind::IDEMPOTENCY));

@@ -222,7 +222,7 @@ impl TryFrom<&Item> for Venue {
 
     fn try_from(item: &Item) -> Result<Venue, ItemError> {
         Ok(Venue {
-            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            venue_id: item.string(attr::VENUE_ID)?.into(),
             org_id: item.string(attr::ORG_ID)?.to_string(),
             name: item.string(attr::NAME)?.to_string(),
             zone: Zone::parse(item.string(attr::TIME_ZONE)?)
@@ -382,8 +382,8 @@ impl TryFrom<&Item> for Resource {
             _ => return Err(item.error(attr::KIND, "is neither slots nor nights")),
         };
         Ok(Resource {
-            resource_id: item.string(attr::RESOURCE_ID)?.to_string(),
-            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            resource_id: item.string(attr::RESOURCE_ID)?.into(),
+            venue_id: item.string(attr::VENUE_ID)?.into(),
             name: item.string(attr::NAME)?.to_string(),
             schedule,
             capacity: item.number(attr::CAPACITY)?,
@@ -582,7 +582,7 @@ fn read_calendar_conflicts(item: &Item) -> Result<Vec<BookingCalendarConflict>, 
                 })
             };
             Ok(BookingCalendarConflict {
-                calendar_id: text(attr::CALENDAR_ID)?.to_string(),
+                calendar_id: text(attr::CALENDAR_ID)?.into(),
                 name: text(attr::NAME)?.to_string(),
                 start: instant(attr::START)?,
                 end: instant(attr::END)?,
@@ -656,9 +656,9 @@ impl TryFrom<&Item> for Booking {
             Some(provider) => Some(read_payment(item, provider, price)?),
         };
         Ok(Booking {
-            booking_id: item.string(attr::BOOKING_ID)?.to_string(),
-            resource_id: item.string(attr::RESOURCE_ID)?.to_string(),
-            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            booking_id: item.string(attr::BOOKING_ID)?.into(),
+            resource_id: item.string(attr::RESOURCE_ID)?.into(),
+            venue_id: item.string(attr::VENUE_ID)?.into(),
             owner: item.string(attr::OWNER)?.to_string(),
             status: BookingStatus::parse(item.string(attr::STATUS)?)
                 .ok_or_else(|| item.error(attr::STATUS, "is unknown"))?,

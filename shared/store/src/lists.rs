@@ -1,6 +1,7 @@
 //! The paginated lists: a customer's bookings newest first, a venue's bookings by local day.
 //! Each reads one index; cursors are bound to the list that issued them (see `page`).
 
+use holdfast_domain::ids::VenueId;
 use holdfast_domain::{Booking, BookingStatus};
 
 use crate::item::{Item, s};
@@ -56,7 +57,7 @@ impl Store {
     /// optionally of one status.
     pub async fn venue_bookings(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         days: &[String],
         status: Option<BookingStatus>,
         limit: usize,

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use holdfast_domain::ids::ResourceId;
 use holdfast_domain::{Booking, Claim, Unit};
 use jiff::Timestamp;
 
@@ -17,7 +18,7 @@ const KEYS_PER_READ: usize = 100;
 /// How often unprocessed keys are asked for again before the read counts as unanswered.
 const READ_ROUNDS: u32 = 5;
 
-pub(crate) fn lock_key(resource_id: &str, unit: &Unit) -> HashMap<String, AttributeValue> {
+pub(crate) fn lock_key(resource_id: &ResourceId, unit: &Unit) -> HashMap<String, AttributeValue> {
     HashMap::from([
         (attr::PK.to_string(), s(keys::locks(resource_id))),
         (attr::SK.to_string(), s(unit.key())),
@@ -156,7 +157,7 @@ pub(crate) fn contest(verdicts: &[Verdict]) -> Contest {
 /// The lock actions of one transaction: whose they are and which unit each takes.
 #[derive(Debug, Clone)]
 pub(crate) struct Contested<'a> {
-    pub resource_id: &'a str,
+    pub resource_id: &'a ResourceId,
     pub claimant: Claimant<'a>,
     /// Each lock action's index in the transaction, and its unit.
     pub locks: Vec<(usize, Unit)>,
@@ -167,7 +168,7 @@ impl Store {
     /// The lock items of `units` (`None` where there is none), read consistently, in order.
     pub(crate) async fn read_locks(
         &self,
-        resource_id: &str,
+        resource_id: &ResourceId,
         units: &[Unit],
     ) -> Result<Vec<Option<LockRead>>, StoreError> {
         let mut found: HashMap<String, LockRead> = HashMap::new();
@@ -407,7 +408,7 @@ mod tests {
     #[test]
     fn a_lock_item_reads_back_what_the_store_writes() {
         let mut item = Item(lock_key(
-            "res_1",
+            &"res_1".into(),
             &Unit::Night(jiff::civil::date(2031, 12, 2)),
         ));
         item.put("booking_id", s("bkg_1"));

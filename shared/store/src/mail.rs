@@ -3,6 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use holdfast_domain::Recipient;
+use holdfast_domain::ids::NoticeId;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::conditions::if_condition_held;
@@ -29,7 +30,7 @@ impl Store {
     /// (its sender died) may be taken again.
     pub async fn claim_mail(
         &self,
-        notice_id: &str,
+        notice_id: &NoticeId,
         recipient: Recipient,
         now: Timestamp,
         lease: SignedDuration,
@@ -79,7 +80,11 @@ impl Store {
     }
 
     /// Marks a claimed mail sent, for good.
-    pub async fn mail_sent(&self, notice_id: &str, recipient: Recipient) -> Result<(), StoreError> {
+    pub async fn mail_sent(
+        &self,
+        notice_id: &NoticeId,
+        recipient: Recipient,
+    ) -> Result<(), StoreError> {
         let (pk, sk) = keys::mail(notice_id, recipient.as_str());
         self.client
             .update_item()
@@ -98,7 +103,7 @@ impl Store {
     /// Gives a claim back after a send that failed, so that the next delivery sends it.
     pub async fn release_mail(
         &self,
-        notice_id: &str,
+        notice_id: &NoticeId,
         recipient: Recipient,
     ) -> Result<(), StoreError> {
         let (pk, sk) = keys::mail(notice_id, recipient.as_str());

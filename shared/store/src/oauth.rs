@@ -4,6 +4,7 @@
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
+use holdfast_domain::ids::VenueId;
 use holdfast_domain::oauth::ALERT_AFTER;
 use holdfast_domain::{AccountSummary, Notice, PaymentProvider, Secret, format_utc};
 use jiff::{SignedDuration, Timestamp};
@@ -30,7 +31,7 @@ const TOKENS_INDEX: &str = index::HELD;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingConnect {
     pub nonce: String,
-    pub venue_id: String,
+    pub venue_id: VenueId,
     pub code_verifier: Secret,
     /// The admin who started it (their `sub`), for the log of who connected the account.
     pub started_by: String,
@@ -48,7 +49,7 @@ impl PendingConnect {
     ) -> PendingConnect {
         PendingConnect {
             nonce,
-            venue_id,
+            venue_id: venue_id.into(),
             code_verifier,
             started_by,
             expires_at: now
@@ -78,7 +79,7 @@ impl TryFrom<&Item> for PendingConnect {
     fn try_from(item: &Item) -> Result<PendingConnect, ItemError> {
         Ok(PendingConnect {
             nonce: item.string(attr::NONCE)?.to_string(),
-            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            venue_id: item.string(attr::VENUE_ID)?.into(),
             code_verifier: Secret::new(item.string(attr::CODE_VERIFIER)?),
             started_by: item.string(attr::STARTED_BY)?.to_string(),
             expires_at: item.parsed(attr::EXPIRES_AT)?,
@@ -90,7 +91,7 @@ impl TryFrom<&Item> for PendingConnect {
 /// the refresh reads the credentials themselves again before using them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueAccount {
-    pub venue_id: String,
+    pub venue_id: VenueId,
     pub expires_at: Timestamp,
     /// When its credentials were last written.
     pub updated_at: Timestamp,
@@ -103,7 +104,7 @@ impl TryFrom<&Item> for DueAccount {
 
     fn try_from(item: &Item) -> Result<DueAccount, ItemError> {
         Ok(DueAccount {
-            venue_id: item.string(attr::VENUE_ID)?.to_string(),
+            venue_id: item.string(attr::VENUE_ID)?.into(),
             expires_at: item.parsed(attr::EXPIRES_AT)?,
             updated_at: item.parsed(attr::UPDATED_AT)?,
             refresh_failures: item.opt_number(attr::REFRESH_FAILURES)?.unwrap_or(0),
@@ -111,7 +112,7 @@ impl TryFrom<&Item> for DueAccount {
     }
 }
 
-fn account_key(venue_id: &str) -> (String, String) {
+fn account_key(venue_id: &VenueId) -> (String, String) {
     keys::account(venue_id, PaymentProvider::MercadoPago.as_str())
 }
 
@@ -256,7 +257,7 @@ impl Store {
     /// overlapping run): the newer write stands.
     pub async fn put_refreshed_account(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         summary: &AccountSummary,
         sealed: Vec<u8>,
         seen_sealed: &[u8],
@@ -285,7 +286,7 @@ impl Store {
     /// and no item is made up for a removed account).
     pub async fn record_refresh_failure(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         seen_sealed: &[u8],
         error: &str,
         at: Timestamp,
@@ -328,7 +329,7 @@ impl Store {
     /// is the alert transaction's alone).
     async fn count_failure(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         seen_sealed: &[u8],
         error: &str,
         at: Timestamp,
@@ -375,7 +376,7 @@ impl Store {
     /// the count one short of the alert, so of two failures racing there one alone commits.
     fn count_alerting_failure(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         seen_sealed: &[u8],
         error: &str,
         at: Timestamp,
@@ -401,7 +402,11 @@ impl Store {
     }
 
     /// Whether `venue_id`'s Mercado Pago credentials are still `seen_sealed`.
-    async fn still_sealed(&self, venue_id: &str, seen_sealed: &[u8]) -> Result<bool, StoreError> {
+    async fn still_sealed(
+        &self,
+        venue_id: &VenueId,
+        seen_sealed: &[u8],
+    ) -> Result<bool, StoreError> {
         let item = self.get(account_key(venue_id)).await?;
         Ok(matches!(
             item.as_ref().and_then(|i| i.0.get(attr::SEALED)),
@@ -411,7 +416,7 @@ impl Store {
 
     /// The refreshes of `venue_id`'s Mercado Pago account failed in a row now (read
     /// consistently); `None` when it has no such account.
-    pub async fn refresh_failures(&self, venue_id: &str) -> Result<Option<u32>, StoreError> {
+    pub async fn refresh_failures(&self, venue_id: &VenueId) -> Result<Option<u32>, StoreError> {
         let (pk, sk) = account_key(venue_id);
         let out = self
             .client
@@ -488,7 +493,7 @@ mod tests {
             last_refresh_error: None,
             updated_at: now(),
         };
-        let mut item = account_item("ven_1", &summary, vec![9]);
+        let mut item = account_item(&"ven_1".into(), &summary, vec![9]);
         let due = DueAccount::try_from(&item).unwrap();
         assert_eq!(
             due,
@@ -522,7 +527,7 @@ mod tests {
         assert!(streak.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_eq!(streak, streak_of(b"sealed credentials, version 1"));
         assert_ne!(streak, streak_of(b"sealed credentials, version 2"));
-        let notice = Notice::account_failing("ven_1", &streak, now());
+        let notice = Notice::account_failing(&"ven_1".into(), &streak, now());
         assert_eq!(notice.notice_id, format!("ven_1.account_failing.{streak}"));
     }
 

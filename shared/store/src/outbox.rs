@@ -3,6 +3,7 @@
 //! function dies before the queue hears of it. A notice leaves the outbox once the queue has it.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use holdfast_domain::NoticeId;
 use holdfast_domain::{About, Notice, NoticeKind};
 use jiff::Timestamp;
 
@@ -13,7 +14,7 @@ use crate::{Store, StoreError};
 /// Partitions the outbox spreads over, so that a busy hour never makes one hot key.
 pub const OUTBOX_SHARDS: u32 = 4;
 
-fn shard(notice_id: &str) -> u32 {
+fn shard(notice_id: &NoticeId) -> u32 {
     // FNV-1a: stable across processes.
     let hash = notice_id.bytes().fold(0x811c_9dc5u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
@@ -64,17 +65,17 @@ impl TryFrom<&Item> for Notice {
             item.opt_string(attr::VENUE_ID)?,
             item.opt_string(attr::CALENDAR_ID)?,
         ) {
-            (Some(venue_id), _) => About::Venue(venue_id.to_string()),
+            (Some(venue_id), _) => About::Venue(venue_id.into()),
             (None, Some(calendar_id)) => About::Calendar {
-                resource_id: item.string(attr::RESOURCE_ID)?.to_string(),
-                calendar_id: calendar_id.to_string(),
+                resource_id: item.string(attr::RESOURCE_ID)?.into(),
+                calendar_id: calendar_id.into(),
             },
-            (None, None) => About::Booking(item.string(attr::BOOKING_ID)?.to_string()),
+            (None, None) => About::Booking(item.string(attr::BOOKING_ID)?.into()),
         };
         let kind = NoticeKind::parse(item.string(attr::KIND)?)
             .ok_or_else(|| item.error(attr::KIND, "is no kind of notice"))?;
         Notice::read(
-            item.string(attr::NOTICE_ID)?.to_string(),
+            item.string(attr::NOTICE_ID)?.into(),
             kind,
             about,
             item.parsed(attr::OCCURRED_AT)?,
@@ -122,7 +123,7 @@ mod tests {
     fn notices_round_trip_through_the_outbox_and_spread_over_its_shards() {
         let notice = Notice::new(
             NoticeKind::Cancelled,
-            "bkg_1",
+            &"bkg_1".into(),
             "2026-12-01T10:00:00.250Z".parse().unwrap(),
         );
         let item = Item::from(&notice);
@@ -140,15 +141,18 @@ mod tests {
         );
         assert!(!item.0.contains_key("venue_id"));
         let used: std::collections::HashSet<u32> = (0..100)
-            .map(|i| shard(&format!("bkg_{i}.confirmed")))
+            .map(|i| shard(&format!("bkg_{i}.confirmed").into()))
             .collect();
         assert_eq!(used.len() as u32, OUTBOX_SHARDS);
     }
 
     #[test]
     fn venue_notices_round_trip_naming_their_venue() {
-        let notice =
-            Notice::account_failing("ven_1", "00ff", "2026-12-01T10:00:00.250Z".parse().unwrap());
+        let notice = Notice::account_failing(
+            &"ven_1".into(),
+            "00ff",
+            "2026-12-01T10:00:00.250Z".parse().unwrap(),
+        );
         let item = Item::from(&notice);
         assert_eq!(item.string("venue_id").unwrap(), "ven_1");
         assert!(!item.0.contains_key("booking_id"));

@@ -2,6 +2,7 @@
 //! position (an index sort key, and the day for lists over several partitions); every key
 //! attribute DynamoDB needs is rebuilt from the query's own partition, never taken from it.
 
+use holdfast_domain::ids::VenueId;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -35,7 +36,7 @@ impl ListId {
         ListId(format!("owner\u{0}{owner}"))
     }
 
-    pub(crate) fn venue_days(venue_id: &str, days: &[String], status: Option<&str>) -> ListId {
+    pub(crate) fn venue_days(venue_id: &VenueId, days: &[String], status: Option<&str>) -> ListId {
         ListId(format!(
             "venue\u{0}{venue_id}\u{0}{}\u{0}{}\u{0}{}",
             days.first().map_or("", String::as_str),
@@ -170,7 +171,7 @@ mod tests {
         assert!(!cursor.contains("ana"));
         for other in [
             ListId::owner("ben"),
-            ListId::venue_days("ven_1", &["2026-12-01".into()], None),
+            ListId::venue_days(&"ven_1".into(), &["2026-12-01".into()], None),
         ] {
             assert!(matches!(
                 Position::decode(&other, &cursor),

@@ -3,6 +3,7 @@
 //! same transaction as the booking change that moves them, and summed when read.
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use holdfast_domain::ids::VenueId;
 use holdfast_domain::{
     BookingStatus, Counter, Month, PaymentProvider, ReportDelta, Tally, merge_deltas,
 };
@@ -54,7 +55,7 @@ pub(crate) fn counter(attribute: &str) -> Option<Counter> {
 /// would read as paths) and caller-made resource ids. No condition: adding always applies.
 fn tally_update(
     table: &str,
-    venue_id: &str,
+    venue_id: &VenueId,
     shard: u32,
     delta: &ReportDelta,
 ) -> Result<Update, StoreError> {
@@ -91,7 +92,7 @@ impl Store {
     /// transaction, so that the counters move exactly when the booking does.
     pub fn tally_actions(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         spread_by: &str,
         deltas: &[ReportDelta],
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
@@ -110,7 +111,7 @@ impl Store {
     /// retries after an error that may have committed counts twice.
     pub async fn add_to_tally(
         &self,
-        venue_id: &str,
+        venue_id: &VenueId,
         deltas: &[ReportDelta],
     ) -> Result<(), StoreError> {
         let actions = self.tally_actions(venue_id, &fastrand::u64(..).to_string(), deltas)?;
@@ -129,7 +130,11 @@ impl Store {
 
     /// The counters of `venue_id`'s `month`, read consistently; a month nothing moved yet is
     /// an empty tally.
-    pub async fn monthly_tally(&self, venue_id: &str, month: &Month) -> Result<Tally, StoreError> {
+    pub async fn monthly_tally(
+        &self,
+        venue_id: &VenueId,
+        month: &Month,
+    ) -> Result<Tally, StoreError> {
         let (pk, prefix) = keys::report_shards(venue_id, month);
         let query = self
             .client
@@ -276,7 +281,7 @@ mod tests {
 
     #[test]
     fn one_update_adds_a_months_changes_through_attribute_names() {
-        let update = tally_update("holdfast", "ven_1", 3, &delta()).unwrap();
+        let update = tally_update("holdfast", &"ven_1".into(), 3, &delta()).unwrap();
         assert_eq!(update.table_name(), "holdfast");
         assert_eq!(update.key().get("pk"), Some(&s("VENUE#ven_1")));
         assert_eq!(update.key().get("sk"), Some(&s("REPORT#2028-02#03")));
@@ -329,7 +334,11 @@ mod tests {
             changes: vec![(Counter::ResourceUnits("res.1".into()), 2)],
         };
         let actions = store
-            .tally_actions("ven_1", "bkg_1", &[later.clone(), delta(), undone.clone()])
+            .tally_actions(
+                &"ven_1".into(),
+                "bkg_1",
+                &[later.clone(), delta(), undone.clone()],
+            )
             .unwrap();
         let sort_keys: Vec<&AttributeValue> = actions
             .iter()
@@ -356,7 +365,7 @@ mod tests {
         };
         assert!(
             store
-                .tally_actions("ven_1", "bkg_1", &[later, undo_all])
+                .tally_actions(&"ven_1".into(), "bkg_1", &[later, undo_all])
                 .unwrap()
                 .is_empty()
         );

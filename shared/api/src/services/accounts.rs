@@ -1,6 +1,7 @@
 //! Payment accounts: an admin stores the venue's credentials at a provider (sealed with KMS,
 //! never shown again), lists what is set up, or removes one.
 
+use holdfast_domain::VenueId;
 use holdfast_domain::{AccountSummary, PaymentProvider, ProviderAccount, format_local};
 use holdfast_vault::{Owner, Vault, VaultError};
 use serde::Serialize;
@@ -80,7 +81,7 @@ pub(crate) fn can_seal(app: &App) -> Result<(), ApiError> {
 /// `account` sealed for `venue_id` with KMS: the only form credentials are stored in.
 pub(crate) async fn seal(
     app: &App,
-    venue_id: &str,
+    venue_id: &VenueId,
     account: &ProviderAccount,
 ) -> Result<Vec<u8>, ApiError> {
     let owner = owner(venue_id, account.provider());
@@ -90,7 +91,7 @@ pub(crate) async fn seal(
 /// The credentials `sealed` holds, for the one call at hand.
 pub(crate) async fn open(
     app: &App,
-    venue_id: &str,
+    venue_id: &VenueId,
     provider: PaymentProvider,
     sealed: &[u8],
 ) -> Result<ProviderAccount, ApiError> {
@@ -103,14 +104,14 @@ pub(crate) async fn open(
 /// (and its refresh failures): what an admin's PUT and a finished OAuth connect both do.
 pub(crate) async fn store_account(
     app: &App,
-    venue_id: &str,
+    venue_id: &VenueId,
     account: &ProviderAccount,
 ) -> Result<AccountSummary, ApiError> {
     let sealed = seal(app, venue_id, account).await?;
     let summary = account.summary(app.clock.now());
     app.store.put_account(venue_id, &summary, sealed).await?;
     tracing::info!(
-        venue_id,
+        %venue_id,
         provider = account.provider().as_str(),
         "payment account stored"
     );
@@ -120,7 +121,7 @@ pub(crate) async fn store_account(
 pub async fn put_account(
     app: &App,
     caller: &Caller,
-    venue_id: &str,
+    venue_id: &VenueId,
     provider: PaymentProvider,
     body: &serde_json::Value,
 ) -> Result<AccountView, ApiError> {
@@ -133,7 +134,7 @@ pub async fn put_account(
 pub async fn list_accounts(
     app: &App,
     caller: &Caller,
-    venue_id: &str,
+    venue_id: &VenueId,
 ) -> Result<AccountList, ApiError> {
     let venue = administered_venue(app, caller, venue_id).await?;
     let items = app
@@ -149,7 +150,7 @@ pub async fn list_accounts(
 pub async fn delete_account(
     app: &App,
     caller: &Caller,
-    venue_id: &str,
+    venue_id: &VenueId,
     provider: PaymentProvider,
 ) -> Result<(), ApiError> {
     administered_venue(app, caller, venue_id).await?;

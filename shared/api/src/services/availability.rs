@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use holdfast_domain::ResourceId;
 use holdfast_domain::{Resource, Unit, UnitSpan, Zone};
 use jiff::civil::Date;
 
@@ -52,7 +53,7 @@ pub struct UnitAvailability {
 
 pub async fn availability(
     app: &App,
-    resource_id: &str,
+    resource_id: &ResourceId,
     from: Date,
     to: Date,
 ) -> Result<Availability, ApiError> {

@@ -5,6 +5,7 @@ use holdfast_domain::{
     Booking, BookingDraft, BookingStatus, NewBooking, PaymentProvider, Resource, Unit, cancel,
     format_local, status_deltas,
 };
+use holdfast_domain::{BookingId, VenueId};
 use holdfast_store::{BookError, ChangeError, IdempotencyRecord, Page};
 use jiff::SignedDuration;
 use jiff::civil::Date;
@@ -78,7 +79,7 @@ pub async fn create_booking(
     let now = app.clock.now();
     let plan = resource.plan(request.period, venue.zone.tz(), now)?;
     let mut booking = Booking::new(NewBooking {
-        booking_id: new_id("bkg"),
+        booking_id: new_id("bkg").into(),
         owner: caller.sub.clone(),
         resource: &resource,
         time_zone: &venue.zone,
@@ -231,7 +232,7 @@ fn slot_taken(resource: &Resource, zone: &TimeZone, units: &[Unit]) -> ApiError 
 async fn visible_booking(
     app: &App,
     caller: &Caller,
-    booking_id: &str,
+    booking_id: &BookingId,
 ) -> Result<Booking, ApiError> {
     let booking = app
         .store
@@ -248,7 +249,11 @@ async fn visible_booking(
     }
 }
 
-pub async fn get_booking(app: &App, caller: &Caller, booking_id: &str) -> Result<Value, ApiError> {
+pub async fn get_booking(
+    app: &App,
+    caller: &Caller,
+    booking_id: &BookingId,
+) -> Result<Value, ApiError> {
     let booking = visible_booking(app, caller, booking_id).await?;
     Ok(views::booking(&shown(booking, app)))
 }
@@ -266,7 +271,7 @@ fn shown(mut booking: Booking, app: &App) -> Booking {
 pub async fn cancel_booking(
     app: &App,
     caller: &Caller,
-    booking_id: &str,
+    booking_id: &BookingId,
 ) -> Result<Value, ApiError> {
     for _ in 0..CANCEL_ATTEMPTS {
         let (booking, version) = app
@@ -298,7 +303,7 @@ pub async fn cancel_booking(
         let settled = cancel(&booking, percent, now);
         match payments::write(app, &booking, version, &settled, None, now).await {
             Ok(cancelled) => {
-                tracing::info!(booking_id, percent, "cancelled");
+                tracing::info!(%booking_id, percent, "cancelled");
                 let unpaid = cancelled.payment.as_ref().filter(|p| p.paid.is_none());
                 if let Some(checkout) = unpaid.and_then(|p| p.checkout.as_ref()) {
                     payments::abandon_checkout(app, &cancelled.venue_id, checkout);
@@ -339,7 +344,7 @@ pub struct VenueBookingsQuery {
 pub async fn venue_bookings(
     app: &App,
     caller: &Caller,
-    venue_id: &str,
+    venue_id: &VenueId,
     query: VenueBookingsQuery,
 ) -> Result<Page<Booking>, ApiError> {
     let days: Vec<String> = checked_range(query.from, query.to, MAX_LIST_DAYS)?

@@ -3,6 +3,7 @@
 use std::future::Future;
 
 use holdfast_domain::{Resource, ResourceDraft, ResourcePatch, Venue, VenueDraft, VenuePatch};
+use holdfast_domain::{ResourceId, VenueId};
 use jiff::tz::TimeZone;
 
 use super::{administered_venue, new_id, venue_of};
@@ -16,13 +17,13 @@ pub async fn create_venue(
     draft: VenueDraft,
 ) -> Result<Venue, ApiError> {
     let org_id = caller.admin_org()?.to_string();
-    let venue = draft.into_venue(new_id("ven"), org_id, app.clock.now())?;
+    let venue = draft.into_venue(new_id("ven").into(), org_id, app.clock.now())?;
     app.store.put_venue(&venue).await?;
     Ok(venue)
 }
 
 /// A venue and its active resources.
-pub async fn get_venue(app: &App, venue_id: &str) -> Result<(Venue, Vec<Resource>), ApiError> {
+pub async fn get_venue(app: &App, venue_id: &VenueId) -> Result<(Venue, Vec<Resource>), ApiError> {
     let venue = venue_of(app, venue_id).await?;
     let mut resources = app.store.venue_resources(venue_id).await?;
     resources.retain(|r| r.active);
@@ -32,12 +33,12 @@ pub async fn get_venue(app: &App, venue_id: &str) -> Result<(Venue, Vec<Resource
 pub async fn create_resource(
     app: &App,
     caller: &Caller,
-    venue_id: &str,
+    venue_id: &VenueId,
     draft: ResourceDraft,
 ) -> Result<(Resource, TimeZone), ApiError> {
     let venue = administered_venue(app, caller, venue_id).await?;
     let resource = draft.into_resource(
-        new_id("res"),
+        new_id("res").into(),
         venue.venue_id.clone(),
         venue.currency,
         app.clock.now(),
@@ -72,7 +73,7 @@ where
 pub async fn patch_resource(
     app: &App,
     caller: &Caller,
-    resource_id: &str,
+    resource_id: &ResourceId,
     patch: ResourcePatch,
 ) -> Result<(Resource, TimeZone), ApiError> {
     until_it_lands("resource", || async {
@@ -93,7 +94,7 @@ pub async fn patch_resource(
 pub async fn patch_venue(
     app: &App,
     caller: &Caller,
-    venue_id: &str,
+    venue_id: &VenueId,
     patch: VenuePatch,
 ) -> Result<Venue, ApiError> {
     administered_venue(app, caller, venue_id).await?;

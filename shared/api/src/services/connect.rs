@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use holdfast_domain::VenueId;
 use holdfast_domain::{
     MercadoPagoAccount, Notice, OAuthError, PaymentProvider, Pkce, ProviderAccount, Secret,
     needs_refresh, redact, refresh_due_before, should_alert, sign_state, verify_state,
@@ -129,7 +130,7 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
 pub async fn connect_url(
     app: &App,
     caller: &Caller,
-    venue_id: &str,
+    venue_id: &VenueId,
 ) -> Result<ConnectView, ApiError> {
     administered_venue(app, caller, venue_id).await?;
     let client = oauth_client(app)?;
@@ -167,7 +168,7 @@ pub async fn connect_url(
         .config
         .mercadopago_auth_base
         .trim_end_matches('/');
-    tracing::info!(venue_id, started_by = %caller.sub, "Mercado Pago connect started");
+    tracing::info!(%venue_id, started_by = %caller.sub, "Mercado Pago connect started");
     Ok(ConnectView {
         authorize_url: format!("{auth_base}/authorization?{query}"),
     })
@@ -248,10 +249,10 @@ pub async fn oauth_callback(
 
 /// A code Mercado Pago would not trade is the seller's to retry (connect again); refused
 /// client credentials are the platform's fault, and an outage is a 503.
-fn exchange_refused(venue_id: &str, err: ProviderError) -> ApiError {
+fn exchange_refused(venue_id: &VenueId, err: ProviderError) -> ApiError {
     match err {
         ProviderError::Refused { .. } | ProviderError::NotFound { .. } => {
-            tracing::warn!(venue_id, error = %err, "Mercado Pago refused an authorization code");
+            tracing::warn!(%venue_id, error = %err, "Mercado Pago refused an authorization code");
             ApiError::field(
                 "code",
                 "was refused by Mercado Pago: connect the account again",
@@ -343,11 +344,11 @@ pub async fn refresh_tokens(app: &App) -> Result<RefreshRun, ApiError> {
             Ok(Ok(Refreshed::Moot)) => {}
             Ok(Err(err)) => {
                 run.failed += 1;
-                tracing::error!(venue_id, error = %err, "refresh-tokens could not refresh an account");
+                tracing::error!(%venue_id, error = %err, "refresh-tokens could not refresh an account");
             }
             Err(panicked) => {
                 run.failed += 1;
-                tracing::error!(venue_id, error = %panicked, "refresh-tokens task failed");
+                tracing::error!(%venue_id, error = %panicked, "refresh-tokens task failed");
             }
         },
     )
@@ -367,7 +368,7 @@ async fn refresh_one(
     due: &DueAccount,
     now: Timestamp,
 ) -> Result<Refreshed, ApiError> {
-    let venue_id = due.venue_id.as_str();
+    let venue_id = &due.venue_id;
     let provider = PaymentProvider::MercadoPago;
     let Some(sealed) = app.store.sealed_account(venue_id, provider).await? else {
         return Ok(Refreshed::Moot);
@@ -409,7 +410,7 @@ fn refresh_error_text(err: &ProviderError) -> String {
 /// these tokens are the only ones that work now: storing them is tried again before giving up.
 async fn store_refreshed(
     app: &App,
-    venue_id: &str,
+    venue_id: &VenueId,
     seen: &[u8],
     tokens: Tokens,
     secrets: &[&Secret],
@@ -433,12 +434,12 @@ async fn store_refreshed(
         };
         match stored.await {
             Ok(true) => {
-                tracing::info!(venue_id, %expires_at, "Mercado Pago tokens refreshed");
+                tracing::info!(%venue_id, %expires_at, "Mercado Pago tokens refreshed");
                 return Ok(Refreshed::Stored);
             }
             Ok(false) => {
                 tracing::warn!(
-                    venue_id,
+                    %venue_id,
                     "Mercado Pago tokens were refreshed for credentials replaced meanwhile; the newer stand"
                 );
                 return Ok(Refreshed::Moot);
@@ -448,7 +449,7 @@ async fn store_refreshed(
     }
     let error = last_error.map(|e| e.to_string()).unwrap_or_default();
     tracing::error!(
-        venue_id,
+        %venue_id,
         error = %redact(&error, secrets),
         "Mercado Pago tokens were refreshed but could not be stored: the venue must connect again"
     );
@@ -461,7 +462,7 @@ async fn store_refreshed(
 /// at error level.
 async fn record_failure(
     app: &App,
-    venue_id: &str,
+    venue_id: &VenueId,
     seen: &[u8],
     text: &str,
     now: Timestamp,
@@ -476,7 +477,7 @@ async fn record_failure(
     if should_alert(failures) {
         // An error line with the venue's id, which the log alarm picks up; the mail goes once.
         tracing::error!(
-            venue_id,
+            %venue_id,
             failures,
             error = text,
             alert = true,
@@ -485,7 +486,7 @@ async fn record_failure(
         );
     } else {
         tracing::warn!(
-            venue_id,
+            %venue_id,
             failures,
             error = text,
             "a Mercado Pago token refresh failed"

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use holdfast_domain::{BookingStatus, status_deltas};
+use holdfast_domain::{BookingId, BookingStatus, status_deltas};
 use serde::Serialize;
 use tokio::time::Instant;
 
@@ -27,7 +27,7 @@ pub struct ExpiryRun {
     pub job: &'static str,
     /// Lapsed holds found.
     pub checked: usize,
-    pub expired: Vec<String>,
+    pub expired: Vec<BookingId>,
     /// Items that did not read as bookings: logged and skipped.
     pub unreadable: usize,
     /// Holds the store did not expire this time (the next run tries again).
@@ -66,7 +66,7 @@ pub async fn expire_holds(app: &App) -> Result<ExpiryRun, ApiError> {
         },
         |booking_id, outcome| match outcome {
             Ok(Ok(Some(notice))) => {
-                tracing::info!(booking_id, "hold expired");
+                tracing::info!(%booking_id, "hold expired");
                 expired.push(booking_id);
                 told.push(notice);
             }
@@ -74,11 +74,11 @@ pub async fn expire_holds(app: &App) -> Result<ExpiryRun, ApiError> {
             Ok(Ok(None)) => {}
             Ok(Err(err)) => {
                 failed += 1;
-                tracing::error!(booking_id, error = %err, "expire-holds could not expire a hold");
+                tracing::error!(%booking_id, error = %err, "expire-holds could not expire a hold");
             }
             Err(panicked) => {
                 failed += 1;
-                tracing::error!(booking_id, error = %panicked, "expire-holds task failed");
+                tracing::error!(%booking_id, error = %panicked, "expire-holds task failed");
             }
         },
     )
@@ -131,7 +131,7 @@ pub async fn send_reminders(app: &App) -> Result<ReminderRun, ApiError> {
             }
         };
         if let Some(notice) = app.store.settle_reminder(&booking, now).await? {
-            run.reminded.push(booking.booking_id);
+            run.reminded.push(booking.booking_id.to_string());
             told.push(notice);
         }
     }

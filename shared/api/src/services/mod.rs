@@ -18,6 +18,7 @@ pub mod webhooks;
 use std::sync::Arc;
 
 use holdfast_domain::{Resource, Venue};
+use holdfast_domain::{ResourceId, VenueId};
 
 use crate::app::{App, VenueFacts};
 use crate::caller::Caller;
@@ -28,7 +29,7 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
 
-pub(crate) async fn venue_of(app: &App, venue_id: &str) -> Result<Venue, ApiError> {
+pub(crate) async fn venue_of(app: &App, venue_id: &VenueId) -> Result<Venue, ApiError> {
     app.store
         .venue(venue_id)
         .await?
@@ -36,7 +37,10 @@ pub(crate) async fn venue_of(app: &App, venue_id: &str) -> Result<Venue, ApiErro
 }
 
 /// A resource people can book: it exists and is active.
-pub(crate) async fn active_resource(app: &App, resource_id: &str) -> Result<Resource, ApiError> {
+pub(crate) async fn active_resource(
+    app: &App,
+    resource_id: &ResourceId,
+) -> Result<Resource, ApiError> {
     app.store
         .resource(resource_id)
         .await?
@@ -45,7 +49,10 @@ pub(crate) async fn active_resource(app: &App, resource_id: &str) -> Result<Reso
 }
 
 /// A venue's immutable facts, from the warm cache or the table.
-pub(crate) async fn venue_facts(app: &App, venue_id: &str) -> Result<Arc<VenueFacts>, ApiError> {
+pub(crate) async fn venue_facts(
+    app: &App,
+    venue_id: &VenueId,
+) -> Result<Arc<VenueFacts>, ApiError> {
     if let Some(facts) = app.venues.get(venue_id) {
         return Ok(facts);
     }
@@ -59,7 +66,7 @@ pub(crate) async fn venue_facts(app: &App, venue_id: &str) -> Result<Arc<VenueFa
 pub(crate) async fn administered_venue(
     app: &App,
     caller: &Caller,
-    venue_id: &str,
+    venue_id: &VenueId,
 ) -> Result<Arc<VenueFacts>, ApiError> {
     let venue = venue_facts(app, venue_id).await?;
     if caller.is_admin_of(&venue.org_id) {

@@ -58,7 +58,10 @@ async fn send(app: &App, notices: &[Notice]) -> usize {
             return 0;
         }
     };
-    for notice in notices.iter().filter(|n| taken.contains(&n.notice_id)) {
+    for notice in notices
+        .iter()
+        .filter(|n| taken.iter().any(|id| n.notice_id == *id))
+    {
         if let Err(err) = app.store.notice_sent(notice).await {
             // It was sent; the sweep will send it again and the notifier will mail it once.
             tracing::warn!(notice_id = %notice.notice_id, error = %err, "a sent notice stayed in the outbox");

@@ -6,6 +6,7 @@ use holdfast_domain::{
     ALERT_AFTER_FAILURES, About, Notice, NoticeKind, PaymentProvider, Recipient, Venue,
     should_alert,
 };
+use holdfast_domain::{BookingId, CalendarId, ResourceId, VenueId};
 use holdfast_messaging::{
     AccountFacts, CalendarFacts, MailFacts, Mailer, MessagingError, Rendered, SendError, Templates,
 };
@@ -102,7 +103,7 @@ impl Notifier {
     async fn deliver_booking(
         &self,
         notice: &Notice,
-        booking_id: &str,
+        booking_id: &BookingId,
     ) -> Result<usize, NotifyError> {
         let store = &self.app.store;
         let booking = store
@@ -112,11 +113,11 @@ impl Notifier {
         let venue = store
             .venue(&booking.venue_id)
             .await?
-            .ok_or_else(|| NotifyError::NoVenue(booking.venue_id.clone()))?;
+            .ok_or_else(|| NotifyError::NoVenue(booking.venue_id.to_string()))?;
         let resource = store
             .resource(&booking.resource_id)
             .await?
-            .map_or_else(|| booking.resource_id.clone(), |r| r.name);
+            .map_or_else(|| booking.resource_id.clone(), |r| r.name.into());
         let facts = MailFacts::of(&booking, &venue, &resource);
         let mut sent = 0;
         for to in notice.kind.recipients(venue.settings.staff_alerts) {
@@ -136,7 +137,11 @@ impl Notifier {
     /// A notice about a venue: its payment account, told to its staff (a venue notice has no
     /// customer). An account that is no longer failing when the notice arrives (connected
     /// again, refreshed, or removed meanwhile) is told nothing: the alert is moot.
-    async fn deliver_venue(&self, notice: &Notice, venue_id: &str) -> Result<usize, NotifyError> {
+    async fn deliver_venue(
+        &self,
+        notice: &Notice,
+        venue_id: &VenueId,
+    ) -> Result<usize, NotifyError> {
         let store = &self.app.store;
         let venue = store
             .venue(venue_id)
@@ -158,7 +163,7 @@ impl Notifier {
                     _ => {
                         tracing::info!(
                             notice_id = %notice.notice_id,
-                            venue_id,
+                            %venue_id,
                             "the account is no longer failing: nothing to tell"
                         );
                         return Ok(0);
@@ -179,8 +184,8 @@ impl Notifier {
     async fn deliver_calendar(
         &self,
         notice: &Notice,
-        resource_id: &str,
-        calendar_id: &str,
+        resource_id: &ResourceId,
+        calendar_id: &CalendarId,
     ) -> Result<usize, NotifyError> {
         let store = &self.app.store;
         let calendar = match store.calendar(resource_id, calendar_id).await? {
@@ -188,7 +193,7 @@ impl Notifier {
             _ => {
                 tracing::info!(
                     notice_id = %notice.notice_id,
-                    calendar_id,
+                    %calendar_id,
                     "the calendar is no longer failing: nothing to tell"
                 );
                 return Ok(0);
@@ -197,7 +202,7 @@ impl Notifier {
         let venue = store
             .venue(&calendar.venue_id)
             .await?
-            .ok_or_else(|| NotifyError::NoVenue(calendar.venue_id.clone()))?;
+            .ok_or_else(|| NotifyError::NoVenue(calendar.venue_id.to_string()))?;
         let resource = store
             .resource(resource_id)
             .await?

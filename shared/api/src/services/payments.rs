@@ -7,6 +7,7 @@ use holdfast_domain::{
     Booking, Checkout, Claim, LockWork, Notice, PaymentFact, PaymentProvider, ProviderAccount,
     Settlement, refund_asked, settle, settle_conflict,
 };
+use holdfast_domain::{BookingId, VenueId};
 use holdfast_payments::mercadopago::PreferenceRequest;
 use holdfast_store::{BookingChange, ChangeError, ProviderEvent, Version};
 use holdfast_vault::Owner;
@@ -33,7 +34,7 @@ pub(crate) fn providers(app: &App) -> Result<&Providers, ApiError> {
 /// has no account there.
 pub(crate) async fn open_account(
     app: &App,
-    venue_id: &str,
+    venue_id: &VenueId,
     provider: PaymentProvider,
 ) -> Result<Option<ProviderAccount>, ApiError> {
     let Some(sealed) = app.store.sealed_account(venue_id, provider).await? else {
@@ -54,7 +55,7 @@ pub(crate) async fn open_account(
 }
 
 /// Where Mercado Pago posts its notifications for a venue's payments.
-fn notification_url(app: &App, venue_id: &str) -> Result<String, ApiError> {
+fn notification_url(app: &App, venue_id: &VenueId) -> Result<String, ApiError> {
     let base = providers(app)?
         .config
         .public_base_url
@@ -116,7 +117,7 @@ pub(crate) async fn open_checkout(
 /// Lets go of a checkout nobody will pay (its booking was never written, or was cancelled
 /// unpaid): a PaymentIntent is cancelled so that it cannot be paid; a preference lapses on its
 /// own at the hold's end. In the background: the answer never waits for it.
-pub(crate) fn abandon_checkout(app: &App, venue_id: &str, checkout: &Checkout) {
+pub(crate) fn abandon_checkout(app: &App, venue_id: &VenueId, checkout: &Checkout) {
     let Checkout::Stripe {
         payment_intent_id, ..
     } = checkout
@@ -124,7 +125,7 @@ pub(crate) fn abandon_checkout(app: &App, venue_id: &str, checkout: &Checkout) {
         return;
     };
     let (app, venue_id, payment_intent_id) =
-        (app.clone(), venue_id.to_string(), payment_intent_id.clone());
+        (app.clone(), venue_id.clone(), payment_intent_id.clone());
     tokio::spawn(async move {
         let cancelled = async {
             let Some(ProviderAccount::Stripe(stripe)) =
@@ -163,7 +164,7 @@ pub enum Effect {
 /// nothing. `belongs` checks the booking is the one the provider speaks of.
 pub(crate) async fn apply_fact(
     app: &App,
-    booking_id: &str,
+    booking_id: &BookingId,
     fact: &PaymentFact,
     event: ProviderEvent<'_>,
     belongs: impl Fn(&Booking) -> bool,
@@ -262,7 +263,10 @@ pub(crate) async fn write(
 /// Asks the provider for the refund `booking_id` owes and records that it was asked (and made,
 /// when the provider says so at once). The refund's key is fixed by the amount decided, so
 /// asking again after a failure never refunds twice. `None` when nothing is owed.
-pub async fn request_refund(app: &App, booking_id: &str) -> Result<Option<Booking>, ApiError> {
+pub async fn request_refund(
+    app: &App,
+    booking_id: &BookingId,
+) -> Result<Option<Booking>, ApiError> {
     for _ in 0..CHANGE_ATTEMPTS {
         let Some((booking, version)) = app.store.booking_version(booking_id).await? else {
             return Ok(None);
@@ -318,7 +322,7 @@ pub async fn request_refund(app: &App, booking_id: &str) -> Result<Option<Bookin
         match app.store.apply_change(&change).await {
             Ok(_) => {
                 tracing::info!(
-                    booking_id,
+                    %booking_id,
                     amount = amount.amount,
                     made_at_once,
                     "refund asked"

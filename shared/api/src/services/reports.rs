@@ -1,6 +1,7 @@
 //! The monthly report: the venue-month's counters (moved with every booking change, never
 //! scanned for) and each resource's open units from its hours, as JSON or CSV.
 
+use holdfast_domain::VenueId;
 use holdfast_domain::{Month, MonthlyReport};
 
 use super::administered_venue;
@@ -12,7 +13,7 @@ use crate::error::ApiError;
 pub async fn monthly_report(
     app: &App,
     caller: &Caller,
-    venue_id: &str,
+    venue_id: &VenueId,
     month: &str,
 ) -> Result<MonthlyReport, ApiError> {
     let month = Month::parse(month)?;

@@ -8,6 +8,7 @@ use holdfast_domain::signature::{MercadoPagoNotification, verify_mercadopago, ve
 use holdfast_domain::{
     Booking, Checkout, Currency, Money, PaymentFact, PaymentProvider, ProviderAccount,
 };
+use holdfast_domain::{BookingId, VenueId};
 use holdfast_store::ProviderEvent;
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +23,7 @@ pub struct WebhookAnswer {
     pub received: bool,
     pub effect: Effect,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub booking_id: Option<String>,
+    pub booking_id: Option<BookingId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<&'static str>,
 }
@@ -88,7 +89,7 @@ fn object<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T,
 /// `POST /webhooks/stripe/{venue_id}`: verified with the venue's endpoint secret.
 pub async fn stripe_webhook(
     app: &App,
-    venue_id: &str,
+    venue_id: &VenueId,
     signature: Option<&str>,
     body: &[u8],
 ) -> Result<WebhookAnswer, ApiError> {
@@ -107,7 +108,7 @@ pub async fn stripe_webhook(
         app.clock.now(),
     )
     .map_err(|err| {
-        tracing::info!(venue_id, reason = %err, "a Stripe webhook was refused");
+        tracing::info!(%venue_id, reason = %err, "a Stripe webhook was refused");
         ApiError::BadSignature("the Stripe-Signature does not verify")
     })?;
     let event: StripeEvent = parse_json(body)?;
@@ -140,8 +141,8 @@ pub async fn stripe_webhook(
         }
         _ => return Ok(WebhookAnswer::ignored()),
     };
-    let booking_id = match booking_hint {
-        Some(id) => id,
+    let booking_id: BookingId = match booking_hint {
+        Some(id) => id.into(),
         // A charge does not carry the intent's metadata: ask Stripe whose intent it is.
         None => {
             let intent = payments::providers(app)?
@@ -149,13 +150,13 @@ pub async fn stripe_webhook(
                 .payment_intent(&account.secret_key, &intent_id)
                 .await?;
             match intent.booking_id() {
-                Some(id) => id.to_string(),
+                Some(id) => id.into(),
                 None => return Ok(WebhookAnswer::ignored()),
             }
         }
     };
     let belongs = |booking: &Booking| {
-        booking.venue_id == venue_id
+        booking.venue_id == *venue_id
             && matches!(
                 booking.payment.as_ref().and_then(|p| p.checkout.as_ref()),
                 Some(Checkout::Stripe { payment_intent_id, .. }) if *payment_intent_id == intent_id
@@ -181,13 +182,13 @@ pub async fn stripe_webhook(
                 )
                 .await?;
             tracing::warn!(
-                venue_id,
-                booking_id,
+                %venue_id,
+                %booking_id,
                 "a payment for no booking was refunded"
             );
         }
     }
-    tracing::info!(venue_id, booking_id, ?effect, "Stripe webhook");
+    tracing::info!(%venue_id, %booking_id, ?effect, "Stripe webhook");
     Ok(WebhookAnswer::of(effect, booking))
 }
 
@@ -235,7 +236,7 @@ pub async fn mercadopago_webhook(
         return Ok(WebhookAnswer::ignored());
     };
     let Some(ProviderAccount::MercadoPago(account)) =
-        payments::open_account(app, venue_id, PaymentProvider::MercadoPago).await?
+        payments::open_account(app, &VenueId::from(venue_id), PaymentProvider::MercadoPago).await?
     else {
         return Ok(WebhookAnswer::ignored());
     };
@@ -250,12 +251,12 @@ pub async fn mercadopago_webhook(
         }
         Err(err) => return Err(err.into()),
     };
-    let Some(booking_id) = payment.external_reference.clone() else {
+    let Some(booking_id) = payment.external_reference.as_deref().map(BookingId::from) else {
         return Ok(WebhookAnswer::ignored());
     };
     let Some(amount) = payment.amount else {
         // Not an amount of any currency Holdfast knows: nothing it could confirm or refund.
-        tracing::error!(venue_id, payment_id, currency = %payment.currency_id, "a Mercado Pago payment in an unreadable amount");
+        tracing::error!(%venue_id, payment_id, currency = %payment.currency_id, "a Mercado Pago payment in an unreadable amount");
         return Ok(WebhookAnswer::ignored());
     };
     let fact = match payment.status.as_str() {
@@ -324,15 +325,15 @@ pub async fn mercadopago_webhook(
                 )
                 .await?;
             tracing::warn!(
-                venue_id,
-                booking_id,
+                %venue_id,
+                %booking_id,
                 "a payment for no booking was refunded"
             );
         }
     }
     tracing::info!(
-        venue_id,
-        booking_id,
+        %venue_id,
+        %booking_id,
         payment_id,
         ?effect,
         "Mercado Pago webhook"

@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 
 use super::holding::UnitHolders;
 use super::{Calendar, CalendarConflict, ImportedBlock, UnitsByDay, is_echo};
-use crate::{Booking, BookingCalendarConflict, Resource};
+use crate::{Booking, BookingCalendarConflict, BookingId, Resource};
 
 /// The feed's events over units bookings hold, each with those bookings once: every event over
 /// a booking's unit counts, not only the first that covers it.
@@ -76,7 +76,7 @@ impl<'a> EventsOverBookings<'a> {
                     uid: block.uid.clone(),
                     start,
                     end,
-                    booking_id: booking_id.to_string(),
+                    booking_id: BookingId::new(*booking_id),
                 });
             }
         }
@@ -87,7 +87,7 @@ impl<'a> EventsOverBookings<'a> {
 /// What one booking lists of a calendar's clashes after its sync.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingConflicts {
-    pub booking_id: String,
+    pub booking_id: BookingId,
     /// Empty when the calendar clashed with the booking before and no longer does: the
     /// booking's list from it is cleared.
     pub conflicts: Vec<BookingCalendarConflict>,
@@ -123,7 +123,7 @@ impl Calendar {
         by_booking
             .into_iter()
             .map(|(booking_id, listed)| BookingConflicts {
-                booking_id: booking_id.to_string(),
+                booking_id: BookingId::from(booking_id),
                 first_shown: !listed.is_empty() && !told_before.contains(booking_id),
                 conflicts: listed,
             })

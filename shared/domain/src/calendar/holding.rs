@@ -46,7 +46,7 @@ impl UnitHolders {
             }
         }
         UnitHolders {
-            resource_id: resource.resource_id.clone(),
+            resource_id: resource.resource_id.to_string(),
             holders,
             counted,
         }
@@ -77,7 +77,7 @@ impl UnitHolders {
                 self.holders
                     .entry(*unit)
                     .or_default()
-                    .push(booking.booking_id.clone());
+                    .push(booking.booking_id.to_string());
             }
         }
     }

@@ -107,10 +107,10 @@ pub fn status_deltas(
         let resource = &booking.resource_id;
         deltas[0]
             .changes
-            .push((Counter::ResourceBookings(resource.clone()), sign));
+            .push((Counter::ResourceBookings(resource.to_string()), sign));
         deltas.extend(booking.units.iter().map(|unit| ReportDelta {
             month: unit_month(unit, &zone),
-            changes: vec![(Counter::ResourceUnits(resource.clone()), sign)],
+            changes: vec![(Counter::ResourceUnits(resource.to_string()), sign)],
         }));
     }
     merge_deltas(deltas)
@@ -138,7 +138,7 @@ pub fn payment_deltas(
             (Counter::Payments(provider), 1),
             (Counter::Revenue(provider), amount.amount),
             (
-                Counter::ResourceRevenue(booking.resource_id.clone()),
+                Counter::ResourceRevenue(booking.resource_id.to_string()),
                 amount.amount,
             ),
         ],

@@ -123,15 +123,15 @@ impl MonthlyReport {
             .into_iter()
             .map(|resource| {
                 let id = &resource.resource_id;
-                let booked_units = tally.get(&Counter::ResourceUnits(id.clone()));
+                let booked_units = tally.get(&Counter::ResourceUnits(id.to_string()));
                 let open_units = resource.units_between(first, next, zone).len() as u64;
                 // A unit of a class sells `capacity` places, each booked as one unit.
                 let open_places = open_units.saturating_mul(u64::from(resource.capacity.max(1)));
                 ResourceLine {
-                    resource_id: id.clone(),
+                    resource_id: id.to_string(),
                     name: resource.name.clone(),
-                    bookings: tally.get(&Counter::ResourceBookings(id.clone())),
-                    revenue: money(tally.get(&Counter::ResourceRevenue(id.clone()))),
+                    bookings: tally.get(&Counter::ResourceBookings(id.to_string())),
+                    revenue: money(tally.get(&Counter::ResourceRevenue(id.to_string()))),
                     booked_units,
                     open_units,
                     occupancy: occupancy(booked_units, open_places),

@@ -1,9 +1,11 @@
 //! The admin routes of a resource's imported calendars: add, list and delete, and the view of
 //! a calendar they answer with.
 
+use holdfast_domain::BookingId;
 use std::collections::BTreeMap;
 
 use holdfast_domain::{Calendar, CalendarDraft, Resource, Unit, format_local};
+use holdfast_domain::{CalendarId, ResourceId};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -18,8 +20,8 @@ use crate::services::{administered_venue, new_id};
 /// A calendar as docs/api.md shows it.
 #[derive(Debug, Serialize)]
 pub struct CalendarView {
-    pub calendar_id: String,
-    pub resource_id: String,
+    pub calendar_id: CalendarId,
+    pub resource_id: ResourceId,
     pub name: String,
     pub url: String,
     pub status: &'static str,
@@ -38,7 +40,7 @@ pub struct ConflictView {
     pub uid: String,
     pub start: String,
     pub end: String,
-    pub booking_id: String,
+    pub booking_id: BookingId,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,7 +79,7 @@ pub(super) fn view(calendar: &Calendar, zone: &TimeZone) -> CalendarView {
 pub(super) async fn administered_resource(
     app: &App,
     caller: &Caller,
-    resource_id: &str,
+    resource_id: &ResourceId,
 ) -> Result<(Resource, TimeZone), ApiError> {
     let resource = app
         .store
@@ -93,7 +95,7 @@ pub(super) async fn administered_resource(
 pub async fn add_calendar(
     app: &App,
     caller: &Caller,
-    resource_id: &str,
+    resource_id: &ResourceId,
     body: &[u8],
 ) -> Result<CalendarView, ApiError> {
     let draft: CalendarDraft = parse_json(body)?;
@@ -102,16 +104,21 @@ pub async fn add_calendar(
     let allow_loopback = fetcher(app)?.policy().allow_loopback_http;
     holdfast_fetch::check_url(&url, allow_loopback)
         .map_err(|err| ApiError::field("url", err.to_string()))?;
-    let calendar = Calendar::new(new_id("cal"), &resource, (name, url), app.clock.now());
+    let calendar = Calendar::new(
+        new_id("cal").into(),
+        &resource,
+        (name, url),
+        app.clock.now(),
+    );
     app.store.put_calendar(&calendar).await?;
-    tracing::info!(resource_id, calendar_id = %calendar.calendar_id, "calendar added");
+    tracing::info!(%resource_id, calendar_id = %calendar.calendar_id, "calendar added");
     Ok(view(&calendar, &zone))
 }
 
 pub async fn list_calendars(
     app: &App,
     caller: &Caller,
-    resource_id: &str,
+    resource_id: &ResourceId,
 ) -> Result<CalendarList, ApiError> {
     let (_, zone) = administered_resource(app, caller, resource_id).await?;
     let items = app
@@ -128,8 +135,8 @@ pub async fn list_calendars(
 pub async fn delete_calendar(
     app: &App,
     caller: &Caller,
-    resource_id: &str,
-    calendar_id: &str,
+    resource_id: &ResourceId,
+    calendar_id: &CalendarId,
 ) -> Result<(), ApiError> {
     administered_resource(app, caller, resource_id).await?;
     let calendar = app
@@ -143,15 +150,15 @@ pub async fn delete_calendar(
     let mut released = release_all_blocks(app, resource_id, calendar_id).await?;
     app.store.delete_calendar_item(&calendar).await?;
     released += release_all_blocks(app, resource_id, calendar_id).await?;
-    tracing::info!(resource_id, calendar_id, released, "calendar removed");
+    tracing::info!(%resource_id, %calendar_id, released, "calendar removed");
     Ok(())
 }
 
 /// Gives back every unit `calendar_id` holds; answers how many.
 pub(super) async fn release_all_blocks(
     app: &App,
-    resource_id: &str,
-    calendar_id: &str,
+    resource_id: &ResourceId,
+    calendar_id: &CalendarId,
 ) -> Result<usize, ApiError> {
     let held: Vec<Unit> = app
         .store

@@ -1,6 +1,7 @@
 //! The iCal export of a resource: the token that opens it, and the feed other platforms read
 //! of its bookings and imported blocks.
 
+use holdfast_domain::ResourceId;
 use holdfast_domain::{
     BlockSpan, Resource, Unit, block_export_uid, booking_export_uid, export_etag, export_from_key,
     export_token_hash, export_token_matches, merge_owned_spans,
@@ -21,7 +22,7 @@ use crate::services::{active_resource, payments, venue_facts};
 pub async fn new_ical_token(
     app: &App,
     caller: &Caller,
-    resource_id: &str,
+    resource_id: &ResourceId,
 ) -> Result<IcalTokenView, ApiError> {
     administered_resource(app, caller, resource_id).await?;
     // Two v4 UUIDs: 244 bits from the operating system's secure generator.
@@ -62,7 +63,7 @@ pub enum Feed {
 /// reads this copy), from its locks alone (no customer data is even read).
 pub async fn export_feed(
     app: &App,
-    resource_id: &str,
+    resource_id: &ResourceId,
     (token, reader): (Option<&str>, Option<&str>),
     if_none_match: Option<&str>,
 ) -> Result<Feed, ApiError> {

@@ -2,6 +2,8 @@
 //! run's deadline inside its Lambda timeout.
 
 use std::collections::HashSet;
+
+use holdfast_domain::CalendarId;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -58,10 +60,10 @@ pub async fn sync_calendars(app: &App) -> Result<SyncRun, ApiError> {
         job: "sync-calendars",
         ..SyncRun::default()
     };
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<CalendarId> = HashSet::new();
     // Synced, failed or removed in this run: not looked at again until the next.
-    let mut ended: HashSet<String> = HashSet::new();
-    let mut unfinished: HashSet<String> = HashSet::new();
+    let mut ended: HashSet<CalendarId> = HashSet::new();
+    let mut unfinished: HashSet<CalendarId> = HashSet::new();
     for round in 0.. {
         let mut due = Vec::new();
         for read in app.store.calendars_to_sync(app.clock.now(), 1000).await? {
@@ -102,7 +104,7 @@ pub async fn sync_calendars(app: &App) -> Result<SyncRun, ApiError> {
             },
             |calendar_id, outcome| {
                 let outcome = outcome.unwrap_or_else(|err| {
-                    tracing::error!(calendar_id, error = %err, "a calendar sync task failed");
+                    tracing::error!(%calendar_id, error = %err, "a calendar sync task failed");
                     Ended::Failed
                 });
                 unfinished.remove(&calendar_id);

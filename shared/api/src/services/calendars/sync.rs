@@ -8,6 +8,7 @@ use holdfast_domain::{
     BlockDiff, BlockSpan, Booking, Calendar, CalendarConflict, EventsOverBookings, ImportedBlock,
     Notice, Resource, Unit, UnitHolders, desired_blocks, diff_blocks, events_holding,
 };
+use holdfast_domain::{BookingId, CalendarId, ResourceId};
 use holdfast_fetch::{Fetched, Validators};
 use holdfast_ical::Span;
 use jiff::tz::TimeZone;
@@ -48,8 +49,8 @@ pub enum SyncNow {
 pub async fn sync_now(
     app: &App,
     caller: &Caller,
-    resource_id: &str,
-    calendar_id: &str,
+    resource_id: &ResourceId,
+    calendar_id: &CalendarId,
 ) -> Result<SyncNow, ApiError> {
     let deadline = Instant::now() + app.request_timeout.saturating_sub(SAVE_RESERVE);
     let (_, zone) = administered_resource(app, caller, resource_id).await?;
@@ -423,7 +424,7 @@ async fn conflicts_of(
     let over = EventsOverBookings::new(resource, zone, blocks, holders, until);
     let mut bookings: BTreeMap<String, Booking> = BTreeMap::new();
     for booking_id in over.booking_ids() {
-        if let Some(booking) = app.store.booking(booking_id).await? {
+        if let Some(booking) = app.store.booking(&BookingId::from(booking_id)).await? {
             bookings.insert(booking_id.to_string(), booking);
         }
     }
