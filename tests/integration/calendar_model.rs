@@ -368,7 +368,7 @@ impl CourtDay {
 
     /// The lock key of the slot starting at `hour`: the instant in UTC.
     fn key(&self, hour: usize) -> String {
-        holdfast_domain::format_utc(self.at(hour).timestamp())
+        keys::unit(&holdfast_domain::Unit::Slot(self.at(hour).timestamp()))
     }
 
     fn weekday(&self) -> &'static str {

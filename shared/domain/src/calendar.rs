@@ -22,7 +22,7 @@ mod holding;
 
 pub use conflicts::{BookingConflicts, EventsOverBookings};
 pub use export::{
-    block_export_uid, booking_export_uid, export_etag, export_from_key, export_token_hash,
+    block_export_uid, booking_export_uid, export_etag, export_from, export_token_hash,
     export_token_matches, merge_owned_spans,
 };
 pub use holding::{UnitHolders, events_holding};

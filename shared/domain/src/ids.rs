@@ -1,5 +1,11 @@
 //! The ids of the things Holdfast books: one type each, so that a venue's id can never be passed
 //! where a resource's is wanted. Opaque strings inside; stored and shown as given.
+//!
+//! ```compile_fail
+//! fn release_blocks(_: &holdfast_domain::ResourceId, _: &holdfast_domain::CalendarId) {}
+//! let (resource, calendar) = (holdfast_domain::ResourceId::new("res_1"), holdfast_domain::CalendarId::new("cal_1"));
+//! release_blocks(&calendar, &resource); // swapped: does not compile
+//! ```
 
 use std::borrow::Borrow;
 use std::fmt;

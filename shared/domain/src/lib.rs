@@ -29,7 +29,7 @@ pub use calendar::{
     ALERT_AFTER_FAILURES, BlockDiff, BlockSpan, BookingConflicts, Calendar, CalendarConflict,
     CalendarDraft, EventsOverBookings, ImportedBlock, SyncStatus, UnitHolders, UnitsByDay,
     block_export_uid, booking_export_uid, desired_blocks, diff_blocks, events_holding, export_etag,
-    export_from_key, export_token_hash, export_token_matches, is_echo, merge_owned_spans,
+    export_from, export_token_hash, export_token_matches, is_echo, merge_owned_spans,
 };
 pub use error::{DomainError, FieldErrors};
 pub use ids::{BookingId, CalendarId, NoticeId, ResourceId, VenueId};
@@ -62,10 +62,4 @@ pub fn format_local(instant: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> Stri
         .to_zoned(zone.clone())
         .strftime("%Y-%m-%dT%H:%M:%S%:z")
         .to_string()
-}
-
-/// The one way the domain writes an instant for storage: RFC 3339 in UTC, fixed width, so
-/// that keys sort in time order.
-pub fn format_utc(instant: jiff::Timestamp) -> String {
-    instant.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

@@ -8,7 +8,6 @@ use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::error::{DomainError, FieldErrors};
-use crate::format_utc;
 use crate::money::Money;
 use crate::resource::{
     LocalTime, MAX_UNITS_PER_BOOKING, NightRules, Opening, Resource, Schedule, SlotRules,
@@ -23,27 +22,13 @@ pub enum Unit {
     Night(Date),
 }
 
-impl Unit {
-    /// A key that sorts in time order within one resource: the UTC instant or the date.
-    pub fn key(&self) -> String {
-        match self {
-            Unit::Slot(start) => format_utc(*start),
-            Unit::Night(date) => date.to_string(),
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Unit> {
-        if key.len() == 10 {
-            key.parse().ok().map(Unit::Night)
-        } else {
-            key.parse().ok().map(Unit::Slot)
-        }
-    }
-}
-
+/// A slot by its UTC instant, a night by its date.
 impl fmt::Display for Unit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.key())
+        match self {
+            Unit::Slot(start) => write!(f, "{}", start.strftime("%Y-%m-%dT%H:%M:%SZ")),
+            Unit::Night(date) => write!(f, "{date}"),
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use holdfast_domain::ids::VenueId;
-use holdfast_domain::{AccountSummary, PaymentProvider, format_utc};
+use holdfast_domain::{AccountSummary, PaymentProvider};
 
 use crate::item::{Item, ItemError, s};
 use crate::keys::tokens_shard;
@@ -56,13 +56,13 @@ pub(crate) fn account_item(venue_id: &VenueId, summary: &AccountSummary, sealed:
         item.put(attr::USER_ID, s(user));
     }
     if let Some(at) = summary.expires_at {
-        item.put(attr::EXPIRES_AT, s(format_utc(at)));
+        item.put(attr::EXPIRES_AT, s(keys::instant(at)));
         if summary.provider == PaymentProvider::MercadoPago {
             item.put(attr::GSI3PK, s(keys::tokens_due(tokens_shard(venue_id))));
-            item.put(attr::GSI3SK, s(format!("{}#{venue_id}", format_utc(at))));
+            item.put(attr::GSI3SK, s(format!("{}#{venue_id}", keys::instant(at))));
         }
     }
-    item.put(attr::UPDATED_AT, s(format_utc(summary.updated_at)));
+    item.put(attr::UPDATED_AT, s(keys::instant(summary.updated_at)));
     item
 }
 

@@ -1,11 +1,11 @@
 //! Bookings and their locks: one lock item per unit, written in the same transaction as the
 //! booking, so that a unit is sold once however many requests race for it.
 
+use std::ops::RangeBounds;
+
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use holdfast_domain::ids::{BookingId, ResourceId};
-use holdfast_domain::{
-    Booking, BookingStatus, Claim, Notice, NoticeKind, ReportDelta, Unit, format_utc,
-};
+use holdfast_domain::{Booking, BookingStatus, Claim, Notice, NoticeKind, ReportDelta, Unit};
 use jiff::Timestamp;
 
 use crate::conditions::if_condition_held;
@@ -241,7 +241,7 @@ impl Store {
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_values(":from", s(booking.status.as_str()))
             .expression_attribute_values(":to", s(to.as_str()))
-            .expression_attribute_values(":now_s", s(format_utc(now)));
+            .expression_attribute_values(":now_s", s(keys::instant(now)));
         if confirmed {
             update = update
                 .expression_attribute_names("#gsi4pk", attr::GSI4PK)
@@ -336,7 +336,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Result<Booking, ItemError>>, StoreError> {
         let shards = (0..index::HELD_SHARDS).map(keys::reminders);
-        let before = format!("{}~", format_utc(now));
+        let before = format!("{}~", keys::instant(now));
         let items = self
             .sorted_before(
                 Some(index::REMINDERS),
@@ -373,7 +373,7 @@ impl Store {
             .condition_expression("#status = :confirmed AND attribute_exists(#gsi4pk)")
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_values(":confirmed", s(BookingStatus::Confirmed.as_str()))
-            .expression_attribute_values(":now", s(format_utc(now)))
+            .expression_attribute_values(":now", s(keys::instant(now)))
             .build()?;
         let mut actions = vec![TransactWriteItem::builder().update(update).build()];
         let notice = booking
@@ -402,7 +402,7 @@ impl Store {
                 Some(index::HELD),
                 (attr::GSI3PK, attr::GSI3SK),
                 shards,
-                &format_utc(now),
+                &keys::instant(now),
                 limit,
             )
             .await?;
@@ -443,25 +443,25 @@ impl Store {
         self.query_items(query, usize::MAX).await
     }
 
-    /// The units of a resource with keys in `[from_key, to_key]` that are taken at `now`: one
-    /// query on its locks, which carry no customer data.
+    /// The units of a resource in `units` that are taken at `now`: one query on its locks,
+    /// which carry no customer data.
     pub async fn taken_units(
         &self,
         resource_id: &ResourceId,
-        from_key: &str,
-        to_key: &str,
+        units: impl RangeBounds<Unit>,
         now: Timestamp,
     ) -> Result<Vec<LockState>, StoreError> {
         let mut taken = Vec::new();
+        let (from_key, to_key) = keys::unit_range(units);
         let locks = self
             .lock_items(
                 resource_id,
-                (from_key, to_key),
+                (&from_key, &to_key),
                 &[attr::SK, attr::EXPIRES_AT, attr::TAKEN, attr::BLOCK_OF],
             )
             .await?;
         for item in locks {
-            let Some(unit) = Unit::from_key(item.string(attr::SK)?) else {
+            let Some(unit) = keys::unit_from(item.string(attr::SK)?) else {
                 continue;
             };
             let count = LockRead::try_from(&item)?.places_taken(now);

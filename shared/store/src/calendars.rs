@@ -3,11 +3,12 @@
 //! sync interrupted anywhere leaves no orphan lock and the next one converges.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::RangeBounds;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use holdfast_domain::ids::{BookingId, CalendarId, ResourceId};
 use holdfast_domain::{
-    BookingCalendarConflict, Calendar, CalendarConflict, Notice, SyncStatus, Unit, format_utc,
+    BookingCalendarConflict, Calendar, CalendarConflict, Notice, SyncStatus, Unit,
 };
 use jiff::Timestamp;
 
@@ -31,8 +32,8 @@ fn sync_shard(calendar_id: &CalendarId) -> u32 {
 fn conflict_item(conflict: &CalendarConflict) -> AttributeValue {
     AttributeValue::M(HashMap::from([
         (attr::UID.to_string(), s(&conflict.uid)),
-        (attr::START.to_string(), s(format_utc(conflict.start))),
-        (attr::END.to_string(), s(format_utc(conflict.end))),
+        (attr::START.to_string(), s(keys::instant(conflict.start))),
+        (attr::END.to_string(), s(keys::instant(conflict.end))),
         (attr::BOOKING_ID.to_string(), s(&conflict.booking_id)),
     ]))
 }
@@ -79,7 +80,7 @@ impl From<&Calendar> for Item {
             attr::GSI3SK,
             s(format!(
                 "{}#{}",
-                format_utc(calendar.due_at()),
+                keys::instant(calendar.due_at()),
                 calendar.calendar_id
             )),
         );
@@ -91,7 +92,7 @@ impl From<&Calendar> for Item {
             (attr::LAST_SUCCESS_AT, calendar.last_success_at),
         ] {
             if let Some(at) = value {
-                item.put(name, s(format_utc(at)));
+                item.put(name, s(keys::instant(at)));
             }
         }
         for (name, value) in [
@@ -123,7 +124,7 @@ impl From<&Calendar> for Item {
                 ),
             );
         }
-        item.put(attr::CREATED_AT, s(format_utc(calendar.created_at)));
+        item.put(attr::CREATED_AT, s(keys::instant(calendar.created_at)));
         item
     }
 }
@@ -293,7 +294,7 @@ impl Store {
     ) -> Result<Vec<Result<Calendar, ItemError>>, StoreError> {
         let shards = (0..SYNC_SHARDS).map(keys::calendars_to_sync);
         // `~` sorts after every id: one due at this very instant is due.
-        let due_by = format!("{}#~", format_utc(now));
+        let due_by = format!("{}#~", keys::instant(now));
         let items = self
             .sorted_before(
                 Some(index::HELD),
@@ -358,7 +359,7 @@ impl Store {
             .consistent_read(true);
         let mut held = BTreeMap::new();
         for item in self.query_items(query, usize::MAX).await? {
-            let unit = Unit::from_key(item.string(attr::SK)?)
+            let unit = keys::unit_from(item.string(attr::SK)?)
                 .ok_or_else(|| item.error(attr::SK, "is no unit"))?;
             held.insert(unit, item.string(attr::UID)?.to_string());
         }
@@ -451,7 +452,7 @@ impl Store {
                     let record = Delete::builder()
                         .table_name(&self.table)
                         .key(attr::PK, s(keys::calendar_blocks(calendar_id)))
-                        .key(attr::SK, s(unit.key()))
+                        .key(attr::SK, s(keys::unit(unit)))
                         .build()?;
                     actions.push(TransactWriteItem::builder().delete(record).build());
                 }
@@ -511,7 +512,7 @@ impl Store {
         unit: &Unit,
         uid: &str,
     ) -> Result<TransactWriteItem, StoreError> {
-        let mut record = Item::keyed((keys::calendar_blocks(calendar_id), unit.key()));
+        let mut record = Item::keyed((keys::calendar_blocks(calendar_id), keys::unit(unit)));
         record.put(attr::TYPE, s(kind::BLOCK));
         record.put(attr::UID, s(uid));
         let put = Put::builder()
@@ -549,21 +550,21 @@ impl Store {
         }
     }
 
-    /// Every unit of `resource_id` with a key in `[from_key, to_key]` held at `now`, and who
-    /// holds it (a booking, or a calendar's block), in time order; lapsed holds are free and
-    /// counted places have no one owner, so neither is listed.
+    /// Every unit of `resource_id` in `units` held at `now`, and who holds it (a booking, or a
+    /// calendar's block), in time order; lapsed holds are free and counted places have no one
+    /// owner, so neither is listed.
     pub async fn unit_owners(
         &self,
         resource_id: &ResourceId,
-        from_key: &str,
-        to_key: &str,
+        units: impl RangeBounds<Unit>,
         now: Timestamp,
     ) -> Result<Vec<(Unit, UnitOwner)>, StoreError> {
         let mut owners = Vec::new();
+        let (from_key, to_key) = keys::unit_range(units);
         let locks = self
             .lock_items(
                 resource_id,
-                (from_key, to_key),
+                (&from_key, &to_key),
                 &[
                     attr::SK,
                     attr::BOOKING_ID,
@@ -580,7 +581,7 @@ impl Store {
             {
                 continue;
             }
-            let Some(unit) = Unit::from_key(item.string(attr::SK)?) else {
+            let Some(unit) = keys::unit_from(item.string(attr::SK)?) else {
                 continue;
             };
             let owner = match (

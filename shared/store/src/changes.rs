@@ -237,7 +237,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Result<Booking, ItemError>>, StoreError> {
         let shards = (0..index::HELD_SHARDS).map(keys::refunds_owed);
-        let before = holdfast_domain::format_utc(before);
+        let before = keys::instant(before);
         let items = self
             .sorted_before(
                 Some(index::REMINDERS),

@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use holdfast_domain::{
     Booking, BookingCalendarConflict, BookingStatus, CancellationPolicy, Checkout, Claim, Currency,
     Customer, FieldErrors, Language, LocalTime, Money, NightRules, OpeningHours, OpeningHoursDraft,
-    Paid, Payment, PaymentProvider, Period, RefundRule, Resource, Schedule, SlotRules, Unit, Venue,
-    VenueSettings, Zone, format_utc,
+    Paid, Payment, PaymentProvider, Period, RefundRule, Resource, Schedule, SlotRules, Venue,
+    VenueSettings, Zone,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -178,7 +178,7 @@ impl From<&Venue> for Item {
                     .collect(),
             ),
         );
-        item.put(attr::CREATED_AT, s(format_utc(venue.created_at)));
+        item.put(attr::CREATED_AT, s(keys::instant(venue.created_at)));
         item
     }
 }
@@ -297,7 +297,7 @@ impl From<&Resource> for Item {
             attr::GSI1SK,
             s(format!(
                 "{}#{}",
-                format_utc(resource.created_at),
+                keys::instant(resource.created_at),
                 resource.resource_id
             )),
         );
@@ -310,7 +310,7 @@ impl From<&Resource> for Item {
         item.put(attr::CURRENCY, s(resource.unit_price.currency.as_str()));
         item.put(attr::HOLD_MINUTES, n(resource.hold_minutes));
         item.put(attr::ACTIVE, AttributeValue::Bool(resource.active));
-        item.put(attr::CREATED_AT, s(format_utc(resource.created_at)));
+        item.put(attr::CREATED_AT, s(keys::instant(resource.created_at)));
         match &resource.schedule {
             Schedule::Slots(rules) => {
                 item.put(attr::SLOT_MINUTES, n(rules.slot_minutes));
@@ -422,7 +422,7 @@ impl From<&Booking> for Item {
             attr::GSI2SK,
             s(format!(
                 "{}#{}",
-                format_utc(booking.start),
+                keys::instant(booking.start),
                 booking.booking_id
             )),
         );
@@ -434,7 +434,7 @@ impl From<&Booking> for Item {
                 );
                 item.put(
                     attr::GSI3SK,
-                    s(format!("{}#{}", format_utc(at), booking.booking_id)),
+                    s(format!("{}#{}", keys::instant(at), booking.booking_id)),
                 );
             }
         }
@@ -445,17 +445,20 @@ impl From<&Booking> for Item {
             );
             item.put(
                 attr::GSI4SK,
-                s(format!("{}#{}", format_utc(at), booking.booking_id)),
+                s(format!("{}#{}", keys::instant(at), booking.booking_id)),
             );
         }
-        item.put_opt(attr::REMIND_AT, booking.remind_at.map(|t| s(format_utc(t))));
+        item.put_opt(
+            attr::REMIND_AT,
+            booking.remind_at.map(|t| s(keys::instant(t))),
+        );
         item.put(attr::BOOKING_ID, s(&booking.booking_id));
         item.put(attr::RESOURCE_ID, s(&booking.resource_id));
         item.put(attr::VENUE_ID, s(&booking.venue_id));
         item.put(attr::OWNER, s(&booking.owner));
         item.put(attr::STATUS, s(booking.status.as_str()));
-        item.put(attr::START, s(format_utc(booking.start)));
-        item.put(attr::END, s(format_utc(booking.end)));
+        item.put(attr::START, s(keys::instant(booking.start)));
+        item.put(attr::END, s(keys::instant(booking.end)));
         if let Period::Nights {
             check_in,
             check_out,
@@ -466,14 +469,14 @@ impl From<&Booking> for Item {
         }
         item.put(
             attr::UNITS,
-            AttributeValue::L(booking.units.iter().map(|u| s(u.key())).collect()),
+            AttributeValue::L(booking.units.iter().map(|u| s(keys::unit(u))).collect()),
         );
         item.put(attr::CLAIM, s(booking.claim.as_str()));
         item.put(attr::PRICE, n(booking.price.amount));
         item.put(attr::CURRENCY, s(booking.price.currency.as_str()));
         item.put_opt(
             attr::HOLD_EXPIRES_AT,
-            booking.hold_expires_at.map(|t| s(format_utc(t))),
+            booking.hold_expires_at.map(|t| s(keys::instant(t))),
         );
         if let Some(payment) = &booking.payment {
             put_payment(&mut item, booking, payment);
@@ -494,8 +497,8 @@ impl From<&Booking> for Item {
                 ),
             );
         }
-        item.put(attr::CREATED_AT, s(format_utc(booking.created_at)));
-        item.put(attr::UPDATED_AT, s(format_utc(booking.updated_at)));
+        item.put(attr::CREATED_AT, s(keys::instant(booking.created_at)));
+        item.put(attr::UPDATED_AT, s(keys::instant(booking.updated_at)));
         item
     }
 }
@@ -527,7 +530,7 @@ fn put_payment(item: &mut Item, booking: &Booking, payment: &Payment) {
         item.put(attr::PAID_ID, s(&paid.payment_id));
         item.put(attr::PAID_AMOUNT, n(paid.amount.amount));
         item.put(attr::PAID_CURRENCY, s(paid.amount.currency.as_str()));
-        item.put(attr::PAID_AT, s(format_utc(paid.at)));
+        item.put(attr::PAID_AT, s(keys::instant(paid.at)));
     }
     if payment.failed {
         item.put(attr::PAYMENT_FAILED, AttributeValue::Bool(true));
@@ -545,7 +548,7 @@ fn put_payment(item: &mut Item, booking: &Booking, payment: &Payment) {
             attr::GSI4SK,
             s(format!(
                 "{}#{}",
-                format_utc(booking.updated_at),
+                keys::instant(booking.updated_at),
                 booking.booking_id
             )),
         );
@@ -556,8 +559,8 @@ pub(crate) fn calendar_conflict_item(conflict: &BookingCalendarConflict) -> Attr
     AttributeValue::M(HashMap::from([
         (attr::CALENDAR_ID.to_string(), s(&conflict.calendar_id)),
         (attr::NAME.to_string(), s(&conflict.name)),
-        (attr::START.to_string(), s(format_utc(conflict.start))),
-        (attr::END.to_string(), s(format_utc(conflict.end))),
+        (attr::START.to_string(), s(keys::instant(conflict.start))),
+        (attr::END.to_string(), s(keys::instant(conflict.end))),
     ]))
 }
 
@@ -647,7 +650,8 @@ impl TryFrom<&Item> for Booking {
             .strings(attr::UNITS)?
             .into_iter()
             .map(|k| {
-                Unit::from_key(k).ok_or_else(|| item.error(attr::UNITS, "holds an unreadable unit"))
+                keys::unit_from(k)
+                    .ok_or_else(|| item.error(attr::UNITS, "holds an unreadable unit"))
             })
             .collect::<Result<_, _>>()?;
         let price = item.money(attr::PRICE, attr::CURRENCY)?;

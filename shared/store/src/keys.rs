@@ -2,6 +2,10 @@
 //! Key parts are joined with `#`, so a part that comes from a caller has its own `#` escaped.
 
 use std::borrow::Cow;
+use std::ops::{Bound, RangeBounds};
+
+use holdfast_domain::{Month, Unit};
+use jiff::Timestamp;
 
 /// Every attribute name an item of the table carries (a report's counters aside: their names
 /// are made from the counter, see `reports`). Expressions name them through a placeholder of
@@ -227,6 +231,68 @@ pub mod kind {
     pub const REPORT: &str = "report";
 }
 
+/// An instant as keys and sortable attributes spell it: RFC 3339 in UTC at whole seconds, fixed
+/// width, so that text order is time order.
+pub fn instant(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// A unit's sort key among its resource's locks: a slot's UTC instant or a night's date. Each
+/// kind sorts in time order, and a resource sells one kind.
+pub fn unit(unit: &Unit) -> String {
+    match unit {
+        Unit::Slot(start) => instant(*start),
+        Unit::Night(date) => date.to_string(),
+    }
+}
+
+/// The unit a sort key names, if it names one.
+pub fn unit_from(key: &str) -> Option<Unit> {
+    if key.len() == 10 {
+        key.parse().ok().map(Unit::Night)
+    } else {
+        key.parse().ok().map(Unit::Slot)
+    }
+}
+
+/// The sort-key bounds, both inclusive, of the locks of `units`: no bound is from the first
+/// key or to the last (`~` sorts after every digit).
+pub fn unit_range(units: impl RangeBounds<Unit>) -> (String, String) {
+    let from = match units.start_bound() {
+        Bound::Included(unit) => self::unit(unit),
+        // Just above the unit's key: a suffix sorts after the key and, keys of one kind having
+        // one width, before the next.
+        Bound::Excluded(unit) => format!("{}~", self::unit(unit)),
+        Bound::Unbounded => String::new(),
+    };
+    let to = match units.end_bound() {
+        Bound::Included(unit) => self::unit(unit),
+        // Just below the unit's key: its last character one less, then the greatest suffix.
+        // Keys of one kind have one width, so no other key falls between.
+        Bound::Excluded(unit) => {
+            let mut key = self::unit(unit);
+            match key
+                .pop()
+                .and_then(|last| char::from_u32(u32::from(last) - 1))
+            {
+                Some(below) => {
+                    key.push(below);
+                    key.push('~');
+                }
+                None => key.clear(),
+            }
+            key
+        }
+        Bound::Unbounded => "~".to_string(),
+    };
+    (from, to)
+}
+
+/// A month as the report items name it: `2028-02`.
+pub fn month(month: &Month) -> String {
+    month.to_string()
+}
+
 /// A caller-given part of a composite key: `#` (and `%`, which escapes it) percent-encoded, so
 /// that two different pairs of parts can never spell one key.
 fn part(raw: &str) -> Cow<'_, str> {
@@ -243,7 +309,7 @@ pub fn venue(venue_id: &str) -> (String, String) {
 
 /// A venue-month's report counters: beside the venue, one item per month.
 /// One shard of a venue-month's report counters.
-pub fn report(venue_id: &str, month: &holdfast_domain::Month, shard: u32) -> (String, String) {
+pub fn report(venue_id: &str, month: &Month, shard: u32) -> (String, String) {
     (
         format!("VENUE#{venue_id}"),
         format!("REPORT#{month}#{shard:02}"),
@@ -251,7 +317,7 @@ pub fn report(venue_id: &str, month: &holdfast_domain::Month, shard: u32) -> (St
 }
 
 /// The partition and sort-key prefix of every shard of a venue-month's counters.
-pub fn report_shards(venue_id: &str, month: &holdfast_domain::Month) -> (String, String) {
+pub fn report_shards(venue_id: &str, month: &Month) -> (String, String) {
     (format!("VENUE#{venue_id}"), format!("REPORT#{month}#"))
 }
 
@@ -383,6 +449,56 @@ pub fn tokens_due(shard: u32) -> String {
 
 #[cfg(test)]
 mod tests {
+    use holdfast_domain::Unit;
+    use jiff::civil::date;
+
+    #[test]
+    fn unit_keys_round_trip_and_sort_in_time_order() {
+        let instants = [0, 1, 59, 3_600, 86_399, 1_700_000_000, 3_999_999_999];
+        for (a, b) in instants
+            .iter()
+            .flat_map(|a| instants.iter().map(move |b| (*a, *b)))
+        {
+            let u1 = Unit::Slot(jiff::Timestamp::from_second(a).unwrap());
+            let u2 = Unit::Slot(jiff::Timestamp::from_second(b).unwrap());
+            assert_eq!(super::unit_from(&super::unit(&u1)), Some(u1));
+            assert_eq!(super::unit(&u1).cmp(&super::unit(&u2)), a.cmp(&b));
+        }
+        let night = Unit::Night(date(2026, 12, 20));
+        assert_eq!(super::unit(&night), "2026-12-20");
+        assert_eq!(super::unit_from("2026-12-20"), Some(night));
+        assert_eq!(super::unit_from("garbage"), None);
+    }
+
+    #[test]
+    fn a_unit_range_takes_exactly_its_units() {
+        let nights: Vec<Unit> = (1..=5).map(|d| Unit::Night(date(2026, 12, d))).collect();
+        let inside = |range: (String, String)| -> Vec<Unit> {
+            nights
+                .iter()
+                .filter(|u| {
+                    (range.0.as_str()..=range.1.as_str()).contains(&super::unit(u).as_str())
+                })
+                .copied()
+                .collect()
+        };
+        assert_eq!(
+            inside(super::unit_range(nights[1]..=nights[3])),
+            nights[1..=3]
+        );
+        assert_eq!(
+            inside(super::unit_range(nights[1]..nights[3])),
+            nights[1..3]
+        );
+        assert_eq!(inside(super::unit_range(nights[2]..)), nights[2..]);
+        assert_eq!(inside(super::unit_range(..=nights[1])), nights[..=1]);
+        let excluded_start = (
+            std::ops::Bound::Excluded(nights[1]),
+            std::ops::Bound::Unbounded,
+        );
+        assert_eq!(inside(super::unit_range(excluded_start)), nights[2..]);
+    }
+
     use super::*;
 
     #[test]

@@ -21,7 +21,7 @@ const READ_ROUNDS: u32 = 5;
 pub(crate) fn lock_key(resource_id: &ResourceId, unit: &Unit) -> HashMap<String, AttributeValue> {
     HashMap::from([
         (attr::PK.to_string(), s(keys::locks(resource_id))),
-        (attr::SK.to_string(), s(unit.key())),
+        (attr::SK.to_string(), s(keys::unit(unit))),
     ])
 }
 
@@ -222,7 +222,7 @@ impl Store {
                 }
             }
         }
-        Ok(units.iter().map(|u| found.remove(&u.key())).collect())
+        Ok(units.iter().map(|u| found.remove(&keys::unit(u))).collect())
     }
 
     /// Reads the contested units' locks and judges them: what a transaction that lost a race

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use holdfast_domain::ids::VenueId;
 use holdfast_domain::oauth::ALERT_AFTER;
-use holdfast_domain::{AccountSummary, Notice, PaymentProvider, Secret, format_utc};
+use holdfast_domain::{AccountSummary, Notice, PaymentProvider, Secret};
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 
@@ -67,7 +67,7 @@ impl From<&PendingConnect> for Item {
         item.put(attr::VENUE_ID, s(&pending.venue_id));
         item.put(attr::CODE_VERIFIER, s(pending.code_verifier.expose()));
         item.put(attr::STARTED_BY, s(&pending.started_by));
-        item.put(attr::EXPIRES_AT, s(format_utc(pending.expires_at)));
+        item.put(attr::EXPIRES_AT, s(keys::instant(pending.expires_at)));
         item.put(attr::TTL, n(pending.expires_at.as_second()));
         item
     }
@@ -232,8 +232,8 @@ impl Store {
                 .expression_attribute_names("#gsi3pk", attr::GSI3PK)
                 .expression_attribute_names("#gsi3sk", attr::GSI3SK)
                 .expression_attribute_values(":pk", s(keys::tokens_due(shard)))
-                .expression_attribute_values(":from", s(format_utc(alive_at)))
-                .expression_attribute_values(":to", s(format_utc(before)))
+                .expression_attribute_values(":from", s(keys::instant(alive_at)))
+                .expression_attribute_values(":to", s(keys::instant(before)))
                 .projection_expression(
                     "#pk, #sk, #venue_id, #expires_at, #updated_at, #refresh_failures",
                 )
@@ -351,7 +351,7 @@ impl Store {
             .expression_attribute_names("#refresh_failures", attr::REFRESH_FAILURES)
             .expression_attribute_names("#sealed", attr::SEALED)
             .expression_attribute_values(":error", s(error))
-            .expression_attribute_values(":at", s(format_utc(at)))
+            .expression_attribute_values(":at", s(keys::instant(at)))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":seen", blob(seen_sealed))
             .expression_attribute_values(":before_alert", n(BEFORE_ALERT))
@@ -393,7 +393,7 @@ impl Store {
             .expression_attribute_names("#refresh_failures", attr::REFRESH_FAILURES)
             .expression_attribute_names("#sealed", attr::SEALED)
             .expression_attribute_values(":error", s(error))
-            .expression_attribute_values(":at", s(format_utc(at)))
+            .expression_attribute_values(":at", s(keys::instant(at)))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":seen", blob(seen_sealed))
             .expression_attribute_values(":before_alert", n(BEFORE_ALERT))

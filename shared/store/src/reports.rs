@@ -76,7 +76,7 @@ fn tally_update(
         .expression_attribute_names("#month", attr::MONTH)
         .expression_attribute_values(":report", s(kind::REPORT))
         .expression_attribute_values(":vid", s(venue_id))
-        .expression_attribute_values(":month", s(delta.month.key()));
+        .expression_attribute_values(":month", s(keys::month(&delta.month)));
     for (i, (counter, by)) in delta.changes.iter().enumerate() {
         update = update
             .expression_attribute_names(format!("#c{i}"), attribute(counter))

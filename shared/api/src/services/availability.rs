@@ -66,8 +66,7 @@ pub async fn availability(
             .store
             .taken_units(
                 &resource.resource_id,
-                &first.unit.key(),
-                &last.unit.key(),
+                first.unit..=last.unit,
                 app.clock.now(),
             )
             .await?

@@ -205,7 +205,7 @@ fn slot_taken(resource: &Resource, zone: &TimeZone, units: &[Unit]) -> ApiError 
     }
     let words: Vec<String> = match units.first() {
         Some(Unit::Night(_)) => {
-            let nights: Vec<String> = units.iter().map(Unit::key).collect();
+            let nights: Vec<String> = units.iter().map(Unit::to_string).collect();
             vec![format!("for the night(s) of {}", nights.join(", "))]
         }
         _ => ranges

@@ -6,20 +6,19 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 
 use super::{BlockSpan, EXPORT_UID_SUFFIX};
-use crate::{Resource, Schedule, Unit, format_utc};
+use crate::{Resource, Schedule, Unit};
 
-/// The key of the first unit the export lists: a stay that began last night, or a slot of the
-/// last day, still shows to a platform that reads the feed late.
-pub fn export_from_key(resource: &Resource, zone: &TimeZone, now: Timestamp) -> String {
+/// Where the export's units start: a stay that began last night, or a slot of the last day,
+/// still shows to a platform that reads the feed late.
+pub fn export_from(resource: &Resource, zone: &TimeZone, now: Timestamp) -> Unit {
     match resource.schedule {
         Schedule::Nights(_) => Unit::Night(
             now.to_zoned(zone.clone())
                 .date()
                 .yesterday()
                 .unwrap_or_default(),
-        )
-        .key(),
-        Schedule::Slots(_) => format_utc(
+        ),
+        Schedule::Slots(_) => Unit::Slot(
             now.checked_sub(SignedDuration::from_hours(24))
                 .unwrap_or(now),
         ),
@@ -134,13 +133,13 @@ mod tests {
     fn the_export_starts_a_day_back() {
         let now = at("2030-07-02T03:00:00Z");
         assert_eq!(
-            export_from_key(&cabin(), &mexico(), now),
-            "2030-06-30",
+            export_from(&cabin(), &mexico(), now),
+            Unit::Night(jiff::civil::date(2030, 6, 30)),
             "still the 1st in Mexico City: the night of the 30th is yesterday's"
         );
         assert_eq!(
-            export_from_key(&court(), &madrid(), now),
-            "2030-07-01T03:00:00Z"
+            export_from(&court(), &madrid(), now),
+            Unit::Slot(at("2030-07-01T03:00:00Z"))
         );
     }
 

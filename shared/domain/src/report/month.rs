@@ -55,11 +55,6 @@ impl Month {
     pub fn days(&self) -> (Date, Date) {
         (self.first_day(), self.next().first_day())
     }
-
-    /// `2028-02`: how the API and the store name the month.
-    pub fn key(&self) -> String {
-        self.to_string()
-    }
 }
 
 impl fmt::Display for Month {
@@ -84,7 +79,7 @@ mod tests {
     #[test]
     fn a_month_is_exactly_yyyy_mm() {
         let feb = month("2028-02");
-        assert_eq!(feb.key(), "2028-02");
+        assert_eq!(feb.to_string(), "2028-02");
         assert_eq!(feb.first_day(), date(2028, 2, 1));
         assert_eq!(feb.days(), (date(2028, 2, 1), date(2028, 3, 1)));
         assert_eq!(month("2028-12").next(), month("2029-01"));

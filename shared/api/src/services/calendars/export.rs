@@ -3,7 +3,7 @@
 
 use holdfast_domain::ResourceId;
 use holdfast_domain::{
-    BlockSpan, Resource, Unit, block_export_uid, booking_export_uid, export_etag, export_from_key,
+    BlockSpan, Resource, Unit, block_export_uid, booking_export_uid, export_etag, export_from,
     export_token_hash, export_token_matches, merge_owned_spans,
 };
 use holdfast_ical::{ExportEvent, Span};
@@ -83,11 +83,8 @@ pub async fn export_feed(
     let venue = venue_facts(app, &resource.venue_id).await?;
     let zone = venue.zone.tz();
     let now = app.clock.now();
-    let from_key = export_from_key(&resource, zone, now);
-    let owners = app
-        .store
-        .unit_owners(resource_id, &from_key, "~", now)
-        .await?;
+    let from = export_from(&resource, zone, now);
+    let owners = app.store.unit_owners(resource_id, from.., now).await?;
     // A platform is not sent back what it sent us: re-exported, its "not available" echo of our
     // booking would come back as a block of its own and outlive the booking for good.
     let owners = owners
