@@ -36,6 +36,14 @@ pub enum BookingEvent {
 }
 
 impl BookingEvent {
+    pub const ALL: [BookingEvent; 5] = [
+        BookingEvent::Cancel,
+        BookingEvent::Expire,
+        BookingEvent::Pay,
+        BookingEvent::PayTooLate,
+        BookingEvent::Refund,
+    ];
+
     pub fn past_tense(&self) -> &'static str {
         match self {
             BookingEvent::Cancel => "cancelled",
@@ -115,13 +123,7 @@ mod tests {
     }
 
     fn any_event() -> impl Strategy<Value = BookingEvent> {
-        proptest::sample::select(vec![
-            BookingEvent::Cancel,
-            BookingEvent::Expire,
-            BookingEvent::Pay,
-            BookingEvent::PayTooLate,
-            BookingEvent::Refund,
-        ])
+        proptest::sample::select(BookingEvent::ALL.to_vec())
     }
 
     proptest! {

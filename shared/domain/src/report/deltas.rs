@@ -320,13 +320,7 @@ mod tests {
     }
 
     fn any_event() -> impl Strategy<Value = BookingEvent> {
-        proptest::sample::select(vec![
-            BookingEvent::Cancel,
-            BookingEvent::Expire,
-            BookingEvent::Pay,
-            BookingEvent::PayTooLate,
-            BookingEvent::Refund,
-        ])
+        proptest::sample::select(BookingEvent::ALL.to_vec())
     }
 
     proptest! {
