@@ -17,6 +17,10 @@ use crate::locks::{Claimant, Contested, LockRead};
 use crate::transact::Refused;
 use crate::{Store, StoreError, index};
 
+mod items;
+
+pub(crate) use items::calendar_conflict_item;
+
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
     #[error("{} unit(s) already taken", .0.len())]

@@ -12,8 +12,8 @@ use holdfast_domain::{
 };
 use jiff::Timestamp;
 
-use crate::bookings::{Owner, epoch, lock_key};
-use crate::item::{Item, ItemError, calendar_conflict_item, n, s};
+use crate::bookings::{Owner, calendar_conflict_item, epoch, lock_key};
+use crate::item::{Item, ItemError, n, s};
 use crate::keys::{self, attr, kind};
 use crate::locks::{Claimant, Contested};
 use crate::transact::Refused;

@@ -9,6 +9,11 @@ use crate::item::{Item, n, s};
 use crate::keys::{self, attr};
 use crate::{Store, StoreError, index};
 
+mod items;
+
+#[cfg(test)]
+pub(crate) use items::fixtures;
+
 /// A resource item's version: every replace names the version it read, so that two admins
 /// patching at once never overwrite each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -646,4 +646,12 @@ mod tests {
             .unwrap();
         assert_eq!(attr_module.matches("pub const ").count(), every.len());
     }
+
+    #[test]
+    fn shards_are_stable_and_spread() {
+        assert_eq!(held_shard("bkg_1"), held_shard("bkg_1"));
+        let used: std::collections::HashSet<u32> =
+            (0..200).map(|i| held_shard(&format!("bkg_{i}"))).collect();
+        assert_eq!(used.len() as u32, crate::index::HELD_SHARDS);
+    }
 }
