@@ -9,6 +9,7 @@ use holdfast_domain::{AccountSummary, PaymentProvider};
 use crate::item::{Item, ItemError, s};
 use crate::keys::tokens_shard;
 use crate::keys::{self, attr, kind};
+use crate::projection::projected;
 use crate::{Store, StoreError};
 
 fn key(venue_id: &VenueId, provider: PaymentProvider) -> (String, String) {
@@ -95,16 +96,18 @@ impl Store {
             .expression_attribute_names("#sk", attr::SK)
             .expression_attribute_values(":pk", s(keys::venue(venue_id).0))
             .expression_attribute_values(":accounts", s(keys::ACCOUNTS))
-            .projection_expression(
-                "#provider, #key_hint, #user_id, #expires_at, #last_refresh_error, #updated_at",
-            )
-            .expression_attribute_names("#provider", attr::PROVIDER)
-            .expression_attribute_names("#key_hint", attr::KEY_HINT)
-            .expression_attribute_names("#user_id", attr::USER_ID)
-            .expression_attribute_names("#expires_at", attr::EXPIRES_AT)
-            .expression_attribute_names("#last_refresh_error", attr::LAST_REFRESH_ERROR)
-            .expression_attribute_names("#updated_at", attr::UPDATED_AT)
             .consistent_read(true);
+        let query = projected(
+            query,
+            &[
+                attr::PROVIDER,
+                attr::KEY_HINT,
+                attr::USER_ID,
+                attr::EXPIRES_AT,
+                attr::LAST_REFRESH_ERROR,
+                attr::UPDATED_AT,
+            ],
+        );
         let items = self.query_items(query, 10).await?;
         Ok(items
             .iter()

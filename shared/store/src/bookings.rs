@@ -14,6 +14,7 @@ use crate::item::{Item, ItemError, n, s};
 use crate::keys::{self, attr, kind};
 pub(crate) use crate::locks::lock_key;
 use crate::locks::{Claimant, Contested, LockRead};
+use crate::projection::projected;
 use crate::transact::Refused;
 use crate::{Store, StoreError, index};
 
@@ -428,8 +429,7 @@ impl Store {
         (from, to): (&str, &str),
         projection: &[&str],
     ) -> Result<Vec<Item>, StoreError> {
-        let placeholders: Vec<String> = projection.iter().map(|name| format!("#{name}")).collect();
-        let mut query = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
@@ -439,12 +439,9 @@ impl Store {
             .expression_attribute_values(":pk", s(keys::locks(resource_id)))
             .expression_attribute_values(":from", s(from))
             .expression_attribute_values(":to", s(to))
-            .projection_expression(placeholders.join(", "))
             .consistent_read(true);
-        for (placeholder, name) in placeholders.into_iter().zip(projection) {
-            query = query.expression_attribute_names(placeholder, *name);
-        }
-        self.query_items(query, usize::MAX).await
+        self.query_items(projected(query, projection), usize::MAX)
+            .await
     }
 
     /// The units of a resource in `units` that are taken at `now`: one query on its locks,

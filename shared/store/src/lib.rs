@@ -16,6 +16,7 @@ mod mail;
 mod oauth;
 mod outbox;
 mod page;
+mod projection;
 mod pulse;
 mod reports;
 mod transact;

@@ -14,6 +14,7 @@ use crate::accounts::account_item;
 use crate::conditions::if_condition_held;
 use crate::item::{Item, ItemError, n, s};
 use crate::keys::{self, attr, kind};
+use crate::projection::projected;
 use crate::transact::{Backoff, Refused};
 use crate::{Store, StoreError, index};
 
@@ -234,16 +235,18 @@ impl Store {
                 .expression_attribute_values(":pk", s(keys::tokens_due(shard)))
                 .expression_attribute_values(":from", s(keys::instant(alive_at)))
                 .expression_attribute_values(":to", s(keys::instant(before)))
-                .projection_expression(
-                    "#pk, #sk, #venue_id, #expires_at, #updated_at, #refresh_failures",
-                )
-                .expression_attribute_names("#pk", attr::PK)
-                .expression_attribute_names("#sk", attr::SK)
-                .expression_attribute_names("#venue_id", attr::VENUE_ID)
-                .expression_attribute_names("#expires_at", attr::EXPIRES_AT)
-                .expression_attribute_names("#updated_at", attr::UPDATED_AT)
-                .expression_attribute_names("#refresh_failures", attr::REFRESH_FAILURES)
                 .limit(i32::try_from(remaining).unwrap_or(i32::MAX));
+            let query = projected(
+                query,
+                &[
+                    attr::PK,
+                    attr::SK,
+                    attr::VENUE_ID,
+                    attr::EXPIRES_AT,
+                    attr::UPDATED_AT,
+                    attr::REFRESH_FAILURES,
+                ],
+            );
             found.extend(self.query_items(query, remaining).await?);
         }
         Ok(found.iter().map(DueAccount::try_from).collect())
