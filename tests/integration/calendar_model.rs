@@ -18,7 +18,7 @@ use holdfast_tests::{
 };
 use serde_json::Value;
 
-use crate::calendars::{cabin, day, sync, taken_nights};
+use crate::calendars::{day, sync, taken_nights};
 
 /// The model's first night, as an offset from today, and how many nights its steps start on:
 /// few, so that bookings and imported events overlap all the time.
@@ -209,7 +209,7 @@ async fn bookings_cancellations_syncs_and_removals_in_any_order_leave_each_night
 
 async fn run(stack: &Stack, api: &Api, feeds: &FeedServer, seed: u64) {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let (admin, cabin) = cabin(api).await;
+    let (admin, cabin) = api.mexico_cabin().await;
     let guest = Who::customer();
     let mut model = Model {
         owners: BTreeMap::new(),

@@ -14,15 +14,6 @@ use holdfast_tests::{
 };
 use serde_json::{Value, json};
 
-/// A cabin of a new venue in Mexico City: its admin and id.
-pub(crate) async fn cabin(api: &Api) -> (Who, String) {
-    let (admin, venue) = api
-        .venue_without_accounts("America/Mexico_City", "MXN")
-        .await;
-    let cabin = api.cabin(&admin, &venue).await;
-    (admin, cabin)
-}
-
 pub(crate) async fn sync(api: &Api, admin: &Who, resource: &str, calendar: &Value) -> Value {
     api.post(&format!(
         "/v1/resources/{resource}/calendars/{}/sync",
@@ -193,7 +184,7 @@ async fn a_feed_that_hangs_or_floods_fails_alone_while_the_others_sync() {
     feeds.set("/good.ics", one_event("g1", "Reserved", 55, 57));
     let mut calendars = Vec::new();
     for path in ["/hang.ics", "/huge.ics", "/good.ics"] {
-        let (admin, cabin) = cabin(&api).await;
+        let (admin, cabin) = api.mexico_cabin().await;
         let calendar = api.add_calendar(&admin, &cabin, &feeds.url(path)).await;
         calendars.push((admin, cabin, calendar));
     }
@@ -299,7 +290,7 @@ async fn with_the_development_setting_off_this_machine_is_out_of_reach_even_by_n
     let api = stack.api();
     let feeds = FeedServer::start().await;
     feeds.set("/never.ics", FeedReply::Ics(airbnb_feed(&NO_EVENTS)));
-    let (admin, cabin) = cabin(&api).await;
+    let (admin, cabin) = api.mexico_cabin().await;
     api.post(&format!("/v1/resources/{cabin}/calendars"))
         .as_(&admin)
         .json(&json!({"name": "Here", "url": feeds.url("/never.ics")}))

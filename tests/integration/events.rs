@@ -1,14 +1,6 @@
 //! Every sample event in events/ fed to its function's handler, as Lambda would, against
 //! DynamoDB Local: none of them can rot.
 
-use holdfast_functions::{
-    add_calendar, availability, cancel_booking, create_booking, create_resource, create_venue,
-    delete_calendar, delete_payment_account, expire_holds, get_booking, get_venue, health,
-    ical_feed, ical_token, list_calendars, mercadopago_callback, mercadopago_connect,
-    mercadopago_webhook, monthly_report, my_bookings, notifier, patch_resource, patch_venue,
-    payment_accounts, publish_notices, put_payment_account, refresh_tokens, send_reminders,
-    stripe_webhook, sync_calendar, sync_calendars, venue_bookings,
-};
 use std::collections::BTreeSet;
 
 use aws_lambda_events::event::sqs::SqsEvent;
@@ -17,6 +9,14 @@ use holdfast_api::services::notifier::Notifier;
 use holdfast_domain::{
     Booking, BookingDraft, Checkout, MercadoPagoAccount, NewBooking, Notice, ProviderAccount,
     Recipient, ResourceDraft, Secret, StripeAccount, VenueDraft,
+};
+use holdfast_functions::{
+    add_calendar, availability, cancel_booking, create_booking, create_resource, create_venue,
+    delete_calendar, delete_payment_account, expire_holds, get_booking, get_venue, health,
+    ical_feed, ical_token, list_calendars, mercadopago_callback, mercadopago_connect,
+    mercadopago_webhook, monthly_report, my_bookings, notifier, patch_resource, patch_venue,
+    payment_accounts, publish_notices, put_payment_account, refresh_tokens, send_reminders,
+    stripe_webhook, sync_calendar, sync_calendars, venue_bookings,
 };
 use holdfast_payments::mercadopago::PreferenceRequest;
 use holdfast_store::MailClaim;
@@ -183,23 +183,7 @@ async fn checkout_for(app: &App, booking: &Booking) -> Option<Checkout> {
 /// `account` stored as ven_demo's, as a PUT or a finished connect stores it, for the areas that
 /// take money without running those events.
 async fn store_account(app: &App, account: ProviderAccount) {
-    let owner = holdfast_vault::Owner {
-        venue_id: "ven_demo",
-        provider: account.provider().as_str(),
-    };
-    let sealed = app
-        .vault
-        .as_ref()
-        .expect("a vault")
-        .seal(&account.to_sealable(), owner)
-        .await
-        .expect("sealed");
-    app.store
-        .put_account(
-            &"ven_demo".into(),
-            &account.summary(app.clock.now()),
-            sealed,
-        )
+    holdfast_api::services::accounts::store_account(app, &"ven_demo".into(), &account)
         .await
         .expect("stored");
 }

@@ -2,12 +2,12 @@
 //! the outbox and the queue to the notifier and out of moto's SES, once per recipient, in the
 //! venue's language, with the venue's local time.
 
-use holdfast_functions::notifier;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use holdfast_api::services::notifier::Notifier;
 use holdfast_domain::{Notice, NoticeKind};
+use holdfast_functions::notifier;
 use holdfast_tests::{Api, DAY, Stack, Who, assert_within, shared, slot_booking_for, unique_email};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};

@@ -70,21 +70,12 @@ async fn a_venue_connects_mercadopago_with_a_state_that_works_once_and_stays_ref
         .venue_without_accounts("America/Mexico_City", "MXN")
         .await;
 
-    let stranger = connect::connect_url(
-        &app,
-        &caller(&Who::new_admin()),
-        &holdfast_domain::VenueId::from(&venue),
-    )
-    .await;
+    let stranger = connect::connect_url(&app, &caller(&Who::new_admin()), &venue).await;
     assert_eq!(status(stranger), 403);
 
-    let started = connect::connect_url(
-        &app,
-        &caller(&admin),
-        &holdfast_domain::VenueId::from(&venue),
-    )
-    .await
-    .expect("the authorize URL");
+    let started = connect::connect_url(&app, &caller(&admin), &venue)
+        .await
+        .expect("the authorize URL");
     let url = &started.authorize_url;
     assert!(
         url.starts_with(&format!("{}/authorization?", mercadopago_api_base())),
@@ -168,13 +159,9 @@ async fn a_stale_state_or_a_declined_approval_stores_nothing() {
         .venue_without_accounts("America/Mexico_City", "MXN")
         .await;
 
-    let started = connect::connect_url(
-        &app,
-        &caller(&admin),
-        &holdfast_domain::VenueId::from(&venue),
-    )
-    .await
-    .unwrap();
+    let started = connect::connect_url(&app, &caller(&admin), &venue)
+        .await
+        .unwrap();
     let (code, state) = approve(&started.authorize_url).await;
     stack.clock.advance(601);
     assert_eq!(
@@ -183,13 +170,9 @@ async fn a_stale_state_or_a_declined_approval_stores_nothing() {
     );
 
     // Declined at Mercado Pago: back with the state and no code. The state is used up.
-    let started = connect::connect_url(
-        &app,
-        &caller(&admin),
-        &holdfast_domain::VenueId::from(&venue),
-    )
-    .await
-    .unwrap();
+    let started = connect::connect_url(&app, &caller(&admin), &venue)
+        .await
+        .unwrap();
     let state = query_of(&started.authorize_url)["state"].clone();
     assert_eq!(
         status(connect::oauth_callback(&app, None, Some(&state)).await),
@@ -348,13 +331,9 @@ async fn of_two_returns_with_one_state_only_one_connects() {
         .api()
         .venue_without_accounts("America/Mexico_City", "MXN")
         .await;
-    let started = connect::connect_url(
-        &app,
-        &caller(&admin),
-        &holdfast_domain::VenueId::from(&venue),
-    )
-    .await
-    .unwrap();
+    let started = connect::connect_url(&app, &caller(&admin), &venue)
+        .await
+        .unwrap();
     let (code, state) = approve(&started.authorize_url).await;
     let returns: Vec<_> = (0..2)
         .map(|_| {
@@ -398,10 +377,7 @@ async fn of_failures_counted_at_once_exactly_one_makes_the_alert() {
         .expect(200);
     let sealed = app
         .store
-        .sealed_account(
-            &holdfast_domain::VenueId::from(&venue),
-            holdfast_domain::PaymentProvider::MercadoPago,
-        )
+        .sealed_account(&venue, holdfast_domain::PaymentProvider::MercadoPago)
         .await
         .unwrap()
         .expect("the account");
@@ -412,12 +388,7 @@ async fn of_failures_counted_at_once_exactly_one_makes_the_alert() {
             let now = stack.clock.now();
             tokio::spawn(async move {
                 store
-                    .record_refresh_failure(
-                        &holdfast_domain::VenueId::from(&venue),
-                        &sealed,
-                        "Mercado Pago did not answer",
-                        now,
-                    )
+                    .record_refresh_failure(&venue, &sealed, "Mercado Pago did not answer", now)
                     .await
                     .unwrap()
                     .expect("the same credentials")
@@ -447,12 +418,7 @@ async fn of_failures_counted_at_once_exactly_one_makes_the_alert() {
     // Credentials replaced meanwhile: nothing is counted against the new ones.
     let stale = app
         .store
-        .record_refresh_failure(
-            &holdfast_domain::VenueId::from(&venue),
-            b"other credentials",
-            "x",
-            stack.clock.now(),
-        )
+        .record_refresh_failure(&venue, b"other credentials", "x", stack.clock.now())
         .await
         .unwrap();
     assert_eq!(stale, None);

@@ -34,17 +34,17 @@ fn confirmed_stay() -> Vec<ReportDelta> {
 async fn counters_added_at_once_all_count_and_read_back_by_month() {
     let stack = shared();
     let store = stack.app().await.store;
-    let venue = format!("ven_{}", uuid::Uuid::new_v4().simple());
+    let venue = holdfast_domain::VenueId::new(format!("ven_{}", uuid::Uuid::new_v4().simple()));
     assert!(
         store
-            .monthly_tally(&holdfast_domain::VenueId::from(&venue), &month("2028-01"))
+            .monthly_tally(&venue, &month("2028-01"))
             .await
             .expect("read an untouched month")
             .is_empty()
     );
 
     store
-        .add_to_tally(&holdfast_domain::VenueId::from(&venue), &[])
+        .add_to_tally(&venue, &[])
         .await
         .expect("nothing to add writes nothing");
 
@@ -53,11 +53,7 @@ async fn counters_added_at_once_all_count_and_read_back_by_month() {
     let adds = (0..writers).map(|_| {
         let store = store.clone();
         let venue = venue.clone();
-        tokio::spawn(async move {
-            store
-                .add_to_tally(&holdfast_domain::VenueId::from(&venue), &confirmed_stay())
-                .await
-        })
+        tokio::spawn(async move { store.add_to_tally(&venue, &confirmed_stay()).await })
     });
     for handle in adds.collect::<Vec<_>>() {
         handle
@@ -67,7 +63,7 @@ async fn counters_added_at_once_all_count_and_read_back_by_month() {
     }
 
     let january = store
-        .monthly_tally(&holdfast_domain::VenueId::from(&venue), &month("2028-01"))
+        .monthly_tally(&venue, &month("2028-01"))
         .await
         .expect("read January");
     let n = writers as i64;
@@ -79,7 +75,7 @@ async fn counters_added_at_once_all_count_and_read_back_by_month() {
     );
     assert_eq!(january.get(&Counter::Refunds(PaymentProvider::Stripe)), 0);
     let february = store
-        .monthly_tally(&holdfast_domain::VenueId::from(&venue), &month("2028-02"))
+        .monthly_tally(&venue, &month("2028-02"))
         .await
         .expect("read February");
     assert_eq!(february.get(&Counter::ResourceUnits("res.1".into())), n);
@@ -103,11 +99,7 @@ async fn counters_added_at_once_all_count_and_read_back_by_month() {
         },
     ];
     let mut actions = store
-        .tally_actions(
-            &holdfast_domain::VenueId::from(&venue),
-            "bkg_report",
-            &cancelled,
-        )
+        .tally_actions(&venue, "bkg_report", &cancelled)
         .expect("the counters' actions");
     assert_eq!(actions.len(), 2);
     let beside = Put::builder()
@@ -125,7 +117,7 @@ async fn counters_added_at_once_all_count_and_read_back_by_month() {
         .await
         .expect("the transaction commits");
     let january = store
-        .monthly_tally(&holdfast_domain::VenueId::from(&venue), &month("2028-01"))
+        .monthly_tally(&venue, &month("2028-01"))
         .await
         .expect("read January again");
     assert_eq!(
@@ -138,7 +130,7 @@ async fn counters_added_at_once_all_count_and_read_back_by_month() {
         2 * (n - 1)
     );
     let february = store
-        .monthly_tally(&holdfast_domain::VenueId::from(&venue), &month("2028-02"))
+        .monthly_tally(&venue, &month("2028-02"))
         .await
         .expect("read February again");
     assert_eq!(february.get(&Counter::ResourceUnits("res.1".into())), n - 1);

@@ -9,7 +9,7 @@ use holdfast_tests::{
 };
 use serde_json::json;
 
-use crate::calendars::{cabin, day, one_event, taken_nights};
+use crate::calendars::{day, one_event, taken_nights};
 
 #[tokio::test]
 async fn a_feed_that_hangs_past_the_request_budget_is_recorded_failing_not_answered_503() {
@@ -20,7 +20,7 @@ async fn a_feed_that_hangs_past_the_request_budget_is_recorded_failing_not_answe
     let api = stack.api();
     let feeds = FeedServer::start().await;
     feeds.set("/hang.ics", FeedReply::Hang);
-    let (admin, cabin) = cabin(&api).await;
+    let (admin, cabin) = api.mexico_cabin().await;
     let calendar = api
         .add_calendar(&admin, &cabin, &feeds.url("/hang.ics"))
         .await;
@@ -65,7 +65,7 @@ async fn the_job_syncs_a_calendar_added_moments_before_it_or_while_it_runs() {
         one_event("s1@airbnb.com", "Reserved", 60, 61),
     );
     feeds.set("/hang.ics", FeedReply::Hang);
-    let (admin, cabin) = cabin(&api).await;
+    let (admin, cabin) = api.mexico_cabin().await;
     // Added, and the job runs at once: no minute's wait for a calendar never synced.
     let first = api
         .add_calendar(&admin, &cabin, &feeds.url("/first.ics"))
@@ -84,7 +84,7 @@ async fn the_job_syncs_a_calendar_added_moments_before_it_or_while_it_runs() {
 
     // A second calendar of the same cabin, added while a run is busy with a feed that hangs
     // (for the test fetch budget of 2.5 s; adding it takes some 50 ms).
-    let (other_admin, other_cabin) = crate::calendars::cabin(&api).await;
+    let (other_admin, other_cabin) = api.mexico_cabin().await;
     api.add_calendar(&other_admin, &other_cabin, &feeds.url("/hang.ics"))
         .await;
     let running = tokio::spawn({

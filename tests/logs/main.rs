@@ -84,10 +84,7 @@ async fn no_secret_or_token_reaches_a_log_line() {
     let app = stack.app().await;
     let sealed = app
         .store
-        .sealed_account(
-            &holdfast_domain::VenueId::from(&venue),
-            PaymentProvider::MercadoPago,
-        )
+        .sealed_account(&venue, PaymentProvider::MercadoPago)
         .await
         .expect("read")
         .expect("connected");

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use holdfast_api::Timeouts;
+use holdfast_domain::VenueId;
 use serde_json::{Value, json};
 
 use crate::{
@@ -170,7 +171,7 @@ impl Api {
 
     /// A venue in Madrid of a new organisation, and its admin.
     /// A venue of a new organisation that takes Stripe and Mercado Pago, and its admin.
-    pub async fn venue(&self, time_zone: &str, currency: &str) -> (Who, String) {
+    pub async fn venue(&self, time_zone: &str, currency: &str) -> (Who, VenueId) {
         let (admin, venue) = self.venue_without_accounts(time_zone, currency).await;
         for (provider, account) in [
             ("stripe", stripe_account()),
@@ -241,7 +242,7 @@ impl Api {
     }
 
     /// A venue that takes payment at the desk only, and its admin.
-    pub async fn venue_without_accounts(&self, time_zone: &str, currency: &str) -> (Who, String) {
+    pub async fn venue_without_accounts(&self, time_zone: &str, currency: &str) -> (Who, VenueId) {
         let admin = Who::new_admin();
         let venue = self
             .post("/v1/venues")
@@ -255,7 +256,7 @@ impl Api {
             .expect(201);
         (
             admin,
-            venue["venue_id"].as_str().expect("venue_id").to_string(),
+            VenueId::from(venue["venue_id"].as_str().expect("venue_id")),
         )
     }
 
@@ -310,7 +311,7 @@ impl Api {
     }
 
     /// A Madrid venue of a new organisation with one court: its admin, venue id and court id.
-    pub async fn madrid_court(&self, extra: Value) -> (Who, String, String) {
+    pub async fn madrid_court(&self, extra: Value) -> (Who, VenueId, String) {
         let (admin, venue) = self.venue("Europe/Madrid", "EUR").await;
         let court = self.court(&admin, &venue, extra).await;
         (admin, venue, court)
@@ -340,6 +341,15 @@ impl Api {
     }
 
     /// A cabin booked by the night, in Mexico City.
+    /// A cabin of a new venue in Mexico City, paid at the desk: its admin and id.
+    pub async fn mexico_cabin(&self) -> (Who, String) {
+        let (admin, venue) = self
+            .venue_without_accounts("America/Mexico_City", "MXN")
+            .await;
+        let cabin = self.cabin(&admin, &venue).await;
+        (admin, cabin)
+    }
+
     pub async fn cabin(&self, admin: &Who, venue_id: &str) -> String {
         let cabin = self
             .post(&format!("/v1/venues/{venue_id}/resources"))

@@ -64,10 +64,7 @@ impl CabinWithFeed {
         let stack = Stack::start();
         let api = stack.api();
         let feeds = FeedServer::start().await;
-        let (admin, venue) = api
-            .venue_without_accounts("America/Mexico_City", "MXN")
-            .await;
-        let cabin = api.cabin(&admin, &venue).await;
+        let (admin, cabin) = api.mexico_cabin().await;
         CabinWithFeed {
             stack,
             api,

@@ -1,12 +1,12 @@
 //! Reads template.yaml: the table definition and the functions' routes and schedules.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
 };
-use std::collections::HashMap;
-
 use serde_norway::Value;
 
 use crate::LocalError;

@@ -5,8 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use holdfast_domain::VenueId;
-use holdfast_domain::{CancellationPolicy, Currency, Venue, Zone};
+use holdfast_domain::{CancellationPolicy, Currency, Venue, VenueId, Zone};
 
 use aws_config::BehaviorVersion;
 use holdfast_messaging::Publisher;

@@ -129,6 +129,13 @@ impl From<DomainError> for ApiError {
     }
 }
 
+/// A booking event its status refuses: the same answer as the domain's `InvalidTransition`.
+impl From<holdfast_domain::RefusedTransition> for ApiError {
+    fn from(refused: holdfast_domain::RefusedTransition) -> ApiError {
+        ApiError::from(DomainError::from(refused))
+    }
+}
+
 impl From<holdfast_payments::ProviderError> for ApiError {
     fn from(err: holdfast_payments::ProviderError) -> ApiError {
         if err.is_unavailable() {

@@ -128,7 +128,7 @@ pub struct AvailabilityView<'a> {
 impl<'a> AvailabilityView<'a> {
     pub fn of(availability: &'a Availability) -> AvailabilityView<'a> {
         let resource = &availability.resource;
-        let zone = availability.zone.tz();
+        let zone = availability.venue.zone.tz();
         let units = availability
             .units
             .iter()
@@ -157,7 +157,7 @@ impl<'a> AvailabilityView<'a> {
         AvailabilityView {
             resource_id: &resource.resource_id,
             kind: resource.schedule.kind(),
-            time_zone: availability.zone.name(),
+            time_zone: availability.venue.zone.name(),
             units,
         }
     }

@@ -3,8 +3,7 @@
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use holdfast_domain::ids::VenueId;
-use holdfast_domain::{AccountSummary, PaymentProvider};
+use holdfast_domain::{AccountSummary, PaymentProvider, VenueId};
 
 use crate::item::{Item, ItemError, s};
 use crate::keys::tokens_shard;

@@ -1,11 +1,10 @@
 //! Bookings and their locks: one lock item per unit, written in the same transaction as the
 //! booking, so that a unit is sold once however many requests race for it.
 
-use std::ops::RangeBounds;
-
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
-use holdfast_domain::ids::{BookingId, ResourceId};
-use holdfast_domain::{Booking, BookingStatus, Claim, Notice, NoticeKind, ReportDelta, Unit};
+use holdfast_domain::{
+    Booking, BookingId, BookingStatus, Claim, Notice, NoticeKind, ReportDelta, ResourceId, Unit,
+};
 use jiff::Timestamp;
 
 use crate::conditions::if_condition_held;
@@ -449,11 +448,11 @@ impl Store {
     pub async fn taken_units(
         &self,
         resource_id: &ResourceId,
-        units: impl RangeBounds<Unit>,
+        units: impl keys::UnitRange,
         now: Timestamp,
     ) -> Result<Vec<LockState>, StoreError> {
         let mut taken = Vec::new();
-        let (from_key, to_key) = keys::unit_range(units);
+        let (from_key, to_key) = units.keys();
         let locks = self
             .lock_items(
                 resource_id,

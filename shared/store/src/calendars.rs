@@ -3,7 +3,6 @@
 //! sync interrupted anywhere leaves no orphan lock and the next one converges.
 
 use std::collections::{BTreeMap, HashMap};
-use std::ops::RangeBounds;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use holdfast_domain::ids::{BookingId, CalendarId, ResourceId};
@@ -556,11 +555,11 @@ impl Store {
     pub async fn unit_owners(
         &self,
         resource_id: &ResourceId,
-        units: impl RangeBounds<Unit>,
+        units: impl keys::UnitRange,
         now: Timestamp,
     ) -> Result<Vec<(Unit, UnitOwner)>, StoreError> {
         let mut owners = Vec::new();
-        let (from_key, to_key) = keys::unit_range(units);
+        let (from_key, to_key) = units.keys();
         let locks = self
             .lock_items(
                 resource_id,

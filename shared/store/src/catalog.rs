@@ -1,8 +1,7 @@
 //! Venues and resources: written by admins, read on every booking.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use holdfast_domain::ids::{ResourceId, VenueId};
-use holdfast_domain::{Resource, Venue};
+use holdfast_domain::{Resource, ResourceId, Venue, VenueId};
 
 use crate::conditions::if_condition_held;
 use crate::item::{Item, n, s};

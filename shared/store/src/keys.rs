@@ -2,7 +2,7 @@
 //! Key parts are joined with `#`, so a part that comes from a caller has its own `#` escaped.
 
 use std::borrow::Cow;
-use std::ops::{Bound, RangeBounds};
+use std::ops::{RangeFrom, RangeInclusive};
 
 use holdfast_domain::{Month, Unit};
 use jiff::Timestamp;
@@ -255,37 +255,23 @@ pub fn unit_from(key: &str) -> Option<Unit> {
     }
 }
 
-/// The sort-key bounds, both inclusive, of the locks of `units`: no bound is from the first
-/// key or to the last (`~` sorts after every digit).
-pub fn unit_range(units: impl RangeBounds<Unit>) -> (String, String) {
-    let from = match units.start_bound() {
-        Bound::Included(unit) => self::unit(unit),
-        // Just above the unit's key: a suffix sorts after the key and, keys of one kind having
-        // one width, before the next.
-        Bound::Excluded(unit) => format!("{}~", self::unit(unit)),
-        Bound::Unbounded => String::new(),
-    };
-    let to = match units.end_bound() {
-        Bound::Included(unit) => self::unit(unit),
-        // Just below the unit's key: its last character one less, then the greatest suffix.
-        // Keys of one kind have one width, so no other key falls between.
-        Bound::Excluded(unit) => {
-            let mut key = self::unit(unit);
-            match key
-                .pop()
-                .and_then(|last| char::from_u32(u32::from(last) - 1))
-            {
-                Some(below) => {
-                    key.push(below);
-                    key.push('~');
-                }
-                None => key.clear(),
-            }
-            key
-        }
-        Bound::Unbounded => "~".to_string(),
-    };
-    (from, to)
+/// A range of units as the store queries their locks: from one unit to another, both
+/// included, or from one unit on.
+pub trait UnitRange {
+    /// The sort-key bounds of the range, both inclusive (`~` sorts after every key).
+    fn keys(&self) -> (String, String);
+}
+
+impl UnitRange for RangeInclusive<Unit> {
+    fn keys(&self) -> (String, String) {
+        (unit(self.start()), unit(self.end()))
+    }
+}
+
+impl UnitRange for RangeFrom<Unit> {
+    fn keys(&self) -> (String, String) {
+        (unit(&self.start), "~".to_string())
+    }
 }
 
 /// A month as the report items name it: `2028-02`.
@@ -472,31 +458,17 @@ mod tests {
 
     #[test]
     fn a_unit_range_takes_exactly_its_units() {
+        use super::UnitRange;
         let nights: Vec<Unit> = (1..=5).map(|d| Unit::Night(date(2026, 12, d))).collect();
-        let inside = |range: (String, String)| -> Vec<Unit> {
+        let inside = |(from, to): (String, String)| -> Vec<Unit> {
             nights
                 .iter()
-                .filter(|u| {
-                    (range.0.as_str()..=range.1.as_str()).contains(&super::unit(u).as_str())
-                })
+                .filter(|u| (from.as_str()..=to.as_str()).contains(&super::unit(u).as_str()))
                 .copied()
                 .collect()
         };
-        assert_eq!(
-            inside(super::unit_range(nights[1]..=nights[3])),
-            nights[1..=3]
-        );
-        assert_eq!(
-            inside(super::unit_range(nights[1]..nights[3])),
-            nights[1..3]
-        );
-        assert_eq!(inside(super::unit_range(nights[2]..)), nights[2..]);
-        assert_eq!(inside(super::unit_range(..=nights[1])), nights[..=1]);
-        let excluded_start = (
-            std::ops::Bound::Excluded(nights[1]),
-            std::ops::Bound::Unbounded,
-        );
-        assert_eq!(inside(super::unit_range(excluded_start)), nights[2..]);
+        assert_eq!(inside((nights[1]..=nights[3]).keys()), nights[1..=3]);
+        assert_eq!(inside((nights[2]..).keys()), nights[2..]);
     }
 
     use super::*;

@@ -1,8 +1,7 @@
 //! The paginated lists: a customer's bookings newest first, a venue's bookings by local day.
 //! Each reads one index; cursors are bound to the list that issued them (see `page`).
 
-use holdfast_domain::ids::VenueId;
-use holdfast_domain::{Booking, BookingStatus};
+use holdfast_domain::{Booking, BookingStatus, VenueId};
 
 use crate::item::{Item, s};
 use crate::keys::{self, attr};

@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
-use holdfast_domain::ids::ResourceId;
-use holdfast_domain::{Booking, Claim, Unit};
+use holdfast_domain::{Booking, Claim, ResourceId, Unit};
 use jiff::Timestamp;
 
 use crate::item::{Item, ItemError, s};

@@ -2,8 +2,7 @@
 //! is sent and marked sent after, so that however often a notice is delivered, one mail goes.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use holdfast_domain::Recipient;
-use holdfast_domain::ids::NoticeId;
+use holdfast_domain::{NoticeId, Recipient};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::conditions::if_condition_held;

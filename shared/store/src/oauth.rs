@@ -4,9 +4,8 @@
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
-use holdfast_domain::ids::VenueId;
 use holdfast_domain::oauth::ALERT_AFTER;
-use holdfast_domain::{AccountSummary, Notice, PaymentProvider, Secret};
+use holdfast_domain::{AccountSummary, Notice, PaymentProvider, Secret, VenueId};
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 

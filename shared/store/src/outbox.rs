@@ -3,8 +3,7 @@
 //! function dies before the queue hears of it. A notice leaves the outbox once the queue has it.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
-use holdfast_domain::NoticeId;
-use holdfast_domain::{About, Notice, NoticeKind};
+use holdfast_domain::{About, Notice, NoticeId, NoticeKind};
 use jiff::Timestamp;
 
 use crate::item::{Item, ItemError, s};

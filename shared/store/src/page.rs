@@ -2,12 +2,12 @@
 //! position (an index sort key, and the day for lists over several partitions); every key
 //! attribute DynamoDB needs is rebuilt from the query's own partition, never taken from it.
 
-use holdfast_domain::ids::VenueId;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use holdfast_domain::ids::VenueId;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,7 @@
 //! Payment accounts: an admin stores the venue's credentials at a provider (sealed with KMS,
 //! never shown again), lists what is set up, or removes one.
 
-use holdfast_domain::VenueId;
-use holdfast_domain::{AccountSummary, PaymentProvider, ProviderAccount, format_local};
+use holdfast_domain::{AccountSummary, PaymentProvider, ProviderAccount, VenueId, format_local};
 use holdfast_vault::{Owner, Vault, VaultError};
 use serde::Serialize;
 
@@ -102,7 +101,7 @@ pub(crate) async fn open(
 
 /// Stores `account` as `venue_id`'s account at its provider, sealed, replacing any before it
 /// (and its refresh failures): what an admin's PUT and a finished OAuth connect both do.
-pub(crate) async fn store_account(
+pub async fn store_account(
     app: &App,
     venue_id: &VenueId,
     account: &ProviderAccount,

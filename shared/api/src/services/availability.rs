@@ -1,13 +1,13 @@
 //! Which units of a resource are free: the resource's grid, less what its locks hold.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use holdfast_domain::ResourceId;
-use holdfast_domain::{Resource, Unit, UnitSpan, Zone};
+use holdfast_domain::{Resource, ResourceId, Unit, UnitSpan};
 use jiff::civil::Date;
 
 use super::{active_resource, venue_facts};
-use crate::app::App;
+use crate::app::{App, VenueFacts};
 use crate::error::ApiError;
 
 /// The longest range one availability request may ask for.
@@ -40,7 +40,8 @@ pub fn checked_range(from: Date, to: Date, max_days: i64) -> Result<Vec<Date>, A
 #[derive(Debug)]
 pub struct Availability {
     pub resource: Resource,
-    pub zone: Zone,
+    /// The venue's facts as the cache holds them: its zone for the units' instants.
+    pub venue: Arc<VenueFacts>,
     pub units: Vec<UnitAvailability>,
 }
 
@@ -87,7 +88,7 @@ pub async fn availability(
         .collect();
     Ok(Availability {
         resource,
-        zone: venue.zone.clone(),
+        venue,
         units,
     })
 }

@@ -293,8 +293,7 @@ pub async fn cancel_booking(
         let now = app.clock.now();
         shown(booking.clone(), app)
             .status
-            .after(holdfast_domain::BookingEvent::Cancel)
-            .map_err(holdfast_domain::DomainError::from)?;
+            .after(holdfast_domain::BookingEvent::Cancel)?;
         let percent = match (&venue, admin) {
             (_, true) => 100,
             (Some(venue), false) => venue.cancellation_policy.refund_percent(booking.start, now),

@@ -2,8 +2,9 @@
 
 use std::future::Future;
 
-use holdfast_domain::{Resource, ResourceDraft, ResourcePatch, Venue, VenueDraft, VenuePatch};
-use holdfast_domain::{ResourceId, VenueId};
+use holdfast_domain::{
+    Resource, ResourceDraft, ResourceId, ResourcePatch, Venue, VenueDraft, VenueId, VenuePatch,
+};
 use jiff::tz::TimeZone;
 
 use super::{administered_venue, new_id, venue_of};

@@ -17,8 +17,7 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
-use holdfast_domain::{Resource, Venue};
-use holdfast_domain::{ResourceId, VenueId};
+use holdfast_domain::{Resource, ResourceId, Venue, VenueId};
 
 use crate::app::{App, VenueFacts};
 use crate::caller::Caller;

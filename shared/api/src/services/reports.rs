@@ -1,8 +1,7 @@
 //! The monthly report: the venue-month's counters (moved with every booking change, never
 //! scanned for) and each resource's open units from its hours, as JSON or CSV.
 
-use holdfast_domain::VenueId;
-use holdfast_domain::{Month, MonthlyReport};
+use holdfast_domain::{Month, MonthlyReport, VenueId};
 
 use super::administered_venue;
 use crate::app::App;

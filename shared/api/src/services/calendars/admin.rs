@@ -1,11 +1,11 @@
 //! The admin routes of a resource's imported calendars: add, list and delete, and the view of
 //! a calendar they answer with.
 
-use holdfast_domain::BookingId;
 use std::collections::BTreeMap;
 
-use holdfast_domain::{Calendar, CalendarDraft, Resource, Unit, format_local};
-use holdfast_domain::{CalendarId, ResourceId};
+use holdfast_domain::{
+    BookingId, Calendar, CalendarDraft, CalendarId, Resource, ResourceId, Unit, format_local,
+};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;

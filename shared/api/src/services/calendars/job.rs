@@ -2,10 +2,9 @@
 //! run's deadline inside its Lambda timeout.
 
 use std::collections::HashSet;
-
-use holdfast_domain::CalendarId;
 use std::time::Duration;
 
+use holdfast_domain::CalendarId;
 use serde::Serialize;
 use tokio::time::Instant;
 
