@@ -3,6 +3,7 @@
 
 use holdfast_api::ids::ResourceId;
 use holdfast_api::services::calendars;
+use holdfast_api::views::CalendarView;
 use holdfast_api::{
     ApiError, App, Body, CREATED, Caller, Error, Request, Response, body_bytes, path_param,
     respond, respond_json,
@@ -16,6 +17,7 @@ async fn add_calendar(app: &App, req: &Request) -> Result<Response<Body>, ApiErr
     let caller = Caller::of(req)?;
     caller.admin_org()?;
     let resource_id = &ResourceId::from(path_param(req, "resource_id")?);
-    let calendar = calendars::add_calendar(app, &caller, resource_id, body_bytes(req)?).await?;
-    respond_json(CREATED, &calendar)
+    let (calendar, zone) =
+        calendars::add_calendar(app, &caller, resource_id, body_bytes(req)?).await?;
+    respond_json(CREATED, &CalendarView::of(&calendar, &zone))
 }

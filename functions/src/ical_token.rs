@@ -3,6 +3,7 @@
 
 use holdfast_api::ids::ResourceId;
 use holdfast_api::services::calendars;
+use holdfast_api::views::ExportUrlView;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Request, Response, path_param, respond, respond_json,
 };
@@ -15,8 +16,6 @@ async fn ical_token(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let caller = Caller::of(req)?;
     caller.admin_org()?;
     let resource_id = &ResourceId::from(path_param(req, "resource_id")?);
-    respond_json(
-        OK,
-        &calendars::new_ical_token(app, &caller, resource_id).await?,
-    )
+    let url = calendars::new_ical_token(app, &caller, resource_id).await?;
+    respond_json(OK, &ExportUrlView { url })
 }

@@ -3,6 +3,7 @@
 
 use holdfast_api::ids::ResourceId;
 use holdfast_api::services::calendars;
+use holdfast_api::views::{CalendarView, ListView};
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Query, Request, Response, path_param, respond,
     respond_json,
@@ -17,8 +18,7 @@ async fn list_calendars(app: &App, req: &Request) -> Result<Response<Body>, ApiE
     caller.admin_org()?;
     Query::of(req, &[])?;
     let resource_id = &ResourceId::from(path_param(req, "resource_id")?);
-    respond_json(
-        OK,
-        &calendars::list_calendars(app, &caller, resource_id).await?,
-    )
+    let (calendars, zone) = calendars::list_calendars(app, &caller, resource_id).await?;
+    let list: ListView<_> = calendars.iter().map(|c| CalendarView::of(c, &zone)).collect();
+    respond_json(OK, &list)
 }

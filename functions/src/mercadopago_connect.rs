@@ -3,6 +3,7 @@
 
 use holdfast_api::ids::VenueId;
 use holdfast_api::services::connect;
+use holdfast_api::views::AuthorizeView;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Query, Request, Response, path_param, respond,
     respond_json,
@@ -17,5 +18,6 @@ async fn mercadopago_connect(app: &App, req: &Request) -> Result<Response<Body>,
     caller.admin_org()?;
     Query::of(req, &[])?;
     let venue_id = &VenueId::from(path_param(req, "venue_id")?);
-    respond_json(OK, &connect::connect_url(app, &caller, venue_id).await?)
+    let authorize_url = connect::connect_url(app, &caller, venue_id).await?;
+    respond_json(OK, &AuthorizeView { authorize_url })
 }

@@ -3,6 +3,7 @@
 
 use holdfast_api::ids::VenueId;
 use holdfast_api::services::accounts;
+use holdfast_api::views::{AccountView, ListView};
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Query, Request, Response, path_param, respond,
     respond_json,
@@ -17,6 +18,7 @@ async fn payment_accounts(app: &App, req: &Request) -> Result<Response<Body>, Ap
     caller.admin_org()?;
     Query::of(req, &[])?;
     let venue_id = &VenueId::from(path_param(req, "venue_id")?);
-    let accounts = accounts::list_accounts(app, &caller, venue_id).await?;
-    respond_json(OK, &accounts)
+    let (accounts, zone) = accounts::list_accounts(app, &caller, venue_id).await?;
+    let list: ListView<_> = accounts.iter().map(|a| AccountView::of(a, zone.tz())).collect();
+    respond_json(OK, &list)
 }

@@ -3,6 +3,7 @@
 
 use holdfast_api::ids::VenueId;
 use holdfast_api::services::accounts;
+use holdfast_api::views::AccountView;
 use holdfast_api::{
     ApiError, App, Body, Caller, Error, OK, Request, Response, json_body, path_param, respond,
     respond_json,
@@ -18,6 +19,6 @@ async fn put_account(app: &App, req: &Request) -> Result<Response<Body>, ApiErro
     let venue_id = &VenueId::from(path_param(req, "venue_id")?);
     let provider = accounts::provider_of(path_param(req, "provider")?)?;
     let body: serde_json::Value = json_body(req)?;
-    let account = accounts::put_account(app, &caller, venue_id, provider, &body).await?;
-    respond_json(OK, &account)
+    let (account, zone) = accounts::put_account(app, &caller, venue_id, provider, &body).await?;
+    respond_json(OK, &AccountView::of(&account, zone.tz()))
 }

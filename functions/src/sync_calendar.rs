@@ -4,6 +4,7 @@
 
 use holdfast_api::ids::{CalendarId, ResourceId};
 use holdfast_api::services::calendars;
+use holdfast_api::views::CalendarView;
 use holdfast_api::{
     ACCEPTED, ApiError, App, Body, Caller, Error, OK, Request, Response, path_param, respond,
     respond_json,
@@ -18,8 +19,7 @@ async fn sync_calendar(app: &App, req: &Request) -> Result<Response<Body>, ApiEr
     caller.admin_org()?;
     let resource_id = &ResourceId::from(path_param(req, "resource_id")?);
     let calendar_id = &CalendarId::from(path_param(req, "calendar_id")?);
-    match calendars::sync_now(app, &caller, resource_id, calendar_id).await? {
-        calendars::SyncNow::Finished(calendar) => respond_json(OK, &calendar),
-        calendars::SyncNow::Continuing(calendar) => respond_json(ACCEPTED, &calendar),
-    }
+    let (calendar, zone) = calendars::sync_now(app, &caller, resource_id, calendar_id).await?;
+    let status = if calendar.unfinished { ACCEPTED } else { OK };
+    respond_json(status, &CalendarView::of(&calendar, &zone))
 }

@@ -141,17 +141,12 @@ async fn a_feed_of_40000_events_is_taken_nearest_first_and_the_job_finishes_it()
             .to_string()
     };
     let hour_before = end - jiff::SignedDuration::from_hours(1);
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking(
-            &court,
-            &local(hour_before),
-            &local(end),
-            "none",
-        ))
-        .send()
-        .await
-        .expect_error(409, "SLOT_TAKEN");
+    api.request_booking(
+        &Who::customer(),
+        &slot_booking(&court, &local(hour_before), &local(end), "none"),
+    )
+    .await
+    .expect_error(409, "SLOT_TAKEN");
     assert_locks_consistent(&app, &stack.table).await;
 
     // Synced again unchanged: nothing left to take, done within a request.

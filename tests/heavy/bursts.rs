@@ -1,7 +1,7 @@
 //! Hundreds of requests racing for the same units, released at one instant on a stack started
 //! moments before: exactly one wins (or a class's places are sold), and nobody gets a 5xx.
 
-use holdfast_tests::{Api, DAY, OwnDynamo, Stack, race, slot_booking};
+use holdfast_tests::{Api, DAY, OwnDynamo, Stack, day_slot, race};
 
 use crate::Turn;
 
@@ -56,12 +56,7 @@ async fn fresh_stack_with(extra: serde_json::Value) -> (FreshStack, String) {
 async fn three_hundred_requests_at_once_for_one_slot_on_a_fresh_stack_make_one_booking() {
     let (fresh, court) = fresh_stack_with(serde_json::json!({})).await;
     let api = &fresh.api;
-    let body = slot_booking(
-        &court,
-        &format!("{DAY}T10:00:00+01:00"),
-        &format!("{DAY}T11:30:00+01:00"),
-        "none",
-    );
+    let body = day_slot(&court, "10:00", "11:30", "none");
     let (winners, taken, other) = race(api, vec![body; BURST]).await;
     assert!(other.is_empty(), "answers other than 201/409: {other:?}");
     assert_eq!((winners.len(), taken), (1, BURST - 1));
@@ -77,18 +72,8 @@ async fn three_hundred_requests_at_once_for_one_slot_on_a_fresh_stack_make_one_b
 async fn three_hundred_overlapping_requests_at_once_on_a_fresh_stack_make_one_booking() {
     let (fresh, court) = fresh_stack_with(serde_json::json!({})).await;
     let api = &fresh.api;
-    let first = slot_booking(
-        &court,
-        &format!("{DAY}T10:00:00+01:00"),
-        &format!("{DAY}T11:30:00+01:00"),
-        "none",
-    );
-    let second = slot_booking(
-        &court,
-        &format!("{DAY}T10:30:00+01:00"),
-        &format!("{DAY}T12:00:00+01:00"),
-        "stripe",
-    );
+    let first = day_slot(&court, "10:00", "11:30", "none");
+    let second = day_slot(&court, "10:30", "12:00", "stripe");
     let bodies = (0..BURST)
         .map(|i| {
             if i % 2 == 0 {
@@ -110,12 +95,7 @@ async fn three_hundred_requests_at_once_for_a_class_of_four_on_a_fresh_stack_sel
     )
     .await;
     let api = &fresh.api;
-    let body = slot_booking(
-        &class,
-        &format!("{DAY}T18:00:00+01:00"),
-        &format!("{DAY}T19:00:00+01:00"),
-        "none",
-    );
+    let body = day_slot(&class, "18:00", "19:00", "none");
     let (winners, taken, other) = race(api, vec![body; BURST]).await;
     assert!(other.is_empty(), "answers other than 201/409: {other:?}");
     assert_eq!((winners.len(), taken), (4, BURST - 4));

@@ -1,18 +1,13 @@
 //! Who may do what: no token is 401, another organisation's venue is 403, another customer's
 //! booking is 404.
 
-use holdfast_tests::{DAY, Who, raw_token, shared, slot_booking};
+use holdfast_tests::{DAY, Who, day_slot, raw_token, shared};
 use serde_json::json;
 
 #[tokio::test]
 async fn tokens_are_required_and_checked() {
     let api = shared().api();
-    let body = slot_booking(
-        "res_x",
-        &format!("{DAY}T10:00:00+01:00"),
-        &format!("{DAY}T11:00:00+01:00"),
-        "none",
-    );
+    let body = day_slot("res_x", "10:00", "11:00", "none");
     api.post("/v1/bookings")
         .json(&body)
         .send()
@@ -118,19 +113,8 @@ async fn another_customers_booking_does_not_exist_for_you() {
     let api = shared().api();
     let (_owner, _venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();
-    let body = slot_booking(
-        &court,
-        &format!("{DAY}T20:00:00+01:00"),
-        &format!("{DAY}T21:00:00+01:00"),
-        "none",
-    );
-    let id = api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&body)
-        .send()
-        .await
-        .expect(201)["booking_id"]
+    let body = day_slot(&court, "20:00", "21:00", "none");
+    let id = api.request_booking(&ana, &body).await.expect(201)["booking_id"]
         .as_str()
         .expect("id")
         .to_string();

@@ -25,10 +25,7 @@ async fn accounts_are_sealed_listed_without_secrets_and_gate_online_bookings() {
         "stripe",
     );
     let refused = api
-        .post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&hold)
-        .send()
+        .request_booking(&Who::customer(), &hold)
         .await
         .expect_error(400, "VALIDATION_ERROR");
     assert!(
@@ -92,10 +89,7 @@ async fn accounts_are_sealed_listed_without_secrets_and_gate_online_bookings() {
         assert!(!dumped.contains(secret), "{secret} stored in the clear");
     }
 
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&hold)
-        .send()
+    api.request_booking(&Who::customer(), &hold)
         .await
         .expect(201);
     api.delete(&format!("{accounts}/stripe"))
@@ -114,10 +108,7 @@ async fn accounts_are_sealed_listed_without_secrets_and_gate_online_bookings() {
         &format!("{DAY}T13:00:00-06:00"),
         "stripe",
     );
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&later)
-        .send()
+    api.request_booking(&Who::customer(), &later)
         .await
         .expect_error(400, "VALIDATION_ERROR");
     let mp_hold = slot_booking(
@@ -126,10 +117,7 @@ async fn accounts_are_sealed_listed_without_secrets_and_gate_online_bookings() {
         &format!("{DAY}T13:00:00-06:00"),
         "mercadopago",
     );
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&mp_hold)
-        .send()
+    api.request_booking(&Who::customer(), &mp_hold)
         .await
         .expect(201);
 }

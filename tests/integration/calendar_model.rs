@@ -230,10 +230,10 @@ async fn run(stack: &Stack, api: &Api, feeds: &FeedServer, seed: u64) {
                     "{step}: book nights {start}+{nights} (free: {expected})"
                 );
                 let reply = api
-                    .post("/v1/bookings")
-                    .as_(&guest)
-                    .json(&stay_booking(&cabin, &date(start), &date(start + nights)))
-                    .send()
+                    .request_booking(
+                        &guest,
+                        &stay_booking(&cabin, &date(start), &date(start + nights)),
+                    )
                     .await;
                 if expected {
                     let booking = reply.expect(201);
@@ -546,15 +546,15 @@ async fn run_court(stack: &Stack, api: &Api, feeds: &FeedServer, seed: u64) {
                     "{step}: book {start}+{hours}h (inside: {inside}, free: {free})"
                 );
                 let reply = api
-                    .post("/v1/bookings")
-                    .as_(&Who::customer())
-                    .json(&holdfast_tests::slot_booking(
-                        &court,
-                        &day.rfc3339(start),
-                        &day.rfc3339(start + hours),
-                        "none",
-                    ))
-                    .send()
+                    .request_booking(
+                        &Who::customer(),
+                        &holdfast_tests::slot_booking(
+                            &court,
+                            &day.rfc3339(start),
+                            &day.rfc3339(start + hours),
+                            "none",
+                        ),
+                    )
                     .await;
                 if !inside {
                     assert_eq!(reply.status, 400, "{log}{}", reply.text);

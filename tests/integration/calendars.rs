@@ -61,10 +61,7 @@ pub(crate) fn day(offset: i64) -> String {
 
 /// `guest`'s stay at `cabin` from `from` to `to` days ahead, paid at the desk: the booking.
 pub(crate) async fn book_stay(api: &Api, guest: &Who, cabin: &str, from: i64, to: i64) -> Value {
-    api.post("/v1/bookings")
-        .as_(guest)
-        .json(&stay_booking(cabin, &day(from), &day(to)))
-        .send()
+    api.request_booking(guest, &stay_booking(cabin, &day(from), &day(to)))
         .await
         .expect(201)
 }
@@ -135,10 +132,7 @@ async fn an_imported_stay_takes_its_nights_until_the_feed_drops_it() {
         taken_nights(&api, &cabin).await,
         [day(60), day(61), day(62)]
     );
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&stay_booking(&cabin, &day(61), &day(62)))
-        .send()
+    api.request_booking(&Who::customer(), &stay_booking(&cabin, &day(61), &day(62)))
         .await
         .expect_error(409, "SLOT_TAKEN");
 
@@ -336,12 +330,12 @@ async fn our_export_parses_elsewhere_and_re_imported_takes_the_same_nights() {
     let first = api.cabin(&admin, &venue).await;
     let second = api.cabin(&admin, &venue).await;
     for (check_in, check_out) in [(day(52), day(55)), (day(55), day(57))] {
-        api.post("/v1/bookings")
-            .as_(&Who::customer())
-            .json(&stay_booking(&first, &check_in, &check_out))
-            .send()
-            .await
-            .expect(201);
+        api.request_booking(
+            &Who::customer(),
+            &stay_booking(&first, &check_in, &check_out),
+        )
+        .await
+        .expect(201);
     }
     let token = api
         .post(&format!("/v1/resources/{first}/ical-token"))
@@ -639,10 +633,10 @@ async fn a_sync_racing_bookings_for_the_same_nights_sells_none_twice() {
         let (api, cabin) = (stack.api(), cabin.clone());
         racing.push(tokio::spawn(async move {
             let reply = api
-                .post("/v1/bookings")
-                .as_(&Who::customer())
-                .json(&stay_booking(&cabin, &day(offset), &day(offset + 2)))
-                .send()
+                .request_booking(
+                    &Who::customer(),
+                    &stay_booking(&cabin, &day(offset), &day(offset + 2)),
+                )
                 .await;
             assert!(
                 matches!(reply.status, 201 | 409),
@@ -877,10 +871,7 @@ async fn a_night_our_guest_gives_back_goes_to_the_platform_that_sold_it_though_i
     );
     assert_eq!(synced["conflicts"], json!([]), "{synced}");
     assert_eq!(taken_nights(&api, &cabin).await, [day(51), day(52)]);
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&stay_booking(&cabin, &day(51), &day(52)))
-        .send()
+    api.request_booking(&Who::customer(), &stay_booking(&cabin, &day(51), &day(52)))
         .await
         .expect_error(409, "SLOT_TAKEN");
 
@@ -915,10 +906,7 @@ async fn an_imported_event_takes_every_place_of_a_class_and_one_over_its_booking
     let mut ours = Vec::new();
     for guest in &guests {
         let booked = api
-            .post("/v1/bookings")
-            .as_(guest)
-            .json(&slot_booking(&class, &at(12), &at(13), "none"))
-            .send()
+            .request_booking(guest, &slot_booking(&class, &at(12), &at(13), "none"))
             .await
             .expect(201);
         ours.push(
@@ -983,18 +971,18 @@ async fn an_imported_event_takes_every_place_of_a_class_and_one_over_its_booking
         ],
         "the tournament takes every place; our bookings keep theirs"
     );
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking(&class, &at(10), &at(11), "none"))
-        .send()
-        .await
-        .expect_error(409, "SLOT_TAKEN");
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking(&class, &at(12), &at(13), "none"))
-        .send()
-        .await
-        .expect(201);
+    api.request_booking(
+        &Who::customer(),
+        &slot_booking(&class, &at(10), &at(11), "none"),
+    )
+    .await
+    .expect_error(409, "SLOT_TAKEN");
+    api.request_booking(
+        &Who::customer(),
+        &slot_booking(&class, &at(12), &at(13), "none"),
+    )
+    .await
+    .expect(201);
 
     // Once every place at 12:00 is given back, the next sync takes it whole.
     let all: Vec<String> = {

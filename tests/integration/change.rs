@@ -18,10 +18,7 @@ async fn moving_the_opening_time_off_the_grid_is_refused_and_sells_nothing_twice
     let api = shared().api();
     let (admin, _venue, court) = api.madrid_court(json!({})).await;
     let (ana, ben) = (Who::customer(), Who::customer());
-    api.post("/v1/bookings")
-        .as_(&ana)
-        .json(&slot_booking(&court, &at(600), &at(660), "none"))
-        .send()
+    api.request_booking(&ana, &slot_booking(&court, &at(600), &at(660), "none"))
         .await
         .expect(201);
     // The double sale once found: opening moved to 08:15, then 10:15-11:15 booked beside Ana.
@@ -36,10 +33,7 @@ async fn moving_the_opening_time_off_the_grid_is_refused_and_sells_nothing_twice
         .as_str()
         .unwrap_or_default();
     assert!(why.contains("08:00 or 08:30"), "{refused}");
-    api.post("/v1/bookings")
-        .as_(&ben)
-        .json(&slot_booking(&court, &at(615), &at(675), "none"))
-        .send()
+    api.request_booking(&ben, &slot_booking(&court, &at(615), &at(675), "none"))
         .await
         .expect_error(400, "VALIDATION_ERROR");
     // Hours on the grid change freely, and the locks they make still meet Ana's.
@@ -49,16 +43,10 @@ async fn moving_the_opening_time_off_the_grid_is_refused_and_sells_nothing_twice
         .send()
         .await
         .expect(200);
-    api.post("/v1/bookings")
-        .as_(&ben)
-        .json(&slot_booking(&court, &at(630), &at(690), "none"))
-        .send()
+    api.request_booking(&ben, &slot_booking(&court, &at(630), &at(690), "none"))
         .await
         .expect_error(409, "SLOT_TAKEN");
-    api.post("/v1/bookings")
-        .as_(&ben)
-        .json(&slot_booking(&court, &at(660), &at(690), "none"))
-        .send()
+    api.request_booking(&ben, &slot_booking(&court, &at(660), &at(690), "none"))
         .await
         .expect(201);
 }
@@ -101,11 +89,7 @@ fn random_step(rng: &mut fastrand::Rng, court: &str) -> (bool, Value) {
 
 async fn send_step(api: &Api, admin: &Who, court: &str, booking: bool, body: Value) -> Reply {
     if booking {
-        api.post("/v1/bookings")
-            .as_(&Who::customer())
-            .json(&body)
-            .send()
-            .await
+        api.request_booking(&Who::customer(), &body).await
     } else {
         api.patch(&format!("/v1/resources/{court}"))
             .as_(admin)

@@ -15,12 +15,7 @@ async fn book_hours(api: &Api, court: &str, who: &Who, count: u32) {
             &format!("{DAY}T{:02}:00:00+01:00", hour + 1),
             "none",
         );
-        api.post("/v1/bookings")
-            .as_(who)
-            .json(&body)
-            .send()
-            .await
-            .expect(201);
+        api.request_booking(who, &body).await.expect(201);
     }
 }
 

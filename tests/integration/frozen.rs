@@ -8,8 +8,8 @@ use holdfast_api::Timeouts;
 use holdfast_domain::oauth::sign_state;
 use holdfast_tests::{
     DAY, MERCADOPAGO_WEBHOOK_SECRET, OwnDynamo, STRIPE_WEBHOOK_SECRET, Stack, Who,
-    assert_locks_consistent, assert_within, mercadopago_signature, slot_booking, stripe_event,
-    stripe_signature,
+    assert_locks_consistent, assert_within, day_slot, mercadopago_signature, slot_booking,
+    stripe_event, stripe_signature,
 };
 use serde_json::json;
 
@@ -151,12 +151,7 @@ async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
     // Gone altogether: connections are refused, and that is a 503 as quickly.
     dynamo.kill();
     let started = Instant::now();
-    let gone_booking = slot_booking(
-        &court,
-        &format!("{DAY}T18:00:00+01:00"),
-        &format!("{DAY}T19:00:00+01:00"),
-        "none",
-    );
+    let gone_booking = day_slot(&court, "18:00", "19:00", "none");
     let replies = tokio::join!(
         api.get("/health").send(),
         api.get(&format!(

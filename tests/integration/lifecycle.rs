@@ -2,7 +2,7 @@
 //! over, idempotent retries, lists, and what a patch changes.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use holdfast_tests::{DAY, Stack, Who, shared, slot_booking};
+use holdfast_tests::{DAY, Stack, Who, day_slot, shared, slot_booking};
 use serde_json::json;
 
 fn taken_starts(availability: &serde_json::Value) -> Vec<String> {
@@ -20,20 +20,9 @@ async fn book_see_cancel_and_book_again() {
     let api = shared().api();
     let (admin, venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();
-    let body = slot_booking(
-        &court,
-        &format!("{DAY}T10:00:00+01:00"),
-        &format!("{DAY}T11:30:00+01:00"),
-        "none",
-    );
+    let body = day_slot(&court, "10:00", "11:30", "none");
 
-    let booking = api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&body)
-        .send()
-        .await
-        .expect(201);
+    let booking = api.request_booking(&ana, &body).await.expect(201);
     assert_eq!(booking["status"], "confirmed");
     assert_eq!(booking["units"], 3);
     assert_eq!(booking["price"], json!({"amount": 1800, "currency": "EUR"}));
@@ -102,10 +91,7 @@ async fn book_see_cancel_and_book_again() {
     );
 
     // The freed units sell again.
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&body)
-        .send()
+    api.request_booking(&Who::customer(), &body)
         .await
         .expect(201);
 }
@@ -117,21 +103,10 @@ async fn a_lapsed_hold_is_taken_over_and_then_expired_by_the_job() {
     let api = stack.api();
     let (admin, venue) = api.venue("Europe/Madrid", "EUR").await;
     let court = api.court(&admin, &venue, json!({"hold_minutes": 15})).await;
-    let body = slot_booking(
-        &court,
-        &format!("{DAY}T18:00:00+01:00"),
-        &format!("{DAY}T19:00:00+01:00"),
-        "stripe",
-    );
+    let body = day_slot(&court, "18:00", "19:00", "stripe");
 
     let ana = Who::customer();
-    let hold = api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&body)
-        .send()
-        .await
-        .expect(201);
+    let hold = api.request_booking(&ana, &body).await.expect(201);
     assert_eq!(hold["status"], "held");
     assert_eq!(hold["payment"]["provider"], "stripe");
     assert_eq!(hold["payment"]["status"], "pending");
@@ -151,10 +126,7 @@ async fn a_lapsed_hold_is_taken_over_and_then_expired_by_the_job() {
     let ben = Who::customer();
     let mut ben_body = body.clone();
     ben_body["payment_provider"] = json!("none");
-    api.post("/v1/bookings")
-        .as_(&ben)
-        .json(&ben_body)
-        .send()
+    api.request_booking(&ben, &ben_body)
         .await
         .expect_error(409, "SLOT_TAKEN");
 
@@ -164,13 +136,7 @@ async fn a_lapsed_hold_is_taken_over_and_then_expired_by_the_job() {
         .send()
         .await
         .expect(200);
-    let taken_over = api
-        .post("/v1/bookings")
-        .as_(&ben)
-        .json(&ben_body)
-        .send()
-        .await
-        .expect(201);
+    let taken_over = api.request_booking(&ben, &ben_body).await.expect(201);
     assert_eq!(taken_over["status"], "confirmed");
     assert_eq!(
         api.get(&format!("/v1/bookings/{hold_id}"))
@@ -218,12 +184,7 @@ async fn an_idempotent_retry_answers_the_first_response() {
     let api = shared().api();
     let (_admin, _venue, court) = api.madrid_court(json!({})).await;
     let ana = Who::customer();
-    let body = slot_booking(
-        &court,
-        &format!("{DAY}T12:00:00+01:00"),
-        &format!("{DAY}T13:00:00+01:00"),
-        "none",
-    );
+    let body = day_slot(&court, "12:00", "13:00", "none");
 
     let first = api
         .post("/v1/bookings")
@@ -303,12 +264,7 @@ async fn lists_are_newest_first_paginated_and_filtered() {
             provider,
         );
         ids.push(
-            api.post("/v1/bookings")
-                .as_(&ana)
-                .json(&body)
-                .send()
-                .await
-                .expect(201)["booking_id"]
+            api.request_booking(&ana, &body).await.expect(201)["booking_id"]
                 .as_str()
                 .expect("id")
                 .to_string(),
@@ -394,10 +350,7 @@ async fn the_spring_forward_night_books_real_time() {
         "none",
     );
     let booking = api
-        .post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&body)
-        .send()
+        .request_booking(&Who::customer(), &body)
         .await
         .expect(201);
     assert_eq!(
@@ -432,31 +385,11 @@ async fn patches_change_what_is_sold() {
         .expect(200);
     assert_eq!(patched["unit_price"]["amount"], 750);
     let ana = Who::customer();
-    let ninety = slot_booking(
-        &court,
-        &format!("{DAY}T10:00:00+01:00"),
-        &format!("{DAY}T11:30:00+01:00"),
-        "none",
-    );
-    api.post("/v1/bookings")
-        .as_(&ana)
-        .json(&ninety)
-        .send()
+    api.book(&ana, &court, "10:00", "11:30")
         .await
         .expect_error(400, "VALIDATION_ERROR");
-    let sixty = slot_booking(
-        &court,
-        &format!("{DAY}T10:00:00+01:00"),
-        &format!("{DAY}T11:00:00+01:00"),
-        "none",
-    );
     assert_eq!(
-        api.post("/v1/bookings")
-            .as_(&ana)
-            .json(&sixty)
-            .send()
-            .await
-            .expect(201)["price"]["amount"],
+        api.book(&ana, &court, "10:00", "11:00").await.expect(201)["price"]["amount"],
         1500
     );
 
@@ -472,16 +405,7 @@ async fn patches_change_what_is_sold() {
         .await
         .expect(200);
     assert_eq!(venue_body["resources"], json!([]));
-    let later = slot_booking(
-        &court,
-        &format!("{DAY}T15:00:00+01:00"),
-        &format!("{DAY}T16:00:00+01:00"),
-        "none",
-    );
-    api.post("/v1/bookings")
-        .as_(&ana)
-        .json(&later)
-        .send()
+    api.book(&ana, &court, "15:00", "16:00")
         .await
         .expect_error(404, "NOT_FOUND");
 }
@@ -492,12 +416,7 @@ async fn a_class_sells_each_place_once() {
     let (admin, _venue, class) = api
         .madrid_court(json!({"name": "Clase de pádel", "capacity": 4, "durations": [60]}))
         .await;
-    let body = slot_booking(
-        &class,
-        &format!("{DAY}T19:00:00+01:00"),
-        &format!("{DAY}T20:00:00+01:00"),
-        "none",
-    );
+    let body = day_slot(&class, "19:00", "20:00", "none");
     let replies = api.book_concurrently(vec![body; 30]).await;
     let mut statuses = Vec::new();
     let mut booked = Vec::new();
@@ -561,10 +480,7 @@ async fn an_unreadable_hold_is_skipped_and_counted_while_the_rest_expire() {
             "stripe",
         );
         let hold = api
-            .post("/v1/bookings")
-            .as_(&Who::customer())
-            .json(&body)
-            .send()
+            .request_booking(&Who::customer(), &body)
             .await
             .expect(201);
         holds.push(hold["booking_id"].as_str().expect("id").to_string());

@@ -42,16 +42,16 @@ async fn a_booking_mails_customer_and_desk_once_and_a_cancellation_once_more() {
     let ana = Who::customer();
     let email = unique_email("ana");
     let booked = api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&slot_booking_for(
-            &court,
-            &email,
-            &format!("{DAY}T10:00:00+01:00"),
-            &format!("{DAY}T11:30:00+01:00"),
-            "none",
-        ))
-        .send()
+        .request_booking(
+            &ana,
+            &slot_booking_for(
+                &court,
+                &email,
+                &format!("{DAY}T10:00:00+01:00"),
+                &format!("{DAY}T11:30:00+01:00"),
+                "none",
+            ),
+        )
         .await
         .expect(201);
     let id = booked["booking_id"].as_str().expect("id");
@@ -113,18 +113,18 @@ async fn english_venues_read_in_english_and_a_dst_night_shows_its_wall_clock() {
         .expect(200);
     let email = unique_email("ben");
     // Madrid's spring-forward night: 01:30+01:00 to 03:30+02:00 is one real hour.
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
+    api.request_booking(
+        &Who::customer(),
+        &slot_booking_for(
             &court,
             &email,
             "2027-03-28T01:30:00+01:00",
             "2027-03-28T03:30:00+02:00",
             "none",
-        ))
-        .send()
-        .await
-        .expect(201);
+        ),
+    )
+    .await
+    .expect(201);
     assert_eq!(
         subjects(&api.mail_to(&email, 1).await),
         ["Booking confirmed: Pista 1, 2027-03-28, 01:30–03:30"]
@@ -149,16 +149,16 @@ async fn a_desk_that_wants_no_alerts_gets_none() {
     assert_eq!(venue["time_zone"], "America/Lima");
     let venue_id = {
         let booking = api
-            .post("/v1/bookings")
-            .as_(&Who::customer())
-            .json(&slot_booking_for(
-                &court,
-                &unique_email("x"),
-                &format!("{DAY}T08:00:00-05:00"),
-                &format!("{DAY}T09:00:00-05:00"),
-                "none",
-            ))
-            .send()
+            .request_booking(
+                &Who::customer(),
+                &slot_booking_for(
+                    &court,
+                    &unique_email("x"),
+                    &format!("{DAY}T08:00:00-05:00"),
+                    &format!("{DAY}T09:00:00-05:00"),
+                    "none",
+                ),
+            )
             .await
             .expect(201);
         booking["venue_id"].as_str().expect("venue_id").to_string()
@@ -171,18 +171,18 @@ async fn a_desk_that_wants_no_alerts_gets_none() {
         .await
         .expect(200);
     let email = unique_email("quiet");
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
+    api.request_booking(
+        &Who::customer(),
+        &slot_booking_for(
             &court,
             &email,
             &format!("{DAY}T10:00:00-05:00"),
             &format!("{DAY}T11:00:00-05:00"),
             "none",
-        ))
-        .send()
-        .await
-        .expect(201);
+        ),
+    )
+    .await
+    .expect(201);
     assert_eq!(
         api.mail_to(&email, 1).await.len(),
         1,
@@ -203,18 +203,18 @@ async fn a_lapsed_hold_mails_its_customer_once() {
     let api = stack.api();
     let (_admin, desk, court) = court_with_desk(&api, "Europe/Madrid", "en").await;
     let email = unique_email("late");
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
+    api.request_booking(
+        &Who::customer(),
+        &slot_booking_for(
             &court,
             &email,
             &format!("{DAY}T18:00:00+01:00"),
             &format!("{DAY}T19:00:00+01:00"),
             "stripe",
-        ))
-        .send()
-        .await
-        .expect(201);
+        ),
+    )
+    .await
+    .expect(201);
     stack.clock.advance(16 * 60);
     api.post("/_local/jobs/expire-holds")
         .send()
@@ -265,16 +265,16 @@ async fn redelivered_notices_mail_once_and_a_poison_notice_fails_alone() {
     for hour in 8..18 {
         let email = unique_email("batch");
         let booked = api
-            .post("/v1/bookings")
-            .as_(&Who::customer())
-            .json(&slot_booking_for(
-                &court,
-                &email,
-                &format!("{DAY}T{hour:02}:00:00+01:00"),
-                &format!("{DAY}T{:02}:00:00+01:00", hour + 1),
-                "none",
-            ))
-            .send()
+            .request_booking(
+                &Who::customer(),
+                &slot_booking_for(
+                    &court,
+                    &email,
+                    &format!("{DAY}T{hour:02}:00:00+01:00"),
+                    &format!("{DAY}T{:02}:00:00+01:00", hour + 1),
+                    "none",
+                ),
+            )
             .await
             .expect(201);
         bookings.push((
@@ -405,18 +405,18 @@ async fn a_booking_made_while_the_queue_is_frozen_is_still_mailed_once() {
     // The path between commit and send is cut (the queue does not answer) for longer than the
     // request tries (1.5 s).
     moto.while_frozen(std::time::Duration::from_secs(2), async {
-        api.post("/v1/bookings")
-            .as_(&Who::customer())
-            .json(&slot_booking_for(
+        api.request_booking(
+            &Who::customer(),
+            &slot_booking_for(
                 &court,
                 &email,
                 &format!("{DAY}T10:00:00+01:00"),
                 &format!("{DAY}T11:00:00+01:00"),
                 "none",
-            ))
-            .send()
-            .await
-            .expect(201);
+            ),
+        )
+        .await
+        .expect(201);
     })
     .await;
     // The outbox sweep sends what the request could not; the mail arrives, once.

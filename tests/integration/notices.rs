@@ -33,24 +33,15 @@ async fn every_change_someone_must_hear_of_reaches_the_queue() {
     let ana = Who::customer();
     let at = |h: u32| format!("{DAY}T{h:02}:00:00+01:00");
     let booked = id(&api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&slot_booking(&court, &at(9), &at(10), "none"))
-        .send()
+        .request_booking(&ana, &slot_booking(&court, &at(9), &at(10), "none"))
         .await
         .expect(201));
     let held = id(&api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&slot_booking(&court, &at(12), &at(13), "stripe"))
-        .send()
+        .request_booking(&ana, &slot_booking(&court, &at(12), &at(13), "stripe"))
         .await
         .expect(201));
     let cancelled = id(&api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&slot_booking(&court, &at(15), &at(16), "none"))
-        .send()
+        .request_booking(&ana, &slot_booking(&court, &at(15), &at(16), "none"))
         .await
         .expect(201));
     api.post(&format!("/v1/bookings/{cancelled}/cancel"))

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use holdfast_api::services::connect;
+use holdfast_api::views::AccountView;
 use holdfast_api::{ApiError, Caller};
 use holdfast_tests::{Stack, Who, mercadopago_api_base};
 use serde_json::{Value, json};
@@ -76,7 +77,7 @@ async fn a_venue_connects_mercadopago_with_a_state_that_works_once_and_stays_ref
     let started = connect::connect_url(&app, &caller(&admin), &venue)
         .await
         .expect("the authorize URL");
-    let url = &started.authorize_url;
+    let url = &started;
     assert!(
         url.starts_with(&format!("{}/authorization?", mercadopago_api_base())),
         "{url}"
@@ -111,10 +112,10 @@ async fn a_venue_connects_mercadopago_with_a_state_that_works_once_and_stays_ref
         401
     );
 
-    let connected = connect::oauth_callback(&app, Some(&code), Some(&state))
+    let (connected, zone) = connect::oauth_callback(&app, Some(&code), Some(&state))
         .await
         .expect("the callback stores the account");
-    let shown = serde_json::to_value(&connected).unwrap();
+    let shown = serde_json::to_value(AccountView::of(&connected, zone.tz())).unwrap();
     assert_eq!(shown["provider"], "mercadopago", "{shown}");
     assert!(shown["user_id"].as_str().is_some_and(|u| !u.is_empty()));
     assert_eq!(shown["last_refresh_error"], json!(null));
@@ -162,7 +163,7 @@ async fn a_stale_state_or_a_declined_approval_stores_nothing() {
     let started = connect::connect_url(&app, &caller(&admin), &venue)
         .await
         .unwrap();
-    let (code, state) = approve(&started.authorize_url).await;
+    let (code, state) = approve(&started).await;
     stack.clock.advance(601);
     assert_eq!(
         status(connect::oauth_callback(&app, Some(&code), Some(&state)).await),
@@ -173,7 +174,7 @@ async fn a_stale_state_or_a_declined_approval_stores_nothing() {
     let started = connect::connect_url(&app, &caller(&admin), &venue)
         .await
         .unwrap();
-    let state = query_of(&started.authorize_url)["state"].clone();
+    let state = query_of(&started)["state"].clone();
     assert_eq!(
         status(connect::oauth_callback(&app, None, Some(&state)).await),
         400
@@ -334,7 +335,7 @@ async fn of_two_returns_with_one_state_only_one_connects() {
     let started = connect::connect_url(&app, &caller(&admin), &venue)
         .await
         .unwrap();
-    let (code, state) = approve(&started.authorize_url).await;
+    let (code, state) = approve(&started).await;
     let returns: Vec<_> = (0..2)
         .map(|_| {
             let (app, code, state) = (app.clone(), code.clone(), state.clone());

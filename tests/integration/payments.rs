@@ -378,17 +378,17 @@ async fn a_provider_that_does_not_answer_is_503_and_holds_nothing() {
         let started = std::time::Instant::now();
         let reply = service
             .while_frozen(Duration::from_millis(100), async {
-                api.post("/v1/bookings")
-                    .as_(&Who::customer())
-                    .json(&slot_booking_for(
+                api.request_booking(
+                    &Who::customer(),
+                    &slot_booking_for(
                         &court,
                         &unique_email("ana"),
                         &format!("{DAY}T10:00:00+01:00"),
                         &format!("{DAY}T11:00:00+01:00"),
                         provider,
-                    ))
-                    .send()
-                    .await
+                    ),
+                )
+                .await
             })
             .await;
         reply.expect_error(503, "UNAVAILABLE");
@@ -437,16 +437,16 @@ async fn mercado_pago_confirms_its_price_and_nothing_of_another_amount() {
     for (start, end) in [("10:00", "11:00"), ("12:00", "13:00")] {
         let ana = Who::customer();
         let hold = api
-            .post("/v1/bookings")
-            .as_(&ana)
-            .json(&slot_booking_for(
-                &court,
-                &unique_email("ana"),
-                &format!("{DAY}T{start}:00+01:00"),
-                &format!("{DAY}T{end}:00+01:00"),
-                "mercadopago",
-            ))
-            .send()
+            .request_booking(
+                &ana,
+                &slot_booking_for(
+                    &court,
+                    &unique_email("ana"),
+                    &format!("{DAY}T{start}:00+01:00"),
+                    &format!("{DAY}T{end}:00+01:00"),
+                    "mercadopago",
+                ),
+            )
             .await
             .expect(201);
         assert!(hold["payment"]["checkout_url"].as_str().is_some(), "{hold}");
@@ -594,12 +594,7 @@ async fn late_payments_racing_new_bookings_never_sell_a_unit_twice() {
             let (booking_api, court) = (stack.api(), court.clone());
             let body = slot_booking_for(&court, &unique_email("racer"), &start, &end, "none");
             racing.push(tokio::spawn(async move {
-                booking_api
-                    .post("/v1/bookings")
-                    .as_(&Who::customer())
-                    .json(&body)
-                    .send()
-                    .await
+                booking_api.request_booking(&Who::customer(), &body).await
             }));
         }
     }

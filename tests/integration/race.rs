@@ -25,23 +25,14 @@ async fn racing_stays_make_one_booking_and_back_to_back_stays_both_stand() {
 
     // Check-out day is the next guest's check-in day: [check_in, check_out) is half-open.
     let customer = Who::customer();
-    api.post("/v1/bookings")
-        .as_(&customer)
-        .json(&stay_booking(&cabin, "2032-01-10", "2032-01-12"))
-        .send()
+    api.request_booking(&customer, &stay_booking(&cabin, "2032-01-10", "2032-01-12"))
         .await
         .expect(201);
-    api.post("/v1/bookings")
-        .as_(&customer)
-        .json(&stay_booking(&cabin, "2032-01-12", "2032-01-15"))
-        .send()
+    api.request_booking(&customer, &stay_booking(&cabin, "2032-01-12", "2032-01-15"))
         .await
         .expect(201);
     let conflict = api
-        .post("/v1/bookings")
-        .as_(&customer)
-        .json(&stay_booking(&cabin, "2032-01-11", "2032-01-13"))
-        .send()
+        .request_booking(&customer, &stay_booking(&cabin, "2032-01-11", "2032-01-13"))
         .await
         .expect_error(409, "SLOT_TAKEN");
     let dates: Vec<&str> = conflict["error"]["details"]["conflicts"]

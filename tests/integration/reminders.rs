@@ -20,16 +20,16 @@ async fn each_booking_is_reminded_once_a_day_before_or_at_once_inside_that_windo
     let mut ids = Vec::new();
     for (email, hour) in [(&ana, 10), (&bea, 12), (&cid, 14)] {
         let reply = api
-            .post("/v1/bookings")
-            .as_(&Who::customer())
-            .json(&slot_booking_for(
-                &court,
-                email,
-                &format!("{DAY}T{hour}:00:00+01:00"),
-                &format!("{DAY}T{}:00:00+01:00", hour + 1),
-                "none",
-            ))
-            .send()
+            .request_booking(
+                &Who::customer(),
+                &slot_booking_for(
+                    &court,
+                    email,
+                    &format!("{DAY}T{hour}:00:00+01:00"),
+                    &format!("{DAY}T{}:00:00+01:00", hour + 1),
+                    "none",
+                ),
+            )
             .await
             .expect(201);
         ids.push(reply["booking_id"].as_str().expect("id").to_string());
@@ -72,16 +72,16 @@ async fn each_booking_is_reminded_once_a_day_before_or_at_once_inside_that_windo
     // run.
     let dan = unique_email("dan");
     let late = api
-        .post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
-            &court,
-            &dan,
-            &format!("{DAY}T08:00:00+01:00"),
-            &format!("{DAY}T09:00:00+01:00"),
-            "none",
-        ))
-        .send()
+        .request_booking(
+            &Who::customer(),
+            &slot_booking_for(
+                &court,
+                &dan,
+                &format!("{DAY}T08:00:00+01:00"),
+                &format!("{DAY}T09:00:00+01:00"),
+                "none",
+            ),
+        )
         .await
         .expect(201);
     stack.clock.advance(2 * 3600);
@@ -139,18 +139,18 @@ async fn a_venue_that_wants_no_reminders_sends_none() {
         .expect(200);
     let court = api.court(&admin, &venue, json!({})).await;
     let email = unique_email("eve");
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
+    api.request_booking(
+        &Who::customer(),
+        &slot_booking_for(
             &court,
             &email,
             &format!("{DAY}T10:00:00+01:00"),
             &format!("{DAY}T11:00:00+01:00"),
             "none",
-        ))
-        .send()
-        .await
-        .expect(201);
+        ),
+    )
+    .await
+    .expect(201);
     stack.advance_to("2031-12-02T08:00:00Z");
     let run = api
         .post("/_local/jobs/send-reminders")

@@ -31,16 +31,16 @@ async fn no_secret_or_token_reaches_a_log_line() {
     .await
     .expect(200);
     let mp = api
-        .post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
-            &court,
-            &unique_email("bea"),
-            &format!("{DAY}T12:00:00+01:00"),
-            &format!("{DAY}T13:00:00+01:00"),
-            "mercadopago",
-        ))
-        .send()
+        .request_booking(
+            &Who::customer(),
+            &slot_booking_for(
+                &court,
+                &unique_email("bea"),
+                &format!("{DAY}T12:00:00+01:00"),
+                &format!("{DAY}T13:00:00+01:00"),
+                "mercadopago",
+            ),
+        )
         .await
         .expect(201);
     pay_preference(mp["payment"]["preference_id"].as_str().unwrap(), None).await;

@@ -7,9 +7,7 @@ use holdfast_api::Timeouts;
 use holdfast_domain::VenueId;
 use serde_json::{Value, json};
 
-use crate::{
-    DAY, Who, http_client, mercadopago_account, record_timing, slot_booking, stripe_account,
-};
+use crate::{Who, day_slot, http_client, mercadopago_account, record_timing, stripe_account};
 
 /// A client of the local server.
 #[derive(Debug, Clone)]
@@ -412,7 +410,14 @@ pub fn calendar_sync_path(resource: &str, calendar: &Value) -> String {
 }
 
 impl Api {
-    /// `who` books `court` on [`DAY`] from `start` to `end` (`HH:MM` on Madrid's clock, +01:00
+    /// `who` asks for the booking `body` describes (any kind, any provider): the chain a test
+    /// repeats when it sends one body more than once (a retry, a race, a refusal and then
+    /// an acceptance).
+    pub async fn request_booking(&self, who: &Who, body: &Value) -> Reply {
+        self.post("/v1/bookings").as_(who).json(body).send().await
+    }
+
+    /// `who` books `court` on [`crate::DAY`] from `start` to `end` (`HH:MM` on Madrid's clock, +01:00
     /// that day), paying at the desk.
     pub async fn book(&self, who: &Who, court: &str, start: &str, end: &str) -> Reply {
         self.book_paying(who, court, start, end, "none").await
@@ -427,11 +432,7 @@ impl Api {
         end: &str,
         provider: &str,
     ) -> Reply {
-        let at = |time: &str| format!("{DAY}T{time}:00+01:00");
-        self.post("/v1/bookings")
-            .as_(who)
-            .json(&slot_booking(court, &at(start), &at(end), provider))
-            .send()
+        self.request_booking(who, &day_slot(court, start, end, provider))
             .await
     }
 }

@@ -11,6 +11,13 @@ pub fn slot_booking(resource_id: &str, start: &str, end: &str, provider: &str) -
            "payment_provider": provider})
 }
 
+/// A slot body for `court` on [`DAY`] from `start` to `end`, `HH:MM` on Madrid's clock (+01:00
+/// that day), paid through `provider`.
+pub fn day_slot(court: &str, start: &str, end: &str, provider: &str) -> Value {
+    let at = |time: &str| format!("{DAY}T{time}:00+01:00");
+    slot_booking(court, &at(start), &at(end), provider)
+}
+
 /// Stripe credentials of the test mode's shape (the secret ends in 4242).
 pub fn stripe_account() -> Value {
     json!({"secret_key": "sk_test_holdfastsecret4242", "webhook_secret": "whsec_holdfastwebhooksecret"})

@@ -14,16 +14,16 @@ use crate::{
 pub async fn stripe_hold(api: &Api, court: &str, start: &str, end: &str) -> (Who, Value) {
     let ana = Who::customer();
     let booking = api
-        .post("/v1/bookings")
-        .as_(&ana)
-        .json(&slot_booking_for(
-            court,
-            &unique_email("ana"),
-            &format!("{DAY}T{start}:00+01:00"),
-            &format!("{DAY}T{end}:00+01:00"),
-            "stripe",
-        ))
-        .send()
+        .request_booking(
+            &ana,
+            &slot_booking_for(
+                court,
+                &unique_email("ana"),
+                &format!("{DAY}T{start}:00+01:00"),
+                &format!("{DAY}T{end}:00+01:00"),
+                "stripe",
+            ),
+        )
         .await
         .expect(201);
     assert_eq!(booking["status"], "held", "{booking}");
@@ -32,17 +32,17 @@ pub async fn stripe_hold(api: &Api, court: &str, start: &str, end: &str) -> (Who
 
 /// A booking paid at the desk from `start` to `end` (local times on DAY), by a new customer.
 pub async fn book_at_desk(api: &Api, court: &str, start: &str, end: &str) -> Reply {
-    api.post("/v1/bookings")
-        .as_(&Who::customer())
-        .json(&slot_booking_for(
+    api.request_booking(
+        &Who::customer(),
+        &slot_booking_for(
             court,
             &unique_email("desk"),
             &format!("{DAY}T{start}:00+01:00"),
             &format!("{DAY}T{end}:00+01:00"),
             "none",
-        ))
-        .send()
-        .await
+        ),
+    )
+    .await
 }
 
 /// Stripe's word that `booking`'s intent succeeded.

@@ -1,9 +1,12 @@
 //! The JSON bodies docs/api.md promises, built from the domain's types: instants at the venue's
 //! offset, money in minor units, no customer data where none may go.
 
+use std::collections::BTreeMap;
+
 use holdfast_domain::{
-    Booking, CancellationPolicy, Checkout, Customer, Money, OpeningHoursDraft, Payment, Period,
-    Resource, Schedule, Unit, Venue, format_local,
+    AccountSummary, Booking, BookingId, Calendar, CalendarId, CancellationPolicy, Checkout,
+    Customer, Money, OpeningHoursDraft, Payment, PaymentProvider, Period, Resource, ResourceId,
+    Schedule, Unit, Venue, format_local,
 };
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -348,6 +351,118 @@ impl<'a> PageView<BookingView<'a>> {
         PageView {
             items: page.items.iter().map(BookingView::of).collect(),
             next_cursor: page.next.clone(),
+        }
+    }
+}
+
+/// A whole list, unpaged (a venue's accounts, a resource's calendars).
+#[derive(Debug, Serialize)]
+pub struct ListView<T> {
+    pub items: Vec<T>,
+}
+
+impl<T> FromIterator<T> for ListView<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> ListView<T> {
+        ListView {
+            items: items.into_iter().collect(),
+        }
+    }
+}
+
+/// A payment account as docs/api.md shows it: never a secret.
+#[derive(Debug, Serialize)]
+pub struct AccountView<'a> {
+    pub provider: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Mercado Pago's accounts only: `null` while refreshes succeed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_refresh_error: Option<Option<&'a str>>,
+    pub updated_at: String,
+}
+
+impl<'a> AccountView<'a> {
+    pub fn of(summary: &'a AccountSummary, zone: &TimeZone) -> AccountView<'a> {
+        let mercadopago = summary.provider == PaymentProvider::MercadoPago;
+        AccountView {
+            provider: summary.provider.as_str(),
+            key_hint: summary.key_hint.as_deref(),
+            user_id: summary.user_id.as_deref(),
+            expires_at: summary.expires_at.map(|t| format_local(t, zone)),
+            last_refresh_error: mercadopago.then_some(summary.last_refresh_error.as_deref()),
+            updated_at: format_local(summary.updated_at, zone),
+        }
+    }
+}
+
+/// Where to send an admin to approve a Mercado Pago connect.
+#[derive(Debug, Serialize)]
+pub struct AuthorizeView {
+    pub authorize_url: String,
+}
+
+/// A resource's export URL, for other platforms to subscribe to.
+#[derive(Debug, Serialize)]
+pub struct ExportUrlView {
+    pub url: String,
+}
+
+/// An imported calendar as docs/api.md shows it, with its sync state.
+#[derive(Debug, Serialize)]
+pub struct CalendarView<'a> {
+    pub calendar_id: &'a CalendarId,
+    pub resource_id: &'a ResourceId,
+    pub name: &'a str,
+    pub url: &'a str,
+    pub status: &'static str,
+    pub last_sync_at: Option<String>,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<&'a str>,
+    pub consecutive_failures: u32,
+    pub blocks: u32,
+    pub conflicts: Vec<ConflictView<'a>>,
+    /// What the last read of the feed left out, by reason.
+    pub skipped: &'a BTreeMap<String, u32>,
+}
+
+/// An imported event that clashes with one of our bookings.
+#[derive(Debug, Serialize)]
+pub struct ConflictView<'a> {
+    pub uid: &'a str,
+    pub start: String,
+    pub end: String,
+    pub booking_id: &'a BookingId,
+}
+
+impl<'a> CalendarView<'a> {
+    pub fn of(calendar: &'a Calendar, zone: &TimeZone) -> CalendarView<'a> {
+        let local = |t: Timestamp| format_local(t, zone);
+        CalendarView {
+            calendar_id: &calendar.calendar_id,
+            resource_id: &calendar.resource_id,
+            name: &calendar.name,
+            url: &calendar.url,
+            status: calendar.status.as_str(),
+            last_sync_at: calendar.last_sync_at.map(local),
+            last_success_at: calendar.last_success_at.map(local),
+            last_error: calendar.last_error.as_deref(),
+            consecutive_failures: calendar.consecutive_failures,
+            blocks: calendar.blocks,
+            skipped: &calendar.skipped,
+            conflicts: calendar
+                .conflicts
+                .iter()
+                .map(|c| ConflictView {
+                    uid: &c.uid,
+                    start: local(c.start),
+                    end: local(c.end),
+                    booking_id: &c.booking_id,
+                })
+                .collect(),
         }
     }
 }

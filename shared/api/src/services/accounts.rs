@@ -1,46 +1,13 @@
 //! Payment accounts: an admin stores the venue's credentials at a provider (sealed with KMS,
 //! never shown again), lists what is set up, or removes one.
 
-use holdfast_domain::{AccountSummary, PaymentProvider, ProviderAccount, VenueId, format_local};
+use holdfast_domain::{AccountSummary, PaymentProvider, ProviderAccount, VenueId, Zone};
 use holdfast_vault::{Owner, Vault, VaultError};
-use serde::Serialize;
 
 use super::administered_venue;
 use crate::app::App;
 use crate::caller::Caller;
 use crate::error::ApiError;
-
-/// An account as docs/api.md shows it: never a secret.
-#[derive(Debug, Serialize)]
-pub struct AccountView {
-    pub provider: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_hint: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_refresh_error: Option<Option<String>>,
-    pub updated_at: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct AccountList {
-    pub items: Vec<AccountView>,
-}
-
-pub(crate) fn view(summary: &AccountSummary, zone: &jiff::tz::TimeZone) -> AccountView {
-    let mercadopago = summary.provider == PaymentProvider::MercadoPago;
-    AccountView {
-        provider: summary.provider.as_str(),
-        key_hint: summary.key_hint.clone(),
-        user_id: summary.user_id.clone(),
-        expires_at: summary.expires_at.map(|t| format_local(t, zone)),
-        last_refresh_error: mercadopago.then(|| summary.last_refresh_error.clone()),
-        updated_at: format_local(summary.updated_at, zone),
-    }
-}
 
 /// The provider a path names; only the online ones have accounts.
 pub fn provider_of(raw: &str) -> Result<PaymentProvider, ApiError> {
@@ -117,33 +84,28 @@ pub async fn store_account(
     Ok(summary)
 }
 
+/// The admin's PUT: the account stored, with the venue's zone to show its instants in.
 pub async fn put_account(
     app: &App,
     caller: &Caller,
     venue_id: &VenueId,
     provider: PaymentProvider,
     body: &serde_json::Value,
-) -> Result<AccountView, ApiError> {
+) -> Result<(AccountSummary, Zone), ApiError> {
     let venue = administered_venue(app, caller, venue_id).await?;
     let account = ProviderAccount::read(provider, body)?;
     let summary = store_account(app, venue_id, &account).await?;
-    Ok(view(&summary, venue.zone.tz()))
+    Ok((summary, venue.zone.clone()))
 }
 
+/// The venue's accounts, with its zone to show their instants in.
 pub async fn list_accounts(
     app: &App,
     caller: &Caller,
     venue_id: &VenueId,
-) -> Result<AccountList, ApiError> {
+) -> Result<(Vec<AccountSummary>, Zone), ApiError> {
     let venue = administered_venue(app, caller, venue_id).await?;
-    let items = app
-        .store
-        .accounts(venue_id)
-        .await?
-        .iter()
-        .map(|s| view(s, venue.zone.tz()))
-        .collect();
-    Ok(AccountList { items })
+    Ok((app.store.accounts(venue_id).await?, venue.zone.clone()))
 }
 
 pub async fn delete_account(

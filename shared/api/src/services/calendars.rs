@@ -6,9 +6,7 @@ mod export;
 mod job;
 mod sync;
 
-pub use admin::{
-    CalendarList, CalendarView, ConflictView, add_calendar, delete_calendar, list_calendars,
-};
-pub use export::{Feed, IcalTokenView, export_feed, new_ical_token};
+pub use admin::{add_calendar, delete_calendar, list_calendars};
+pub use export::{Feed, export_feed, new_ical_token};
 pub use job::{SyncRun, sync_calendars};
-pub use sync::{SyncNow, sync_calendar, sync_now};
+pub use sync::{sync_calendar, sync_now};

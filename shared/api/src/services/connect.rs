@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use holdfast_domain::VenueId;
+use holdfast_domain::{AccountSummary, VenueId, Zone};
 use holdfast_domain::{
     MercadoPagoAccount, Notice, OAuthError, PaymentProvider, Pkce, ProviderAccount, Secret,
     needs_refresh, redact, refresh_due_before, should_alert, sign_state, verify_state,
@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use super::accounts::{self, AccountView};
+use super::accounts;
 use super::payments::providers;
 use super::{administered_venue, venue_facts};
 use super::{notices, runner};
@@ -42,12 +42,6 @@ const RUN_BUDGET: Duration = Duration::from_secs(40);
 
 /// How often tokens already refreshed are offered to the table before they are given up.
 const STORE_ATTEMPTS: u32 = 3;
-
-/// `GET …/payment-accounts/mercadopago/connect`: where to send the admin to approve.
-#[derive(Debug, Serialize)]
-pub struct ConnectView {
-    pub authorize_url: String,
-}
 
 /// The platform's application at Mercado Pago and where it is reached, from the config.
 struct OAuthClient<'a> {
@@ -126,12 +120,12 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
 
 /// Starts a connect of `venue_id`'s Mercado Pago account (its admins only): a fresh PKCE pair
 /// and nonce, the verifier kept server-side under the nonce, and the authorize URL with the
-/// signed state and the challenge.
+/// signed state and the challenge. Answers the authorize URL to send the admin to.
 pub async fn connect_url(
     app: &App,
     caller: &Caller,
     venue_id: &VenueId,
-) -> Result<ConnectView, ApiError> {
+) -> Result<String, ApiError> {
     administered_venue(app, caller, venue_id).await?;
     let client = oauth_client(app)?;
     // The callback seals the tokens: refuse now rather than after the seller has approved.
@@ -169,9 +163,7 @@ pub async fn connect_url(
         .mercadopago_auth_base
         .trim_end_matches('/');
     tracing::info!(%venue_id, started_by = %caller.sub, "Mercado Pago connect started");
-    Ok(ConnectView {
-        authorize_url: format!("{auth_base}/authorization?{query}"),
-    })
+    Ok(format!("{auth_base}/authorization?{query}"))
 }
 
 /// The account Mercado Pago's tokens make.
@@ -187,12 +179,13 @@ fn account_of(tokens: Tokens) -> ProviderAccount {
 /// `GET /oauth/mercadopago/callback?code=&state=`: finishes a connect. The state must verify
 /// and name a pending connect of the same venue, which is taken (so a state works once); the
 /// code is then traded, with that connect's verifier, for the seller's tokens, which are
-/// stored sealed as the venue's Mercado Pago account. Answers what may be shown of it.
+/// stored sealed as the venue's Mercado Pago account. Answers its summary, with the venue's
+/// zone.
 pub async fn oauth_callback(
     app: &App,
     code: Option<&str>,
     state: Option<&str>,
-) -> Result<AccountView, ApiError> {
+) -> Result<(AccountSummary, Zone), ApiError> {
     let client = oauth_client(app)?;
     let now = app.clock.now();
     let secret = client.application.client_secret.expose();
@@ -244,7 +237,7 @@ pub async fn oauth_callback(
         started_by = %pending.started_by,
         "Mercado Pago account connected"
     );
-    Ok(accounts::view(&summary, venue.zone.tz()))
+    Ok((summary, venue.zone.clone()))
 }
 
 /// A code Mercado Pago would not trade is the seller's to retry (connect again); refused

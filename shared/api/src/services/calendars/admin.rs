@@ -1,14 +1,7 @@
-//! The admin routes of a resource's imported calendars: add, list and delete, and the view of
-//! a calendar they answer with.
+//! The admin routes of a resource's imported calendars: add, list and delete.
 
-use std::collections::BTreeMap;
-
-use holdfast_domain::{
-    BookingId, Calendar, CalendarDraft, CalendarId, Resource, ResourceId, Unit, format_local,
-};
-use jiff::Timestamp;
+use holdfast_domain::{Calendar, CalendarDraft, CalendarId, Resource, ResourceId, Unit};
 use jiff::tz::TimeZone;
-use serde::Serialize;
 
 use super::sync::fetcher;
 use crate::app::App;
@@ -16,64 +9,6 @@ use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::http::parse_json;
 use crate::services::{administered_venue, new_id};
-
-/// A calendar as docs/api.md shows it.
-#[derive(Debug, Serialize)]
-pub struct CalendarView {
-    pub calendar_id: CalendarId,
-    pub resource_id: ResourceId,
-    pub name: String,
-    pub url: String,
-    pub status: &'static str,
-    pub last_sync_at: Option<String>,
-    pub last_success_at: Option<String>,
-    pub last_error: Option<String>,
-    pub consecutive_failures: u32,
-    pub blocks: u32,
-    pub conflicts: Vec<ConflictView>,
-    /// What the last read of the feed left out, by reason.
-    pub skipped: BTreeMap<String, u32>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ConflictView {
-    pub uid: String,
-    pub start: String,
-    pub end: String,
-    pub booking_id: BookingId,
-}
-
-#[derive(Debug, Serialize)]
-pub struct CalendarList {
-    pub items: Vec<CalendarView>,
-}
-
-pub(super) fn view(calendar: &Calendar, zone: &TimeZone) -> CalendarView {
-    let local = |t: Timestamp| format_local(t, zone);
-    CalendarView {
-        calendar_id: calendar.calendar_id.clone(),
-        resource_id: calendar.resource_id.clone(),
-        name: calendar.name.clone(),
-        url: calendar.url.clone(),
-        status: calendar.status.as_str(),
-        last_sync_at: calendar.last_sync_at.map(local),
-        last_success_at: calendar.last_success_at.map(local),
-        last_error: calendar.last_error.clone(),
-        consecutive_failures: calendar.consecutive_failures,
-        blocks: calendar.blocks,
-        skipped: calendar.skipped.clone(),
-        conflicts: calendar
-            .conflicts
-            .iter()
-            .map(|c| ConflictView {
-                uid: c.uid.clone(),
-                start: local(c.start),
-                end: local(c.end),
-                booking_id: c.booking_id.clone(),
-            })
-            .collect(),
-    }
-}
 
 /// The resource, if `caller` administers its venue, and the venue's zone.
 pub(super) async fn administered_resource(
@@ -91,13 +26,14 @@ pub(super) async fn administered_resource(
 }
 
 /// `POST /v1/resources/{resource_id}/calendars`: registers a feed (an `https` URL to a public
-/// address; the check is made again on every fetch) and answers it `pending`.
+/// address; the check is made again on every fetch) and answers it `pending`, with the
+/// venue's zone.
 pub async fn add_calendar(
     app: &App,
     caller: &Caller,
     resource_id: &ResourceId,
     body: &[u8],
-) -> Result<CalendarView, ApiError> {
+) -> Result<(Calendar, TimeZone), ApiError> {
     let draft: CalendarDraft = parse_json(body)?;
     let (resource, zone) = administered_resource(app, caller, resource_id).await?;
     let (name, url) = draft.read()?;
@@ -112,23 +48,17 @@ pub async fn add_calendar(
     );
     app.store.put_calendar(&calendar).await?;
     tracing::info!(%resource_id, calendar_id = %calendar.calendar_id, "calendar added");
-    Ok(view(&calendar, &zone))
+    Ok((calendar, zone))
 }
 
+/// The resource's calendars, with the venue's zone.
 pub async fn list_calendars(
     app: &App,
     caller: &Caller,
     resource_id: &ResourceId,
-) -> Result<CalendarList, ApiError> {
+) -> Result<(Vec<Calendar>, TimeZone), ApiError> {
     let (_, zone) = administered_resource(app, caller, resource_id).await?;
-    let items = app
-        .store
-        .resource_calendars(resource_id)
-        .await?
-        .iter()
-        .map(|c| view(c, &zone))
-        .collect();
-    Ok(CalendarList { items })
+    Ok((app.store.resource_calendars(resource_id).await?, zone))
 }
 
 /// `DELETE …/calendars/{calendar_id}`: its blocks are given back, then it goes.

@@ -9,7 +9,6 @@ use holdfast_domain::{
 use holdfast_ical::{ExportEvent, Span};
 use holdfast_store::UnitOwner;
 use jiff::tz::TimeZone;
-use serde::Serialize;
 
 use super::admin::administered_resource;
 use crate::app::App;
@@ -23,7 +22,7 @@ pub async fn new_ical_token(
     app: &App,
     caller: &Caller,
     resource_id: &ResourceId,
-) -> Result<IcalTokenView, ApiError> {
+) -> Result<String, ApiError> {
     administered_resource(app, caller, resource_id).await?;
     // Two v4 UUIDs: 244 bits from the operating system's secure generator.
     let token = format!(
@@ -41,14 +40,7 @@ pub async fn new_ical_token(
         .ok_or_else(|| {
             ApiError::Internal("the export URL needs HOLDFAST_PUBLIC_BASE_URL".into())
         })?;
-    Ok(IcalTokenView {
-        url: format!("{base}/ical/{resource_id}.ics?token={token}"),
-    })
-}
-
-#[derive(Debug, Serialize)]
-pub struct IcalTokenView {
-    pub url: String,
+    Ok(format!("{base}/ical/{resource_id}.ics?token={token}"))
 }
 
 /// The export, or why not: a wrong token and an unknown resource look the same.

@@ -15,7 +15,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use tokio::time::Instant;
 
-use super::admin::{CalendarView, administered_resource, release_all_blocks, view};
+use super::admin::{administered_resource, release_all_blocks};
 use crate::app::App;
 use crate::caller::Caller;
 use crate::error::ApiError;
@@ -37,21 +37,16 @@ pub(super) fn fetcher(app: &App) -> Result<&holdfast_fetch::FeedFetcher, ApiErro
         .ok_or_else(|| ApiError::Internal("the feed fetcher is not built".into()))
 }
 
-/// What a sync-now comes to: the calendar synced (a failing feed included), or as it stands
-/// when the feed was too big to apply within the request and the job goes on with it.
-#[derive(Debug)]
-pub enum SyncNow {
-    Finished(CalendarView),
-    Continuing(CalendarView),
-}
-
 /// `POST …/calendars/{calendar_id}/sync`: syncs one feed now, within the request's budget.
+/// Answers the calendar synced (a failing feed included), or as it stands, `unfinished`, when
+/// the feed was too big to apply within the request and the job goes on with it; with the
+/// venue's zone.
 pub async fn sync_now(
     app: &App,
     caller: &Caller,
     resource_id: &ResourceId,
     calendar_id: &CalendarId,
-) -> Result<SyncNow, ApiError> {
+) -> Result<(Calendar, TimeZone), ApiError> {
     let deadline = Instant::now() + app.request_timeout.saturating_sub(SAVE_RESERVE);
     let (_, zone) = administered_resource(app, caller, resource_id).await?;
     let calendar = app
@@ -59,13 +54,7 @@ pub async fn sync_now(
         .calendar(resource_id, calendar_id)
         .await?
         .ok_or(ApiError::NotFound("calendar"))?;
-    let synced = sync_calendar(app, calendar, deadline).await?;
-    let shown = view(&synced, &zone);
-    Ok(if synced.unfinished {
-        SyncNow::Continuing(shown)
-    } else {
-        SyncNow::Finished(shown)
-    })
+    Ok((sync_calendar(app, calendar, deadline).await?, zone))
 }
 
 /// A parsed event's time in the domain's terms (the two crates know nothing of each other).
