@@ -16,6 +16,9 @@ cargo fmt --all -- --check
 
 say "cfn-lint template.yaml"
 "$HOLDFAST_STATE/venv/bin/cfn-lint" template.yaml
+say "cfn-lint -a cfn_lint_serverless.rules template.yaml (AWS Serverless Rules)"
+# `--`: -a takes one or more rule modules and would read template.yaml as another.
+"$HOLDFAST_STATE/venv/bin/cfn-lint" -a cfn_lint_serverless.rules -- template.yaml
 
 DYNAMODB_PID=""; MOTO_PID=""; LOCALSTRIPE_PID=""; MERCADOPAGO_PID=""
 trap 'stop_pid "$DYNAMODB_PID"; stop_pid "$MOTO_PID"; stop_pid "$LOCALSTRIPE_PID"; stop_pid "$MERCADOPAGO_PID"' EXIT

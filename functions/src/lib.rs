@@ -5,6 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use holdfast_api::gate;
+use holdfast_api::limits::Audience;
 use holdfast_api::services::notifier::Notifier;
 pub use holdfast_api::{App, Body, Error, Request, Response};
 use lambda_runtime::LambdaEvent;
@@ -25,21 +27,27 @@ pub type QueueHandler =
 /// A function's handler, by what calls it.
 #[derive(Debug, Clone, Copy)]
 pub enum Function {
-    Http(HttpHandler),
+    /// A route, behind its rate limit ([`holdfast_api::gate`]), with who it is for.
+    Http(HttpHandler, Audience),
     Job(JobHandler),
     Queue(QueueHandler),
 }
 
 macro_rules! functions {
-    ($($kind:ident $name:literal => $module:ident,)*) => {
+    ($($kind:ident $(($audience:ident))? $name:literal => $module:ident,)*) => {
         $(pub mod $module;)*
 
         /// Every function, by the name its binary, its resource's `Binary` in `template.yaml`
-        /// and its sample events in `events/` go by. A test holds these four lists equal.
-        pub const FUNCTIONS: &[(&str, Function)] = &[$(($name, functions!(@$kind $module)),)*];
+        /// and its sample events in `events/` go by. A test holds these four lists equal; a
+        /// route's audience is what `openapi.yaml`'s `x-audience` says.
+        pub const FUNCTIONS: &[(&str, Function)] =
+            &[$(($name, functions!(@$kind $module $($audience)?)),)*];
     };
-    (@http $module:ident) => {
-        Function::Http(|app, req| Box::pin($module::handler(app, req)))
+    (@http $module:ident $audience:ident) => {
+        Function::Http(
+            |app, req| Box::pin(gate::guarded(app, req, Audience::$audience, $module::handler)),
+            Audience::$audience,
+        )
     };
     (@job $module:ident) => {
         Function::Job(|app, event| Box::pin($module::handler(app, event)))
@@ -50,38 +58,38 @@ macro_rules! functions {
 }
 
 functions! {
-    http "add-calendar" => add_calendar,
-    http "availability" => availability,
-    http "cancel-booking" => cancel_booking,
-    http "create-booking" => create_booking,
-    http "create-resource" => create_resource,
-    http "create-venue" => create_venue,
-    http "delete-calendar" => delete_calendar,
-    http "delete-payment-account" => delete_payment_account,
+    http(Admin) "add-calendar" => add_calendar,
+    http(Anyone) "availability" => availability,
+    http(OwnerOrAdmin) "cancel-booking" => cancel_booking,
+    http(SignedIn) "create-booking" => create_booking,
+    http(Admin) "create-resource" => create_resource,
+    http(Admin) "create-venue" => create_venue,
+    http(Admin) "delete-calendar" => delete_calendar,
+    http(Admin) "delete-payment-account" => delete_payment_account,
     job "expire-holds" => expire_holds,
-    http "get-booking" => get_booking,
-    http "get-venue" => get_venue,
-    http "health" => health,
-    http "ical-feed" => ical_feed,
-    http "ical-token" => ical_token,
-    http "list-calendars" => list_calendars,
-    http "mercadopago-callback" => mercadopago_callback,
-    http "mercadopago-connect" => mercadopago_connect,
-    http "mercadopago-webhook" => mercadopago_webhook,
-    http "monthly-report" => monthly_report,
-    http "my-bookings" => my_bookings,
+    http(OwnerOrAdmin) "get-booking" => get_booking,
+    http(Anyone) "get-venue" => get_venue,
+    http(Health) "health" => health,
+    http(Token) "ical-feed" => ical_feed,
+    http(Admin) "ical-token" => ical_token,
+    http(Admin) "list-calendars" => list_calendars,
+    http(Provider) "mercadopago-callback" => mercadopago_callback,
+    http(Admin) "mercadopago-connect" => mercadopago_connect,
+    http(Provider) "mercadopago-webhook" => mercadopago_webhook,
+    http(Admin) "monthly-report" => monthly_report,
+    http(SignedIn) "my-bookings" => my_bookings,
     queue "notifier" => notifier,
-    http "patch-resource" => patch_resource,
-    http "patch-venue" => patch_venue,
-    http "payment-accounts" => payment_accounts,
+    http(Admin) "patch-resource" => patch_resource,
+    http(Admin) "patch-venue" => patch_venue,
+    http(Admin) "payment-accounts" => payment_accounts,
     job "publish-notices" => publish_notices,
-    http "put-payment-account" => put_payment_account,
+    http(Admin) "put-payment-account" => put_payment_account,
     job "refresh-tokens" => refresh_tokens,
     job "send-reminders" => send_reminders,
-    http "stripe-webhook" => stripe_webhook,
-    http "sync-calendar" => sync_calendar,
+    http(Provider) "stripe-webhook" => stripe_webhook,
+    http(Admin) "sync-calendar" => sync_calendar,
     job "sync-calendars" => sync_calendars,
-    http "venue-bookings" => venue_bookings,
+    http(Admin) "venue-bookings" => venue_bookings,
 }
 
 /// The function named `name`. A const fn, so that a binary's `main!` picks its own at compile
@@ -125,7 +133,7 @@ macro_rules! main {
             // One arm survives compilation: a job's binary builds no HTTP runtime, and only the
             // notifier's builds a mailer.
             match FUNCTION {
-                $crate::Function::Http(handler) => $crate::run_http(handler),
+                $crate::Function::Http(handler, _) => $crate::run_http(handler),
                 $crate::Function::Job(handler) => $crate::run_job(handler),
                 $crate::Function::Queue(handler) => $crate::run_queue(handler),
             }

@@ -14,6 +14,7 @@ mod cursors;
 mod events;
 mod frozen;
 mod lifecycle;
+mod limits;
 mod mail;
 mod notices;
 mod oauth;

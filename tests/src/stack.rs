@@ -5,7 +5,8 @@ use std::sync::{Arc, OnceLock, mpsc};
 
 use holdfast_api::services::notifier::Notifier;
 use holdfast_api::{App, Clock, Config, PaymentsConfig, Timeouts};
-use holdfast_domain::Secret;
+use holdfast_domain::{RateLimits, Secret};
+use holdfast_local::cors::{Cors, DEFAULT_ALLOWED_ORIGINS};
 use holdfast_local::{LocalServer, TEMPLATE_YAML, Template};
 use holdfast_payments::ProviderTimeouts;
 
@@ -29,6 +30,30 @@ pub struct Stack {
 pub enum Notify {
     Mail,
     Queue,
+}
+
+/// What a stack of a test's own is started with.
+#[derive(Debug, Clone)]
+pub struct StackSettings {
+    pub notify: Notify,
+    pub payments: PaymentsConfig,
+    pub calendars: holdfast_api::CalendarsConfig,
+    /// The quotas counted (`HOLDFAST_RATE_LIMITS`); none by default, as the local server.
+    pub rate_limits: Option<RateLimits>,
+    /// The origins browser pages may call from (`HOLDFAST_ALLOWED_ORIGINS`).
+    pub allowed_origins: String,
+}
+
+impl Default for StackSettings {
+    fn default() -> StackSettings {
+        StackSettings {
+            notify: Notify::Mail,
+            payments: payments_config(None),
+            calendars: calendars_config(),
+            rate_limits: None,
+            allowed_origins: DEFAULT_ALLOWED_ORIGINS.into(),
+        }
+    }
 }
 
 /// The AWS emulator (moto) `make test` starts: SQS, SES.
@@ -119,38 +144,47 @@ impl Stack {
     /// Starts a server in front of the DynamoDB Local at `endpoint` and the AWS emulator at
     /// `aws`; with `Notify::Queue` nothing takes notices off the queue, for tests that read it.
     pub fn start_with(endpoint: String, aws: String, notify: Notify) -> Stack {
-        Stack::launch(endpoint, aws, notify, payments_config(None))
+        Stack::launch_with(
+            endpoint,
+            aws,
+            StackSettings {
+                notify,
+                ..StackSettings::default()
+            },
+        )
     }
 
     /// Starts a server whose payment providers are at `payments` (a localstripe or stand-in
     /// of the test's own, say).
     pub fn start_paying(payments: PaymentsConfig) -> Stack {
-        Stack::launch(dynamodb_endpoint(), aws_endpoint(), Notify::Mail, payments)
+        Stack::start_settings(StackSettings {
+            payments,
+            ..StackSettings::default()
+        })
     }
 
     /// Starts a server whose feeds are fetched under `calendars` (the development setting off,
     /// say).
     pub fn start_with_calendars(calendars: holdfast_api::CalendarsConfig) -> Stack {
-        Stack::launch_with(
-            dynamodb_endpoint(),
-            aws_endpoint(),
-            Notify::Mail,
-            payments_config(None),
+        Stack::start_settings(StackSettings {
             calendars,
-        )
+            ..StackSettings::default()
+        })
     }
 
-    fn launch(endpoint: String, aws: String, notify: Notify, payments: PaymentsConfig) -> Stack {
-        Stack::launch_with(endpoint, aws, notify, payments, calendars_config())
+    /// Starts a server as `settings` say, on the stack `make test` started.
+    pub fn start_settings(settings: StackSettings) -> Stack {
+        Stack::launch_with(dynamodb_endpoint(), aws_endpoint(), settings)
     }
 
-    fn launch_with(
-        endpoint: String,
-        aws: String,
-        notify: Notify,
-        payments: PaymentsConfig,
-        calendars: holdfast_api::CalendarsConfig,
-    ) -> Stack {
+    fn launch_with(endpoint: String, aws: String, settings: StackSettings) -> Stack {
+        let StackSettings {
+            notify,
+            payments,
+            calendars,
+            rate_limits,
+            allowed_origins,
+        } = settings;
         // HOLDFAST_TEST_LOG=warn (or any filter) shows the servers' own logs, for a failing test.
         if let Ok(filter) = std::env::var("HOLDFAST_TEST_LOG") {
             let _ = tracing_subscriber::fmt()
@@ -170,6 +204,7 @@ impl Stack {
             timeouts: Timeouts::default(),
             payments,
             calendars,
+            rate_limits,
         };
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -237,6 +272,7 @@ impl Stack {
                         .expect("template.yaml parses")
                         .routes()
                         .into(),
+                    cors: Cors::new(&allowed_origins),
                 };
                 sent.send((address, clock, config))
                     .expect("test waits for the server");
@@ -369,6 +405,7 @@ pub fn notifier_config(app: &App) -> Config {
         timeouts: Timeouts::default(),
         payments: payments_config(None),
         calendars: calendars_config(),
+        rate_limits: None,
     }
 }
 
@@ -449,6 +486,7 @@ pub async fn fresh_app() -> App {
         timeouts: Timeouts::default(),
         payments: payments_config(Some("https://api.holdfast.example".into())),
         calendars: calendars_config(),
+        rate_limits: None,
     };
     let app = App::from_config(&config).await;
     template

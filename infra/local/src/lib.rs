@@ -2,6 +2,7 @@
 //! function's own `handler`, and the scheduled jobs on their schedules. Never deployed.
 
 mod auth;
+pub mod cors;
 pub mod mail;
 mod server;
 mod template;
@@ -141,7 +142,7 @@ mod tests {
         }
         for (name, function) in FUNCTIONS {
             let expected = match function {
-                Function::Http(_) => "HttpApi",
+                Function::Http(..) => "HttpApi",
                 Function::Job(_) => "ScheduleV2",
                 Function::Queue(_) => "SQS",
             };

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use holdfast_api::services::notifier::Notifier;
 use holdfast_api::{App, Config};
+use holdfast_local::cors::{Cors, DEFAULT_ALLOWED_ORIGINS};
 use holdfast_local::{
     DEFAULT_DEV_SECRET, LocalServer, TEMPLATE_YAML, Template, TokenClaims, mint_token,
 };
@@ -138,6 +139,11 @@ async fn serve() -> Result<(), String> {
         notifier,
         aws_endpoint: config.aws_endpoint.clone(),
         routes: template.routes().into(),
+        // Set but empty, no origin is allowed: as the template's default.
+        cors: Cors::new(
+            &std::env::var("HOLDFAST_ALLOWED_ORIGINS")
+                .unwrap_or_else(|_| DEFAULT_ALLOWED_ORIGINS.into()),
+        ),
     };
     tracing::info!("Holdfast local API on http://127.0.0.1:{port} (jobs: {schedules:?})");
     holdfast_local::serve(listener, server, schedules, shutdown_signal())

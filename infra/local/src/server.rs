@@ -19,6 +19,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
 use crate::auth::verify_token;
+use crate::cors::Cors;
 use crate::template::Route;
 
 /// API Gateway's own payload limit; the functions refuse far less (64 KiB) themselves.
@@ -35,6 +36,8 @@ pub struct LocalServer {
     pub aws_endpoint: Option<String>,
     /// template.yaml's routes (`Template::routes`), the only list of them.
     pub routes: Arc<[Route]>,
+    /// The origins browser pages may call from (`HOLDFAST_ALLOWED_ORIGINS`).
+    pub cors: Cors,
 }
 
 fn json_ok(value: &Value) -> AxumResponse {
@@ -84,7 +87,7 @@ async fn call(
     req: lambda_http::Request,
 ) -> Result<lambda_http::Response<Body>, lambda_http::Error> {
     match holdfast_functions::find(function) {
-        Some(Function::Http(handler)) => handler(app, req).await,
+        Some(Function::Http(handler, _)) => handler(app, req).await,
         _ => Err(format!("template.yaml routes to {function}, not an HTTP function").into()),
     }
 }
@@ -169,7 +172,12 @@ async fn dispatch(
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
-    let response = route_request(&server, parts, body, &request_id).await;
+    if let Some(preflight) = server.cors.preflight(&parts.method, &parts.headers) {
+        return preflight;
+    }
+    let headers = parts.headers.clone();
+    let mut response = route_request(&server, parts, body, &request_id).await;
+    server.cors.answer(&headers, &mut response.0);
     tracing::info!(
         "{} {} -> {} in {:.1} ms",
         response.1,

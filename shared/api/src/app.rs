@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use holdfast_domain::{CancellationPolicy, Currency, Venue, VenueId, Zone};
+use holdfast_domain::{CancellationPolicy, Currency, RateLimits, Venue, VenueId, Zone};
 
 use aws_config::BehaviorVersion;
 use holdfast_messaging::Publisher;
@@ -113,6 +113,8 @@ pub struct App {
     pub providers: Option<Providers>,
     /// Fetches imported calendar feeds, refusing what must not be reached.
     pub feeds: Option<holdfast_fetch::FeedFetcher>,
+    /// The quotas counted per caller; `None`: nothing is limited.
+    pub rate_limits: Option<RateLimits>,
 }
 
 /// The payment providers' clients, built once.
@@ -157,6 +159,7 @@ impl App {
         let client = aws_sdk_dynamodb::Client::from_conf(dynamodb.build());
         let mut app = App::with_store(Store::new(client, config.table.clone()), Clock::default());
         app.request_timeout = config.timeouts.request;
+        app.rate_limits = config.rate_limits.clone();
         if let Some(queue_url) = &config.notifications_queue_url {
             let client = aws_sdk_sqs::Client::new(shared);
             app.publisher = Some(Publisher::new(client, queue_url.clone()));
@@ -195,6 +198,7 @@ impl App {
             vault: None,
             providers: None,
             feeds: None,
+            rate_limits: None,
         }
     }
 }

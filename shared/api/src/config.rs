@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use holdfast_domain::Secret;
+use holdfast_domain::{RateLimits, Secret};
 use holdfast_payments::ProviderTimeouts;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,9 @@ pub struct Config {
     pub timeouts: Timeouts,
     pub payments: PaymentsConfig,
     pub calendars: CalendarsConfig,
+    /// `HOLDFAST_RATE_LIMITS` (`writes=20/60,admin=300/60,public=120/60`): the quotas counted
+    /// in the table. Unset, nothing is limited (the local server's default).
+    pub rate_limits: Option<RateLimits>,
 }
 
 /// How imported calendar feeds are fetched.
@@ -190,6 +193,8 @@ pub enum ConfigError {
         name: &'static str,
         reason: &'static str,
     },
+    #[error("environment variable HOLDFAST_RATE_LIMITS is invalid: {0}")]
+    RateLimits(String),
 }
 
 impl Config {
@@ -287,6 +292,10 @@ impl Config {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty()),
             timeouts: Timeouts::from_vars(vars)?,
+            rate_limits: vars
+                .get("HOLDFAST_RATE_LIMITS")
+                .map(|raw| RateLimits::parse(raw).map_err(ConfigError::RateLimits))
+                .transpose()?,
         })
     }
 }
@@ -358,8 +367,25 @@ mod tests {
                 calendars: CalendarsConfig {
                     fetch: holdfast_fetch::FetchPolicy::default(),
                 },
+                rate_limits: None,
             })
         );
+    }
+
+    #[test]
+    fn rate_limits_read_when_set_and_a_wrong_one_is_refused() {
+        let read = |raw: &str| {
+            Config::from_vars(&vars(&[
+                ("HOLDFAST_TABLE", "t"),
+                ("HOLDFAST_RATE_LIMITS", raw),
+            ]))
+        };
+        let limits = read(RateLimits::DEFAULT).unwrap().rate_limits.unwrap();
+        assert!(limits.quota(holdfast_domain::LimitGroup::Writes).is_some());
+        assert!(matches!(
+            read("writes=twenty/60"),
+            Err(ConfigError::RateLimits(_))
+        ));
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("this Idempotency-Key was used with a different body")]
     IdempotencyMismatch,
+    /// Over a rate limit's quota: `Retry-After` says when the window ends.
+    #[error("too many requests: the {} limit allows {} every {} seconds", .0.group, .0.quota.requests, .0.quota.window_seconds)]
+    RateLimited(holdfast_domain::Standing),
     #[error("a dependency is unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("internal error")]
@@ -52,6 +55,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -68,6 +72,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             ApiError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             ApiError::IdempotencyMismatch => "IDEMPOTENCY_MISMATCH",
+            ApiError::RateLimited(_) => "RATE_LIMITED",
             ApiError::Unavailable(_) => "UNAVAILABLE",
             ApiError::Internal(_) => "INTERNAL_ERROR",
         }
@@ -96,6 +101,10 @@ impl ApiError {
                 Some(json!({ "fields": fields }))
             }
             ApiError::SlotTaken { conflicts, .. } => Some(json!({ "conflicts": conflicts })),
+            ApiError::RateLimited(standing) => Some(json!({
+                "policy": standing.group.as_str(),
+                "retry_after": standing.window.resets_in,
+            })),
             _ => None,
         };
         let mut error =

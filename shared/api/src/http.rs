@@ -43,11 +43,13 @@ where
     };
     match result {
         Ok(response) => response,
-        Err(err) => {
-            let body = err.body(&request_id(req));
-            json_response(err.status(), &body)
-        }
+        Err(err) => error_response(&err, &request_id(req)),
     }
+}
+
+/// docs/api.md's error shape for `err`, with its status.
+pub fn error_response(err: &ApiError, request_id: &str) -> Response<Body> {
+    json_response(err.status(), &err.body(request_id))
 }
 
 /// `value` as JSON with `status`.

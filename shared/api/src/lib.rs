@@ -5,6 +5,7 @@ mod app;
 mod caller;
 mod config;
 mod error;
+pub mod gate;
 mod http;
 pub mod services;
 pub mod views;
@@ -13,7 +14,7 @@ pub use app::{App, Clock, Providers, VenueFacts, sdk_config};
 pub use caller::Caller;
 pub use config::{CalendarsConfig, Config, ConfigError, PaymentsConfig, Timeouts};
 pub use error::ApiError;
-pub use holdfast_domain::ids;
+pub use holdfast_domain::{ids, limits};
 pub use http::{
     ACCEPTED, CREATED, NO_CONTENT, OK, Query, body_bytes, json_body, path_param, request_id,
     respond, respond_json,

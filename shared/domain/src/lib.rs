@@ -6,6 +6,7 @@ pub mod booking;
 pub mod calendar;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod money;
 pub mod notice;
 pub mod oauth;
@@ -33,6 +34,7 @@ pub use calendar::{
 };
 pub use error::{DomainError, FieldErrors};
 pub use ids::{BookingId, CalendarId, NoticeId, ResourceId, VenueId};
+pub use limits::{Audience, Counted, LimitGroup, Quota, RateLimits, Standing, Window, group_for};
 pub use money::{Currency, Money, MoneyDraft};
 pub use notice::{About, Notice, NoticeError, NoticeKind, Recipient, Subject};
 pub use oauth::{

@@ -200,6 +200,8 @@ pub mod attr {
     pub const OCCURRED_AT: &str = "occurred_at";
     /// The month a report's counters are of.
     pub const MONTH: &str = "month";
+    /// Requests a caller made in a rate-limit window.
+    pub const REQUESTS: &str = "requests";
 }
 
 /// Every item type, as the `type` attribute names it.
@@ -229,6 +231,8 @@ pub mod kind {
     pub const NOTICE: &str = "notice";
     /// One shard of a venue-month's report counters.
     pub const REPORT: &str = "report";
+    /// A caller's requests in one window of a rate limit.
+    pub const RATE_WINDOW: &str = "rate_window";
 }
 
 /// An instant as keys and sortable attributes spell it: RFC 3339 in UTC at whole seconds, fixed
@@ -431,6 +435,15 @@ pub fn oauth_state(nonce: &str) -> (String, String) {
 /// Mercado Pago accounts by when their tokens expire, sharded: the refresh job's work list.
 pub fn tokens_due(shard: u32) -> String {
     format!("TOKENS#{shard}")
+}
+
+/// One caller's window of a rate limit group (by its start, epoch seconds): an item a window,
+/// each its own partition, so that no caller's counting is another's hot key.
+pub fn rate_window(group: &str, caller: &str, start: i64) -> (String, String) {
+    (
+        format!("LIMIT#{group}#{}#{start}", part(caller)),
+        "LIMIT".into(),
+    )
 }
 
 #[cfg(test)]

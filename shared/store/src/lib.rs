@@ -10,6 +10,7 @@ mod conditions;
 mod idempotency;
 mod item;
 pub mod keys;
+mod limits;
 mod lists;
 mod locks;
 mod mail;
