@@ -44,6 +44,20 @@ install_python_tools() {
 }
 
 # start_moto PORT: runs moto's server (SQS, SES) on 127.0.0.1:PORT, sets MOTO_PID.
+# Debian's Chromium, for the tests that a real browser must run (CORS): installed once, from
+# the package lists the machine has (refreshed only when the package is not found in them).
+install_chromium() {
+    if [ -x /usr/bin/chromium ]; then
+        return
+    fi
+    say "installing Chromium (Debian package chromium), for the browser tests"
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y -q chromium >/dev/null \
+        || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q chromium >/dev/null; }
+}
+
 start_moto() {
   local port=$1
   "$HOLDFAST_STATE/venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$HOLDFAST_STATE/moto.log" 2>&1 &

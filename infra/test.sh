@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, checks format and template, starts its own DynamoDB
 # Local, moto, localstripe and Mercado Pago stand-in on free ports, runs every test tier, runs
-# clippy, and stops what it started.
+# clippy, and stops what it started. The browser tests run Debian's Chromium, headless.
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 cd "$HOLDFAST_ROOT"
 
 install_dynamodb_local
 install_python_tools
+install_chromium
 say "building the Mercado Pago stand-in"
 cargo build -q -p holdfast-mercadopago
 

@@ -7,6 +7,7 @@
 mod access;
 mod accounts;
 mod bad_input;
+mod browser;
 mod calendar_model;
 mod calendars;
 mod change;

@@ -9,6 +9,7 @@
 
 mod api;
 mod audits;
+mod browser;
 mod feeds;
 mod fixtures;
 pub mod payments;
@@ -19,6 +20,7 @@ mod tokens;
 
 pub use api::*;
 pub use audits::*;
+pub use browser::*;
 pub use feeds::*;
 pub use fixtures::*;
 pub use providers::*;
