@@ -3,7 +3,8 @@
 
 use holdfast_api::services::webhooks::{self, MercadoPagoDelivery};
 use holdfast_api::{
-    ApiError, App, Body, Error, OK, Query, Request, Response, respond, respond_json,
+    ApiError, App, Body, Error, OK, Query, Request, Response, WEBHOOK_BODY_LIMIT, bytes_within,
+    respond, respond_json,
 };
 
 pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
@@ -11,6 +12,9 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 }
 
 async fn mercadopago_webhook(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    // The notification's body is not read (the payment is read from Mercado Pago), but an
+    // oversized one is refused all the same, before the signature.
+    bytes_within(req, WEBHOOK_BODY_LIMIT)?;
     // Mercado Pago may add parameters of its own (`topic`, `id`): they are not refused.
     let query = Query::lenient(req);
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());

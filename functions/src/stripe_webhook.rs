@@ -4,7 +4,7 @@
 use holdfast_api::ids::VenueId;
 use holdfast_api::services::webhooks;
 use holdfast_api::{
-    ApiError, App, Body, Error, OK, Request, Response, body_bytes, path_param, respond,
+    ApiError, App, Body, Error, OK, Request, Response, webhook_body, path_param, respond,
     respond_json,
 };
 
@@ -17,7 +17,7 @@ async fn stripe_webhook(app: &App, req: &Request) -> Result<Response<Body>, ApiE
         .headers()
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok());
-    let body = body_bytes(req)?;
+    let body = webhook_body(req)?;
     let answer =
         webhooks::stripe_webhook(app, &VenueId::from(path_param(req, "venue_id")?), signature, body).await?;
     respond_json(OK, &answer)

@@ -157,6 +157,50 @@ async fn bad_requests_are_refused_and_write_nothing() {
         "PAYLOAD_TOO_LARGE",
         None,
     );
+    // 64 KiB is the limit of a request's body; a webhook's is 256 KiB, checked before its
+    // signature (so an oversized unsigned one is 413, a smaller one 401).
+    let padded = |bytes: usize| {
+        let mut body = br#"{"resource_id": ""#.to_vec();
+        body.extend(std::iter::repeat_n(b'x', bytes));
+        body.extend(br#""}"#);
+        body
+    };
+    refused(
+        &raw("application/json", padded(100 * 1024)).send().await,
+        413,
+        "PAYLOAD_TOO_LARGE",
+        None,
+    );
+    let webhook = |body: Vec<u8>| {
+        api.post(&format!("/webhooks/stripe/{venue}"))
+            .raw("application/json", body)
+    };
+    refused(
+        &webhook(padded(100 * 1024)).send().await,
+        401,
+        "UNAUTHENTICATED",
+        None,
+    );
+    refused(
+        &webhook(padded(300 * 1024)).send().await,
+        413,
+        "PAYLOAD_TOO_LARGE",
+        None,
+    );
+    // An id longer than any id is no such resource, not a key the table refuses.
+    refused(
+        &book(slot_booking(
+            &"r".repeat(2048),
+            &at("10:00"),
+            &at("11:00"),
+            "none",
+        ))
+        .send()
+        .await,
+        404,
+        "NOT_FOUND",
+        None,
+    );
     let long_key = "k".repeat(300);
     refused(
         &book(slot_booking(&court, &at("10:00"), &at("11:00"), "none"))

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use holdfast_api::Timeouts;
 use holdfast_domain::oauth::sign_state;
 use holdfast_tests::{
-    DAY, MERCADOPAGO_WEBHOOK_SECRET, OwnDynamo, STRIPE_WEBHOOK_SECRET, Stack, Who,
-    assert_locks_consistent, assert_within, day_slot, mercadopago_signature, slot_booking,
-    stripe_event, stripe_signature,
+    DAY, MERCADOPAGO_WEBHOOK_SECRET, Notify, OwnDynamo, OwnService, STRIPE_WEBHOOK_SECRET, Stack,
+    Who, assert_locks_consistent, assert_within, day_slot, dynamodb_endpoint,
+    mercadopago_signature, slot_booking, stripe_event, stripe_signature,
 };
 use serde_json::json;
 
@@ -163,10 +163,43 @@ async fn a_frozen_store_is_503_on_every_route_and_then_recovers() {
             .json(&gone_booking)
             .send(),
     );
-    for reply in [replies.0, replies.1, replies.2] {
+    let health = replies.0.expect_error(503, "UNAVAILABLE");
+    // Health names what failed, and what did not.
+    assert_eq!(health["status"], "unavailable", "{health}");
+    assert_ne!(health["checks"]["table"], "ok", "{health}");
+    assert_eq!(health["checks"]["queue"], "ok", "{health}");
+    for reply in [replies.1, replies.2] {
         reply.expect_error(503, "UNAVAILABLE");
     }
     // Margin (2026-12-03): 1.5-2.9 s of 10 s in five fresh-clone runs, 1.8 s loaded: a refused
     // connection fails at once, and the retries' backoff is what it waits.
     assert_within("503s with the store gone", started.elapsed(), bound);
+}
+
+#[tokio::test]
+async fn health_names_a_queue_that_does_not_answer_and_the_table_that_does() {
+    let moto = OwnService::moto();
+    let stack = Stack::start_with(dynamodb_endpoint(), moto.endpoint.clone(), Notify::Queue);
+    let api = stack.api();
+    let health = api.get("/health").send().await.expect(200);
+    assert_eq!(
+        (&health["checks"]["table"], &health["checks"]["queue"]),
+        (&json!("ok"), &json!("ok")),
+        "{health}"
+    );
+
+    // Frozen longer than health's 1.5 s check, so that its calls give up before moto thaws.
+    let health = moto
+        .while_frozen(Duration::from_secs(3), api.get("/health").send())
+        .await;
+    let health = health.expect_error(503, "UNAVAILABLE");
+    assert_eq!(health["status"], "unavailable", "{health}");
+    assert_eq!(health["checks"]["table"], "ok", "{health}");
+    assert!(
+        health["checks"]["queue"]
+            .as_str()
+            .is_some_and(|q| q.starts_with("no answer within")),
+        "{health}"
+    );
+    api.get("/health").send().await.expect(200);
 }

@@ -14,6 +14,9 @@ use crate::error::ApiError;
 /// Bodies above this are refused (docs/api.md's default).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// A provider's webhook may carry more (a Stripe event with its object expanded).
+pub const WEBHOOK_BODY_LIMIT: usize = 256 * 1024;
+
 /// The request id API Gateway gave this request (echoed in errors and logs).
 pub fn request_id(req: &Request) -> String {
     match req.request_context_ref() {
@@ -73,15 +76,30 @@ fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> 
 
 /// The raw JSON body: present, `application/json`, within the size limit.
 pub fn body_bytes(req: &Request) -> Result<&[u8], ApiError> {
+    json_bytes_within(req, BODY_LIMIT)
+}
+
+/// A webhook's raw JSON body, within [`WEBHOOK_BODY_LIMIT`]: checked before its signature.
+pub fn webhook_body(req: &Request) -> Result<&[u8], ApiError> {
+    json_bytes_within(req, WEBHOOK_BODY_LIMIT)
+}
+
+/// The body's bytes, refused past `limit` before anything reads them.
+pub fn bytes_within(req: &Request, limit: usize) -> Result<&[u8], ApiError> {
     let bytes: &[u8] = match req.body() {
         Body::Empty => &[],
         Body::Text(text) => text.as_bytes(),
         Body::Binary(bytes) => bytes,
         _ => &[],
     };
-    if bytes.len() > BODY_LIMIT {
-        return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
+    if bytes.len() > limit {
+        return Err(ApiError::PayloadTooLarge { limit });
     }
+    Ok(bytes)
+}
+
+fn json_bytes_within(req: &Request, limit: usize) -> Result<&[u8], ApiError> {
+    let bytes = bytes_within(req, limit)?;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -16,8 +16,8 @@ pub use config::{CalendarsConfig, Config, ConfigError, PaymentsConfig, Timeouts}
 pub use error::ApiError;
 pub use holdfast_domain::{ids, limits};
 pub use http::{
-    ACCEPTED, CREATED, NO_CONTENT, OK, Query, body_bytes, json_body, path_param, request_id,
-    respond, respond_json,
+    ACCEPTED, BODY_LIMIT, CREATED, NO_CONTENT, OK, Query, WEBHOOK_BODY_LIMIT, body_bytes,
+    bytes_within, json_body, path_param, request_id, respond, respond_json, webhook_body,
 };
 pub use lambda_http::{Body, Error, Request, Response};
 

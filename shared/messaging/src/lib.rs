@@ -51,6 +51,25 @@ impl Publisher {
         &self.queue_url
     }
 
+    /// Whether the queue answers (for health): how many notices wait on it.
+    pub async fn ping(&self) -> Result<u64, MessagingError> {
+        let answer = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(|err| MessagingError::Queue(Box::new(err)))?;
+        Ok(answer
+            .attributes()
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            })
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// Sends `notices` to the queue; answers the ids of those the queue took (a notice it
     /// refused stays wherever it came from, to be sent again).
     pub async fn publish(&self, notices: &[Notice]) -> Result<Vec<String>, MessagingError> {

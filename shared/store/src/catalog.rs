@@ -148,6 +148,10 @@ impl Store {
     }
 
     pub(crate) async fn get(&self, (pk, sk): (String, String)) -> Result<Option<Item>, StoreError> {
+        if !keys::storable(&pk, &sk) {
+            // No item has such a key (an id from a body, longer than any id): none to find.
+            return Ok(None);
+        }
         let out = self
             .client
             .get_item()

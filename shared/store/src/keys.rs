@@ -437,6 +437,16 @@ pub fn tokens_due(shard: u32) -> String {
     format!("TOKENS#{shard}")
 }
 
+/// DynamoDB's bounds on a key, in bytes: 2048 for a partition key, 1024 for a sort key.
+pub const MAX_PK_BYTES: usize = 2048;
+pub const MAX_SK_BYTES: usize = 1024;
+
+/// Whether an item could have this key at all: DynamoDB refuses to look a longer one up (a
+/// 400 of its own, which would otherwise surface as our 500).
+pub fn storable(pk: &str, sk: &str) -> bool {
+    (1..=MAX_PK_BYTES).contains(&pk.len()) && (1..=MAX_SK_BYTES).contains(&sk.len())
+}
+
 /// One caller's window of a rate limit group (by its start, epoch seconds): an item a window,
 /// each its own partition, so that no caller's counting is another's hot key.
 pub fn rate_window(group: &str, caller: &str, start: i64) -> (String, String) {
