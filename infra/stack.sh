@@ -35,7 +35,7 @@ install_python_tools() {
   # Installed once per version of infra/requirements.txt: a venv made for an older list is
   # brought up to date, and after that nothing needs the network.
   if ! cmp -s "$HOLDFAST_ROOT/infra/requirements.txt" "$stamp"; then
-    say "installing the Python tools (cfn-lint, moto, localstripe, icalendar, recurring-ical-events)"
+    say "installing the Python tools (cfn-lint, moto, localstripe, icalendar, recurring-ical-events, schemathesis)"
     mkdir -p "$HOLDFAST_STATE"
     [ -x "$HOLDFAST_STATE/venv/bin/pip" ] || python3 -m venv "$HOLDFAST_STATE/venv"
     "$HOLDFAST_STATE/venv/bin/pip" install -q --disable-pip-version-check -r "$HOLDFAST_ROOT/infra/requirements.txt"
@@ -43,7 +43,6 @@ install_python_tools() {
   fi
 }
 
-# start_moto PORT: runs moto's server (SQS, SES) on 127.0.0.1:PORT, sets MOTO_PID.
 # Debian's Chromium, for the tests that a real browser must run (CORS): installed once, from
 # the package lists the machine has (refreshed only when the package is not found in them).
 install_chromium() {
@@ -58,6 +57,7 @@ install_chromium() {
         || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q chromium >/dev/null; }
 }
 
+# start_moto PORT: runs moto's server (SQS, SES) on 127.0.0.1:PORT, sets MOTO_PID.
 start_moto() {
   local port=$1
   "$HOLDFAST_STATE/venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$HOLDFAST_STATE/moto.log" 2>&1 &

@@ -35,6 +35,8 @@ export HOLDFAST_TEST_AWS_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 export HOLDFAST_MOTO_SERVER="$HOLDFAST_STATE/venv/bin/moto_server"
 # Tests that stop a DynamoDB Local of their own (SIGSTOP) start it from the same jar.
 export HOLDFAST_DYNAMODB_JAR_DIR="$(dynamodb_jar_dir)"
+# The contract test runs schemathesis from the same install.
+export HOLDFAST_SCHEMATHESIS="$HOLDFAST_STATE/venv/bin/schemathesis"
 start_test_providers
 
 say "cargo test (unit, handler and integration tests)"

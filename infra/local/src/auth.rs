@@ -138,4 +138,16 @@ mod tests {
         );
         assert!(verify_token("s3cret", &unsigned, 1_000).is_none());
     }
+
+    #[test]
+    fn a_token_without_a_live_exp_is_refused() {
+        let mut claims = serde_json::to_value(claims(2_000)).unwrap();
+        claims.as_object_mut().unwrap().remove("exp");
+        assert!(verify_token("s3cret", &mint_raw_token("s3cret", &claims), 1_000).is_none());
+        claims["exp"] = serde_json::json!("2000");
+        assert!(
+            verify_token("s3cret", &mint_raw_token("s3cret", &claims), 1_000).is_none(),
+            "an exp that is not a number"
+        );
+    }
 }

@@ -69,6 +69,7 @@ pub enum LocalError {
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
+    use holdfast_domain::{Currency, Zone};
     use holdfast_functions::{FUNCTIONS, Function};
 
     use crate::{TEMPLATE_YAML, Template};
@@ -83,6 +84,71 @@ mod tests {
                 name.strip_suffix(&format!(".{ext}")).map(str::to_string)
             })
             .collect()
+    }
+
+    /// openapi.yaml is the contract of what template.yaml serves: one operation for each route,
+    /// named after its function and for the audience `FUNCTIONS` counts it by; the currencies
+    /// and zones it lists are those the domain takes.
+    #[test]
+    fn openapi_describes_every_route_for_its_audience_with_the_domains_lists() {
+        let path = format!("{}/../../openapi.yaml", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let spec: serde_norway::Value = serde_norway::from_str(&text).expect("openapi.yaml parses");
+        let mut operations = BTreeMap::new();
+        for (path, item) in spec["paths"].as_mapping().expect("paths") {
+            for (method, operation) in item.as_mapping().expect("a path item") {
+                let method = method.as_str().expect("a method").to_uppercase();
+                if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
+                    continue;
+                }
+                let field = |name: &str| operation[name].as_str().unwrap_or_default().to_string();
+                let key = (method, path.as_str().expect("a path").to_string());
+                let named = (field("operationId"), field("x-audience"));
+                assert!(
+                    operations.insert(key.clone(), named).is_none(),
+                    "{key:?} twice"
+                );
+            }
+        }
+        let template = Template::parse(TEMPLATE_YAML).unwrap();
+        let routes: BTreeMap<(String, String), String> = template
+            .routes()
+            .into_iter()
+            .map(|r| ((r.method, r.path), r.function))
+            .collect();
+        assert_eq!(
+            operations.keys().collect::<Vec<_>>(),
+            routes.keys().collect::<Vec<_>>(),
+            "openapi.yaml's operations and template.yaml's routes"
+        );
+        for (route, function) in &routes {
+            let (operation_id, audience) = &operations[route];
+            assert_eq!(operation_id, function, "the operationId of {route:?}");
+            let Some(Function::Http(_, counted)) = holdfast_functions::find(function) else {
+                panic!("{function} is no HTTP function");
+            };
+            assert_eq!(audience, counted.as_str(), "the x-audience of {function}");
+        }
+
+        let listed = |schema: &str| -> Vec<String> {
+            spec["components"]["schemas"][schema]["enum"]
+                .as_sequence()
+                .unwrap_or_else(|| panic!("no enum for {schema}"))
+                .iter()
+                .map(|v| v.as_str().expect("a name").to_string())
+                .collect()
+        };
+        let currencies: Vec<String> = Currency::codes().iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            listed("Currency"),
+            currencies,
+            "openapi.yaml's Currency enum"
+        );
+        assert_eq!(
+            listed("TimeZone"),
+            Zone::names(),
+            "openapi.yaml's TimeZone enum (the bundled tz database changed?)"
+        );
     }
 
     /// Adding a function is a module and its row in `FUNCTIONS`, a binary, a resource in

@@ -226,10 +226,25 @@ async fn route_request(
         .filter(|r| r.method == method.as_str())
         .find_map(|r| r.matches(path).map(|p| (r, p)))
     else {
-        return (
-            error_response(ApiError::NotFound("route"), request_id),
-            method,
-        );
+        // A path the API has, with another method: 405 and what it takes (RFC 9110).
+        let allowed: Vec<&str> = server
+            .routes
+            .iter()
+            .filter(|r| r.matches(path).is_some())
+            .map(|r| r.method.as_str())
+            .collect();
+        if allowed.is_empty() {
+            return (
+                error_response(ApiError::NotFound("route"), request_id),
+                method,
+            );
+        }
+        let mut response =
+            error_response(ApiError::MethodNotAllowed(method.to_string()), request_id);
+        if let Ok(allow) = header::HeaderValue::from_str(&allowed.join(", ")) {
+            response.headers_mut().insert(header::ALLOW, allow);
+        }
+        return (response, method);
     };
 
     let claims = bearer(&parts.headers).and_then(|token| {

@@ -18,6 +18,9 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("no such {0}")]
     NotFound(&'static str),
+    /// A path the API has, asked with a method it does not take there.
+    #[error("this route does not take {0}")]
+    MethodNotAllowed(String),
     #[error("{message}")]
     SlotTaken {
         message: String,
@@ -51,6 +54,7 @@ impl ApiError {
             ApiError::Unauthenticated | ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::SlotTaken { .. } | ApiError::InvalidState(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -67,6 +71,7 @@ impl ApiError {
             ApiError::Unauthenticated | ApiError::BadSignature(_) => "UNAUTHENTICATED",
             ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
             ApiError::SlotTaken { .. } => "SLOT_TAKEN",
             ApiError::InvalidState(_) => "INVALID_STATE",
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",

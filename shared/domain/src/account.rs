@@ -138,6 +138,11 @@ impl ProviderAccount {
                 if account.user_id.trim().is_empty() || account.user_id.len() > 64 {
                     errors.add("user_id", "must be Mercado Pago's user id");
                 }
+                // Tokens are from this century: an earlier instant is a typo, and would read
+                // back at a zone's local mean time (an offset in seconds).
+                if account.expires_at < EARLIEST_EXPIRY {
+                    errors.add("expires_at", "must be an instant from 2000 on");
+                }
                 ProviderAccount::MercadoPago(account)
             }
             PaymentProvider::None => {
@@ -201,6 +206,9 @@ impl ProviderAccount {
         }
     }
 }
+
+/// The earliest a Mercado Pago token can be said to expire: 2000-01-01T00:00:00Z.
+const EARLIEST_EXPIRY: Timestamp = Timestamp::constant(946_684_800, 0);
 
 /// A shape error that names the field but never echoes a value (it may be a secret).
 fn shape_error(err: &serde_json::Error) -> String {

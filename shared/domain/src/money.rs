@@ -29,6 +29,11 @@ pub struct Currency([u8; 3]);
 
 impl Currency {
     /// The currency named by `code` (upper case, as ISO writes it), if ISO 4217 lists it.
+    /// Every code [`Currency::parse`] takes: what `openapi.yaml` lists.
+    pub fn codes() -> &'static [&'static str] {
+        ISO_4217
+    }
+
     pub fn parse(code: &str) -> Option<Currency> {
         if !ISO_4217.contains(&code) {
             return None;

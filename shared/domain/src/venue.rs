@@ -37,6 +37,18 @@ impl Zone {
         &self.name
     }
 
+    /// Every name [`Zone::parse`] takes, sorted: what `openapi.yaml` lists for a venue's zone.
+    pub fn names() -> Vec<String> {
+        let mut names: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|name| name.to_string())
+            .filter(|name| Zone::parse(name).is_some())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     pub fn tz(&self) -> &TimeZone {
         &self.tz
     }
