@@ -15,6 +15,7 @@ pub async fn handler(app: &App, req: Request) -> Result<Response<Body>, Error> {
 
 async fn venue_bookings(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::of(req)?;
+    caller.admin_org()?;
     let query = Query::of(req, &["from", "to", "status", "limit", "cursor"])?;
     let venue_id = &VenueId::from(path_param(req, "venue_id")?);
     let list = VenueBookingsQuery {
