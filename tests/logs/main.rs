@@ -1,6 +1,8 @@
 //! What the whole stack logs while money moves — bookings paid through localstripe and the
-//! Mercado Pago stand-in, refunds, refused webhooks, an OAuth connection — holds no secret or
-//! token. A binary of its own: capturing logs is a process-wide setting.
+//! Mercado Pago stand-in and at the desk, refunds, refused webhooks, an OAuth connection, an
+//! iCal export — holds no secret, token, customer email or phone; every line is JSON, and every
+//! metric line is EMF that CloudWatch takes. A binary of its own: capturing logs is
+//! process-wide.
 
 // Helpers here stop a test loudly, with context, when the stack misbehaves.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -14,11 +16,31 @@ use holdfast_tests::{
 use serde_json::json;
 
 #[tokio::test]
-async fn no_secret_or_token_reaches_a_log_line() {
+async fn no_secret_token_or_customer_detail_reaches_a_log_line_and_every_metric_is_emf() {
     let logs = capture_logs();
     let stack = Stack::start();
     let api = stack.api();
     let (admin, venue, court) = api.madrid_court(json!({})).await;
+    // At the desk, with a phone; then the same time again, a conflict.
+    let desk = Who::customer();
+    let at_desk = api.book(&desk, &court, "16:00", "17:00").await.expect(201);
+    api.book(&Who::customer(), &court, "16:00", "17:00")
+        .await
+        .expect_error(409, "SLOT_TAKEN");
+    let export = api
+        .post(&format!("/v1/resources/{court}/ical-token"))
+        .as_(&admin)
+        .send()
+        .await
+        .expect(200);
+    let export_url = export["url"].as_str().expect("an export url").to_string();
+    let path = export_url
+        .split_once("/ical/")
+        .map(|(_, p)| format!("/ical/{p}"));
+    api.get(&path.expect("an export path"))
+        .send()
+        .await
+        .expect(200);
     let (ana, hold) = stripe_hold(&api, &court, "10:00", "11:00").await;
     pay_at_localstripe(&intent_of(&hold)).await;
     deliver(&stack, &venue, &succeeded(&hold)).await;
@@ -111,6 +133,72 @@ async fn no_secret_or_token_reaches_a_log_line() {
         .expect("a state");
 
     let text = logs.text();
+    let mut metrics = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        let parsed: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {line}"));
+        if parsed.get("_aws").is_some() {
+            let problems = holdfast_tests::emf_problems(&parsed);
+            assert!(problems.is_empty(), "{problems:?} in {line}");
+            for metric in parsed["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                metrics.insert(metric["Name"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    for seen in [
+        "BookingsCreated",
+        "SlotConflicts",
+        "WebhooksRejected",
+        "NotificationsSent",
+    ] {
+        assert!(metrics.contains(seen), "no {seen} metric in {metrics:?}");
+    }
+    // Each request's line says what was asked, how it ended, how long it took, and which
+    // booking it made.
+    let booked = text
+        .lines()
+        .find(|l| l.contains("\"answered\"") && l.contains(at_desk["booking_id"].as_str().unwrap()))
+        .unwrap_or_else(|| panic!("no access line for the desk booking: {text}"));
+    let booked: serde_json::Value = serde_json::from_str(booked).unwrap();
+    assert_eq!(booked["route"], "POST /v1/bookings", "{booked}");
+    assert_eq!(booked["status"], 201, "{booked}");
+    assert!(
+        booked["latency_ms"].is_u64() && booked["request_id"].is_string(),
+        "{booked}"
+    );
+    assert!(
+        !text.contains("eyJ"),
+        "a bearer token was logged: {:?}",
+        text.lines()
+            .filter(|l| l.contains("eyJ"))
+            .collect::<Vec<_>>()
+    );
+    let token = export_url
+        .split("token=")
+        .nth(1)
+        .expect("a token")
+        .to_string();
+    let emails: Vec<String> = [&at_desk, &hold, &mp]
+        .iter()
+        .map(|b| {
+            b["customer"]["email"]
+                .as_str()
+                .expect("an email")
+                .to_string()
+        })
+        .collect();
+    for personal in emails
+        .iter()
+        .map(String::as_str)
+        .chain(["+34600000000", token.as_str()])
+    {
+        let leaks: Vec<&str> = text.lines().filter(|l| l.contains(personal)).collect();
+        assert!(leaks.is_empty(), "{personal} was logged: {leaks:?}");
+    }
     assert!(
         text.contains("Stripe webhook")
             && text.contains("refund asked")

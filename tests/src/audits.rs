@@ -7,6 +7,8 @@ use holdfast_api::App;
 use holdfast_domain::{BookingStatus, Claim};
 use holdfast_store::keys::{attr, kind};
 
+use serde_json::Value;
+
 use crate::{Row, scan_table};
 
 /// Checks, by scanning a test table, that every lock belongs to a booking that holds that
@@ -123,4 +125,101 @@ pub fn assert_within(what: &str, took: std::time::Duration, allowed: std::time::
         took < allowed,
         "{what} took {took:?}, over the {allowed:?} allowed"
     );
+}
+
+/// What is wrong with `line` as a CloudWatch Embedded Metric Format document (the EMF
+/// specification's rules and limits, checked here apart from the code that writes the lines):
+/// nothing, when it is a metric CloudWatch takes.
+pub fn emf_problems(line: &Value) -> Vec<String> {
+    const UNITS: &[&str] = &[
+        "Seconds",
+        "Microseconds",
+        "Milliseconds",
+        "Bytes",
+        "Kilobytes",
+        "Megabytes",
+        "Gigabytes",
+        "Terabytes",
+        "Bits",
+        "Kilobits",
+        "Megabits",
+        "Gigabits",
+        "Terabits",
+        "Percent",
+        "Count",
+        "Bytes/Second",
+        "Kilobytes/Second",
+        "Megabytes/Second",
+        "Gigabytes/Second",
+        "Terabytes/Second",
+        "Bits/Second",
+        "Kilobits/Second",
+        "Megabits/Second",
+        "Gigabits/Second",
+        "Terabits/Second",
+        "Count/Second",
+        "None",
+    ];
+    let mut problems = Vec::new();
+    let aws = &line["_aws"];
+    if !aws["Timestamp"].is_i64() {
+        problems.push("_aws.Timestamp is not an integer of milliseconds".to_string());
+    }
+    let Some(directives) = aws["CloudWatchMetrics"]
+        .as_array()
+        .filter(|d| !d.is_empty())
+    else {
+        problems.push("_aws.CloudWatchMetrics is not a non-empty array".to_string());
+        return problems;
+    };
+    for directive in directives {
+        let namespace = directive["Namespace"].as_str().unwrap_or_default();
+        if namespace.trim().is_empty() || namespace.len() > 255 {
+            problems.push(format!("namespace {namespace:?}"));
+        }
+        let sets = directive["Dimensions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if sets.is_empty() {
+            problems.push("no dimension set (an empty one is [[]])".to_string());
+        }
+        for set in &sets {
+            let names = set.as_array().cloned().unwrap_or_default();
+            if names.len() > 30 {
+                problems.push(format!(
+                    "{} dimensions in one set (at most 30)",
+                    names.len()
+                ));
+            }
+            for name in names {
+                let name = name.as_str().unwrap_or_default();
+                match line[name].as_str() {
+                    Some(value) if !value.trim().is_empty() && value.len() <= 1024 => {}
+                    other => problems.push(format!("dimension {name:?} has value {other:?}")),
+                }
+            }
+        }
+        let metrics = directive["Metrics"].as_array().cloned().unwrap_or_default();
+        if metrics.is_empty() || metrics.len() > 100 {
+            problems.push(format!(
+                "{} metrics in a directive (1 to 100)",
+                metrics.len()
+            ));
+        }
+        for metric in metrics {
+            let name = metric["Name"].as_str().unwrap_or_default();
+            if name.is_empty() || name.len() > 1024 {
+                problems.push(format!("metric name {name:?}"));
+            }
+            if !line[name].is_number() {
+                problems.push(format!("metric {name:?} has no number at the top level"));
+            }
+            let unit = metric["Unit"].as_str().unwrap_or("None");
+            if !UNITS.contains(&unit) {
+                problems.push(format!("metric {name:?} has unit {unit:?}"));
+            }
+        }
+    }
+    problems
 }

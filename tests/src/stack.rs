@@ -96,11 +96,12 @@ pub struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
 pub fn capture_logs() -> LogBuffer {
     let logs = LogBuffer::default();
     let buffer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
-        .with_ansi(false)
-        .with_writer(move || buffer.clone())
-        .finish();
+    // The functions' own subscriber (JSON, masked, metrics raw), writing here instead of stdout.
+    let subscriber = holdfast_api::logs::subscriber(
+        tracing_subscriber::EnvFilter::new("debug"),
+        holdfast_api::logs::LogFormat::Json,
+        move || buffer.clone(),
+    );
     tracing::subscriber::set_global_default(subscriber).expect("logs are captured once a process");
     logs
 }

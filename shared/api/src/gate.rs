@@ -13,6 +13,7 @@ use crate::app::App;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::http::{error_response, request_id};
+use crate::metrics::{self, Metric};
 
 /// Runs `handler` for `req`, a route for `audience`, behind its rate limit.
 pub async fn guarded<'a, F, Fut>(
@@ -27,6 +28,7 @@ where
 {
     let started = Instant::now();
     let request_id = request_id(&req);
+    let lambda_request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
     let route = route_key(&req);
     let booking_id = req
         .path_parameters_ref()
@@ -36,19 +38,15 @@ where
         Ok(standing) => standing,
         Err(err) => {
             let response = error_response(&err, &request_id);
-            log_answer(
-                &request_id,
-                &route,
-                &response,
-                started,
-                booking_id.as_deref(),
-            );
+            let ids = (request_id.as_str(), lambda_request_id.as_deref());
+            log_answer(ids, &route, &response, started, booking_id.as_deref());
             return Ok(response);
         }
     };
     let mut response = match standing {
         Some(standing) if standing.refused() => {
             tracing::info!(request_id, route, group = %standing.group, "rate limited");
+            metrics::emit(Metric::RateLimited(standing.group));
             let mut response = error_response(&ApiError::RateLimited(standing), &request_id);
             put(
                 &mut response,
@@ -64,7 +62,8 @@ where
         put(&mut response, "ratelimit", &standing.header());
     }
     let created = booking_id.or_else(|| created_booking(&response));
-    log_answer(&request_id, &route, &response, started, created.as_deref());
+    let ids = (request_id.as_str(), lambda_request_id.as_deref());
+    log_answer(ids, &route, &response, started, created.as_deref());
     Ok(response)
 }
 
@@ -135,9 +134,10 @@ fn put(response: &mut Response<Body>, name: impl header::IntoHeaderName, value: 
     }
 }
 
-/// One line per request: what was asked, how it ended and how long it took.
+/// One line per request: what was asked, how it ended and how long it took; by API Gateway's
+/// request id (the one errors echo) and Lambda's.
 fn log_answer(
-    request_id: &str,
+    (request_id, lambda_request_id): (&str, Option<&str>),
     route: &str,
     response: &Response<Body>,
     started: Instant,
@@ -145,6 +145,7 @@ fn log_answer(
 ) {
     tracing::info!(
         request_id,
+        lambda_request_id,
         route,
         status = response.status().as_u16(),
         latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),

@@ -7,6 +7,8 @@ mod config;
 mod error;
 pub mod gate;
 mod http;
+pub mod logs;
+pub mod metrics;
 pub mod services;
 pub mod views;
 
@@ -21,15 +23,15 @@ pub use http::{
 };
 pub use lambda_http::{Body, Error, Request, Response};
 
-/// Logs for people locally (`HOLDFAST_LOG_FORMAT=pretty`), plain single lines in Lambda.
+/// Logs as JSON lines (Lambda's JSON log format keeps them whole), or for people locally
+/// (`HOLDFAST_LOG_FORMAT=pretty`), masked either way; metrics as EMF lines beside them.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let ansi = std::env::var("HOLDFAST_LOG_FORMAT").is_ok_and(|v| v == "pretty");
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_target(false)
-        .without_time()
-        .try_init();
+    let format = match std::env::var("HOLDFAST_LOG_FORMAT").as_deref() {
+        Ok("pretty") => logs::LogFormat::Pretty,
+        _ => logs::LogFormat::Json,
+    };
+    let _ =
+        tracing::subscriber::set_global_default(logs::subscriber(filter, format, std::io::stdout));
 }

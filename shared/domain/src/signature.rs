@@ -22,6 +22,18 @@ pub enum SignatureError {
     Stale,
 }
 
+impl SignatureError {
+    /// Why, in a word: a metric's dimension.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SignatureError::Missing => "missing",
+            SignatureError::Malformed => "malformed",
+            SignatureError::Mismatch => "mismatch",
+            SignatureError::Stale => "stale",
+        }
+    }
+}
+
 fn mac(secret: &str) -> Hmac<Sha256> {
     // HMAC takes keys of any length: this cannot fail.
     <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())

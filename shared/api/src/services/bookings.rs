@@ -20,6 +20,7 @@ use crate::app::App;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::http::parse_json;
+use crate::metrics::{self, BookedKind, Channel, Metric};
 use crate::views;
 
 /// How often a cancellation that raced another change of the booking is tried again.
@@ -132,6 +133,10 @@ pub async fn create_booking(
     match created {
         Ok(notice) => {
             tracing::info!(booking_id = %booking.booking_id, status = %booking.status, units = booking.units.len(), "booked");
+            metrics::emit(Metric::BookingCreated {
+                kind: BookedKind::from(&resource.schedule),
+                channel: Channel::Api,
+            });
             notices::tell_soon(app, notice.into_iter().collect());
             Ok((StatusCode::CREATED, view))
         }
@@ -187,6 +192,9 @@ fn replay(first: &IdempotencyRecord, hash: &str) -> Result<(StatusCode, Value), 
 
 /// 409 naming each taken unit, and in words the merged times a person can read.
 fn slot_taken(resource: &Resource, zone: &TimeZone, units: &[Unit]) -> ApiError {
+    metrics::emit(Metric::SlotConflict {
+        kind: BookedKind::from(&resource.schedule),
+    });
     let mut spans: Vec<_> = units.iter().map(|u| resource.unit_span(*u, zone)).collect();
     spans.sort_by_key(|s| s.start);
     let conflicts = spans

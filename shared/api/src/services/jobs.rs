@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use super::{notices, payments, runner};
 use crate::app::App;
 use crate::error::ApiError;
+use crate::metrics::{self, Metric};
 
 /// How many lapsed holds one run handles; the next run takes the rest.
 const BATCH: usize = 500;
@@ -84,6 +85,7 @@ pub async fn expire_holds(app: &App) -> Result<ExpiryRun, ApiError> {
     )
     .await;
     notices::tell(app, &told).await;
+    metrics::emit(Metric::HoldsExpired(expired.len() as u64));
     Ok(ExpiryRun {
         job: "expire-holds",
         checked,

@@ -15,6 +15,7 @@ use jiff::SignedDuration;
 
 use crate::app::{App, sdk_config};
 use crate::config::{Config, ConfigError};
+use crate::metrics::{self, Metric};
 
 /// How long a claim on a mail lasts: longer than a send may take (`SES_SEND_TIMEOUT`), short
 /// enough that a mail whose sender died, or whose send SES did not answer, goes out with a later
@@ -262,6 +263,7 @@ impl Notifier {
             Err(err) => Err(err.into()),
         };
         if let Err(err) = result {
+            metrics::emit(Metric::NotificationFailed(notice.kind));
             // A send SES may have taken keeps its claim until the lease lapses: sending it
             // again at once is what would mail it twice.
             if !matches!(err, NotifyError::Send(SendError::Unknown(_))) {
@@ -271,6 +273,7 @@ impl Notifier {
         }
         store.mail_sent(&notice.notice_id, to).await?;
         tracing::info!(notice_id = %notice.notice_id, recipient = to.as_str(), "mailed");
+        metrics::emit(Metric::NotificationSent(notice.kind));
         Ok(true)
     }
 }

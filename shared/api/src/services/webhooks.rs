@@ -16,6 +16,7 @@ use super::payments::{self, Effect, apply_fact};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::http::parse_json;
+use crate::metrics::{self, Metric};
 
 /// What Holdfast answers a provider: it received the event, and what came of it.
 #[derive(Debug, Serialize)]
@@ -97,6 +98,10 @@ pub async fn stripe_webhook(
         payments::open_account(app, venue_id, PaymentProvider::Stripe).await?
     else {
         // No secret to check it with: as good as a bad signature, and says nothing more.
+        metrics::emit(Metric::WebhookRejected {
+            provider: "stripe",
+            reason: "no_account",
+        });
         return Err(ApiError::BadSignature(
             "the Stripe-Signature does not verify",
         ));
@@ -109,6 +114,10 @@ pub async fn stripe_webhook(
     )
     .map_err(|err| {
         tracing::info!(%venue_id, reason = %err, "a Stripe webhook was refused");
+        metrics::emit(Metric::WebhookRejected {
+            provider: "stripe",
+            reason: err.reason(),
+        });
         ApiError::BadSignature("the Stripe-Signature does not verify")
     })?;
     let event: StripeEvent = parse_json(body)?;
@@ -228,6 +237,10 @@ pub async fn mercadopago_webhook(
     };
     verify_mercadopago(notification, secret.expose(), app.clock.now()).map_err(|err| {
         tracing::info!(reason = %err, "a Mercado Pago webhook was refused");
+        metrics::emit(Metric::WebhookRejected {
+            provider: "mercadopago",
+            reason: err.reason(),
+        });
         ApiError::BadSignature("the x-signature does not verify")
     })?;
     let (Some("payment"), Some(payment_id), Some(venue_id)) =

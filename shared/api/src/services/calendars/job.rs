@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::sync::sync_calendar;
 use crate::app::App;
 use crate::error::ApiError;
+use crate::metrics::{self, Metric};
 use crate::services::runner;
 
 /// Feeds synced at once by the job: a slow one ties up one of these, never the others.
@@ -126,5 +127,14 @@ pub async fn sync_calendars(app: &App) -> Result<SyncRun, ApiError> {
     }
     run.due = seen.len();
     run.unfinished = unfinished.len();
+    // The stalest sync after this run, for the alarm: 0 with nothing imported, so that a
+    // deployment without calendars never looks like a job that stopped.
+    match app.store.oldest_calendar_sync().await {
+        Ok(oldest) => {
+            let age = oldest.map_or(0, |at| app.clock.now().duration_since(at).as_secs());
+            metrics::emit(Metric::CalendarSyncAge(u64::try_from(age).unwrap_or(0)));
+        }
+        Err(err) => tracing::warn!(error = %err, "the stalest calendar sync could not be read"),
+    }
     Ok(run)
 }
