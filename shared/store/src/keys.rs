@@ -613,6 +613,7 @@ mod tests {
             attr::STARTED_BY,
             attr::OCCURRED_AT,
             attr::MONTH,
+            attr::REQUESTS,
         ];
         let distinct: std::collections::HashSet<&str> = every.iter().copied().collect();
         assert_eq!(
