@@ -337,13 +337,7 @@ async fn our_export_parses_elsewhere_and_re_imported_takes_the_same_nights() {
         .await
         .expect(201);
     }
-    let token = api
-        .post(&format!("/v1/resources/{first}/ical-token"))
-        .as_(&admin)
-        .send()
-        .await
-        .expect(200);
-    let url = token["url"].as_str().expect("url").to_string();
+    let url = api.export_url(&admin, &first).await;
     let path = url
         .strip_prefix(&stack.base_url)
         .expect("the stack's own URL")
@@ -1091,15 +1085,10 @@ async fn a_platform_is_not_sent_back_its_own_blocks_so_an_echo_ends_with_the_boo
         .add_calendar(&admin, &cabin, &feeds.url("/airbnb.ics"))
         .await;
     let calendar_id = calendar["calendar_id"].as_str().expect("calendar_id");
-    let token = api
-        .post(&format!("/v1/resources/{cabin}/ical-token"))
-        .as_(&admin)
-        .send()
+    let export = api
+        .export_url(&admin, &cabin)
         .await
-        .expect(200);
-    let export = token["url"]
-        .as_str()
-        .and_then(|url| url.strip_prefix(&stack.base_url))
+        .strip_prefix(&stack.base_url)
         .expect("the stack's own URL")
         .to_string();
     // Airbnb subscribes to the copy for it; it reads our stay and echoes it.

@@ -23,13 +23,7 @@ async fn schemathesis_finds_no_failure_in_any_operation() {
     let calendar = api
         .add_calendar(&admin, &court, "https://calendar.example/court-2.ics")
         .await;
-    let export = api
-        .post(&format!("/v1/resources/{court}/ical-token"))
-        .as_(&admin)
-        .send()
-        .await
-        .expect(200);
-    let export_url = export["url"].as_str().expect("an export url");
+    let export_url = api.export_url(&admin, &court).await;
     let token = export_url.split("token=").nth(1).expect("a token");
 
     let report = std::env::temp_dir().join(format!(

@@ -148,14 +148,8 @@ impl Fixture {
             .as_str()
             .expect("calendar_id")
             .to_string();
-        let export = api
-            .post(&format!("/v1/resources/{court}/ical-token"))
-            .as_(admin)
-            .send()
-            .await
-            .expect(200);
-        let token = export["url"]
-            .as_str()
+        let export = api.export_url(admin, &court).await;
+        let token = Some(export.as_str())
             .and_then(|url| url.split_once("token="))
             .and_then(|(_, rest)| rest.split('&').next())
             .unwrap_or_else(|| panic!("no token in {export}"))

@@ -27,13 +27,7 @@ async fn no_secret_token_or_customer_detail_reaches_a_log_line_and_every_metric_
     api.book(&Who::customer(), &court, "16:00", "17:00")
         .await
         .expect_error(409, "SLOT_TAKEN");
-    let export = api
-        .post(&format!("/v1/resources/{court}/ical-token"))
-        .as_(&admin)
-        .send()
-        .await
-        .expect(200);
-    let export_url = export["url"].as_str().expect("an export url").to_string();
+    let export_url = api.export_url(&admin, &court).await;
     let path = export_url
         .split_once("/ical/")
         .map(|(_, p)| format!("/ical/{p}"));

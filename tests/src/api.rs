@@ -185,6 +185,17 @@ impl Api {
         (admin, venue)
     }
 
+    /// A new export URL of `resource` (its previous one stops working), as `admin` asks for it.
+    pub async fn export_url(&self, admin: &Who, resource: &str) -> String {
+        let export = self
+            .post(&format!("/v1/resources/{resource}/ical-token"))
+            .as_(admin)
+            .send()
+            .await
+            .expect(200);
+        export["url"].as_str().expect("an export url").to_string()
+    }
+
     /// `calendar` as `GET …/calendars` lists it.
     pub async fn listed_calendar(&self, admin: &Who, resource: &str, calendar: &Value) -> Value {
         let list = self

@@ -68,15 +68,9 @@ impl PageServer {
 /// One request to the page server: `GET /` is the page, `POST /report` a report (the page
 /// posts it to its own origin: no CORS involved), anything else 404.
 async fn answer(mut stream: tokio::net::TcpStream, html: String, reports: mpsc::Sender<Value>) {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") && head.len() < 16_384 {
-        match stream.read(&mut byte).await {
-            Ok(1) => head.push(byte[0]),
-            _ => return,
-        }
-    }
-    let head = String::from_utf8_lossy(&head).to_string();
+    let Some(head) = crate::feeds::request_head(&mut stream).await else {
+        return;
+    };
     let request_line = head.lines().next().unwrap_or_default().to_string();
     let length: usize = head
         .lines()

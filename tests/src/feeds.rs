@@ -3,6 +3,21 @@
 
 use std::sync::Arc;
 
+/// A request's head (its line and headers) read off `stream` a byte at a time, so that the body
+/// is left unread; `None` when the peer went before it ended.
+pub(crate) async fn request_head(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 16_384 {
+        match stream.read(&mut byte).await {
+            Ok(1) => head.push(byte[0]),
+            _ => return None,
+        }
+    }
+    Some(String::from_utf8_lossy(&head).to_string())
+}
+
 /// A calendar feed served on 127.0.0.1 for the tests (plain http, which the tests' settings
 /// allow for loopback only): each path answers what the test last set, with an `ETag`, a
 /// `304` to a matching `If-None-Match`, and misbehaviours on demand.
@@ -69,16 +84,10 @@ impl FeedServer {
     }
 
     async fn answer(&self, mut stream: tokio::net::TcpStream) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") && head.len() < 16_384 {
-            match stream.read(&mut byte).await {
-                Ok(1) => head.push(byte[0]),
-                _ => return,
-            }
-        }
-        let head = String::from_utf8_lossy(&head).to_string();
+        use tokio::io::AsyncWriteExt;
+        let Some(head) = request_head(&mut stream).await else {
+            return;
+        };
         let path = head
             .split_whitespace()
             .nth(1)
